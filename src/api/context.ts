@@ -1,0 +1,69 @@
+/** What a handler is given: the store of the request's region, the clock, the request id. */
+import { randomUUID } from 'node:crypto';
+import { CliError, invalidParameter, notFound } from '../errors/errors.js';
+import { formatTime, parseTime } from '../core/time.js';
+import type { Home, Env } from '../store/home.js';
+import { SecretStore } from '../store/store.js';
+import type { ParamValues } from './params.js';
+
+export interface Context {
+  home: Home;
+  store: SecretStore;
+  region: string;
+  nowMs: number;
+  /** `nowMs` as the service prints times. */
+  now: string;
+  requestId: string;
+}
+
+export type Response = Record<string, unknown>;
+export type Handler = (ctx: Context, params: ParamValues) => Response | Promise<Response>;
+
+const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** The clock: KMS_LOCAL_NOW (ISO-8601) when set, for tests and for rehearsing schedules. */
+export function clockFrom(env: Env): number {
+  const override = env.KMS_LOCAL_NOW;
+  if (!override) return Date.now();
+  const ms = parseTime(override);
+  if (ms === undefined) throw new CliError(`KMS_LOCAL_NOW must be an ISO-8601 time such as 2026-01-31T12:00:00Z, not '${override}'.`);
+  return ms;
+}
+
+export function createContext(home: Home, region: string, nowMs: number): Context {
+  if (!REGION_PATTERN.test(region) || region.length > 64) throw invalidParameter(`RegionId '${region}' is not a region id.`);
+  return {
+    home,
+    region,
+    nowMs,
+    now: formatTime(nowMs),
+    requestId: randomUUID(),
+    store: new SecretStore(home, region, () => nowMs),
+  };
+}
+
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
+
+export function arnOf(ctx: Context, secretName: string): string {
+  return `acs:kms:${ctx.region}:${ctx.home.accountId()}:secret/${secretName}`;
+}
+
+/** A SecretName parameter may be a name or an ARN of this region and account. */
+export function resolveSecretName(ctx: Context, value: string): string {
+  if (value.startsWith('acs:')) {
+    const match = /^acs:kms:([^:]+):(\d+):secret\/(.+)$/.exec(value);
+    if (!match) throw invalidParameter(`SecretName '${value}' is not a secret ARN (acs:kms:<region>:<account>:secret/<name>).`);
+    const [, region, account, name] = match as unknown as [string, string, string, string];
+    if (region !== ctx.region || account !== ctx.home.accountId()) throw notFound(`secret '${value}'`);
+    value = name;
+  }
+  if (!SECRET_NAME_PATTERN.test(value)) {
+    throw invalidParameter('SecretName is 1 to 192 letters, digits or _ / + = . @ - characters.');
+  }
+  return value;
+}
+
+export function paramString(params: ParamValues, name: string): string | undefined {
+  const value = params[name];
+  return typeof value === 'string' ? value : undefined;
+}

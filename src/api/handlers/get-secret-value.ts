@@ -1,0 +1,26 @@
+import { ServiceError } from '../../errors/errors.js';
+import { selectVersion } from '../../core/versions.js';
+import { resolveSecretName, type Handler } from '../context.js';
+import { openValue, requireActive, requireSecret, wrapStages } from '../secrets.js';
+
+export const handler: Handler = (ctx, p) => {
+  const name = resolveSecretName(ctx, p.SecretName as string);
+  const secret = requireActive(requireSecret(ctx.store.get(name), name));
+  const version = selectVersion(secret, {
+    versionId: p.VersionId as string | undefined,
+    versionStage: p.VersionStage as string | undefined,
+  });
+  if (p.DryRun === true) {
+    throw new ServiceError('DryRunOperationError', 'The request would have succeeded, but DryRun is true; no value was read.');
+  }
+  return {
+    CreateTime: version.createTime,
+    RequestId: ctx.requestId,
+    SecretData: openValue(ctx, name, version),
+    SecretDataType: version.dataType,
+    SecretName: name,
+    SecretType: secret.type,
+    VersionId: version.versionId,
+    VersionStages: wrapStages(version.stages),
+  };
+};

@@ -1,0 +1,23 @@
+import { putVersion } from '../../core/versions.js';
+import type { SecretDataType } from '../../core/model.js';
+import { resolveSecretName, type Handler } from '../context.js';
+import { requireActive, requireGeneric, requireSecret, sealValue, wrapStages } from '../secrets.js';
+
+export const handler: Handler = (ctx, p) => {
+  const name = resolveSecretName(ctx, p.SecretName as string);
+  const versionId = p.VersionId as string;
+  const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
+  const sealed = sealValue(ctx, name, versionId, p.SecretData as string, dataType);
+  const version = ctx.store.mutate(name, (current) => {
+    const secret = requireActive(requireSecret(current, name));
+    requireGeneric(secret, 'PutSecretValue');
+    const outcome = putVersion(secret, { versionId, ...sealed, stages: p.VersionStages as string[] | undefined }, ctx.now);
+    return { next: outcome.changed ? outcome.secret : undefined, result: outcome.version };
+  });
+  return {
+    RequestId: ctx.requestId,
+    SecretName: name,
+    VersionId: version.versionId,
+    VersionStages: wrapStages(version.stages),
+  };
+};

@@ -1,0 +1,71 @@
+/** Parsers for the JSON-typed parameters (VersionStages, Tags, ExtendedConfig, Policy). */
+import { invalidParameter } from '../errors/errors.js';
+import { Limits, type Tag } from '../core/model.js';
+
+export const STAGE_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
+const TAG_TEXT = /^[\p{L}\p{N} /\\_.+=:@-]{1,128}$/u;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function checkStageName(name: string, stage: unknown): string {
+  if (typeof stage !== 'string' || !STAGE_PATTERN.test(stage)) {
+    throw invalidParameter(`${name}: a version stage is 1 to 64 letters, digits or _ . @ -.`);
+  }
+  return stage;
+}
+
+/** `["MyPendingLabel"]`, or the old `{"VersionStage":["MyPendingLabel"]}` form. */
+export function parseVersionStages(value: unknown, name: string): string[] {
+  const list = isPlainObject(value) && Object.keys(value).length === 1 ? value.VersionStage : value;
+  if (!Array.isArray(list) || list.length === 0) throw invalidParameter(`${name} must be a non-empty JSON array of stage names.`);
+  if (list.length > Limits.maxStages) throw invalidParameter(`${name} may list at most ${Limits.maxStages} stages.`);
+  return [...new Set(list.map((s) => checkStageName(name, s)))];
+}
+
+export function checkTagKey(name: string, key: unknown): string {
+  if (typeof key !== 'string' || !TAG_TEXT.test(key)) {
+    throw invalidParameter(`${name}: a tag key is 1 to 128 letters, digits, spaces or / \\ _ . + = : @ -.`);
+  }
+  if (key.startsWith('aliyun') || key.startsWith('acs:')) {
+    throw invalidParameter(`${name}: a tag key must not start with 'aliyun' or 'acs:'.`);
+  }
+  return key;
+}
+
+export function parseTags(value: unknown, name: string): Tag[] {
+  if (!Array.isArray(value)) throw invalidParameter(`${name} must be a JSON array of {"TagKey","TagValue"} objects.`);
+  if (value.length > Limits.maxTags) throw invalidParameter(`${name} may hold at most ${Limits.maxTags} tags.`);
+  const seen = new Set<string>();
+  return value.map((tag) => {
+    if (!isPlainObject(tag) || Object.keys(tag).some((k) => k !== 'TagKey' && k !== 'TagValue')) {
+      throw invalidParameter(`${name} must be a JSON array of {"TagKey","TagValue"} objects.`);
+    }
+    const key = checkTagKey(name, tag.TagKey);
+    if (typeof tag.TagValue !== 'string' || !TAG_TEXT.test(tag.TagValue)) {
+      throw invalidParameter(`${name}: a tag value is 1 to 128 letters, digits, spaces or / \\ _ . + = : @ -.`);
+    }
+    if (seen.has(key)) throw invalidParameter(`${name} lists the tag key '${key}' twice.`);
+    seen.add(key);
+    return { TagKey: key, TagValue: tag.TagValue };
+  });
+}
+
+export function parseJsonObject(value: unknown, name: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw invalidParameter(`${name} must be a JSON object.`);
+  return value;
+}
+
+/** A secret policy: `{"Version":"1","Statement":[{"Effect":"Allow"|"Deny", ...}]}`. */
+export function parsePolicy(value: unknown, name: string): string {
+  if (!isPlainObject(value) || typeof value.Version !== 'string' || !Array.isArray(value.Statement)) {
+    throw invalidParameter(`${name} must be a policy document {"Version":"1","Statement":[...]}.`);
+  }
+  for (const statement of value.Statement) {
+    if (!isPlainObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')) {
+      throw invalidParameter(`${name}: every statement needs "Effect": "Allow" or "Deny".`);
+    }
+  }
+  return JSON.stringify(value);
+}

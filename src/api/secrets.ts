@@ -1,0 +1,64 @@
+/** Helpers the handlers share: finding a secret, refusing one pending deletion, sealing values. */
+import { ServiceError, invalidParameter, notFound } from '../errors/errors.js';
+import type { SecretDataType, SecretRecord, SecretVersion } from '../core/model.js';
+import type { Context } from './context.js';
+
+export function wrapStages(stages: readonly string[]): { VersionStage: string[] } {
+  return { VersionStage: [...stages] };
+}
+
+export function requireSecret(secret: SecretRecord | undefined, name: string): SecretRecord {
+  if (!secret) throw notFound(`secret '${name}'`);
+  return secret;
+}
+
+/** DESIGN §4 rule 9: a secret pending deletion refuses everything but Describe, List, Restore, Delete. */
+export function requireActive(secret: SecretRecord): SecretRecord {
+  if (secret.plannedDeleteTime !== undefined) {
+    throw new ServiceError(
+      'Rejected.ResourceInDeleteWindow',
+      `The secret '${secret.name}' is planned to be deleted at ${secret.plannedDeleteTime}; restore it with RestoreSecret first.`,
+    );
+  }
+  return secret;
+}
+
+export function requireGeneric(secret: SecretRecord, operation: string): void {
+  if (secret.type !== 'Generic') {
+    throw new ServiceError('UnsupportedOperation', `${operation} is not supported for ${secret.type} secrets.`);
+  }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The value as stored: binary data arrives and leaves as base64 text, and must be valid base64. */
+export function checkSecretData(data: string, dataType: SecretDataType): Buffer {
+  if (dataType === 'binary' && !BASE64.test(data)) {
+    throw invalidParameter('SecretData must be base64 text when SecretDataType is binary.');
+  }
+  return Buffer.from(data, 'utf8');
+}
+
+export interface SealedValue {
+  dataType: SecretDataType;
+  digest: string;
+  payload: SecretVersion['payload'];
+}
+
+export function sealValue(ctx: Context, secretName: string, versionId: string, data: string, dataType: SecretDataType): SealedValue {
+  const plaintext = checkSecretData(data, dataType);
+  const keys = ctx.home.keys();
+  try {
+    return {
+      dataType,
+      digest: keys.digest(secretName, dataType, plaintext),
+      payload: keys.sealValue(secretName, versionId, plaintext),
+    };
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+export function openValue(ctx: Context, secretName: string, version: SecretVersion): string {
+  return ctx.home.keys().openValue(secretName, version.versionId, version.payload).toString('utf8');
+}

@@ -1,0 +1,12 @@
+/** The process boundary: the only place that reads process globals and sets the exit code. */
+import { readFileSync } from 'node:fs';
+import { main } from './main.js';
+
+const code = await main(process.argv.slice(2), {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: () => readFileSync(0),
+  stderrIsTty: Boolean(process.stderr.isTTY),
+});
+process.exitCode = code;

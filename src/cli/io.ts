@@ -1,0 +1,10 @@
+/** What the CLI touches of the process, passed in so the entry point is the only global user. */
+import type { Env } from '../store/home.js';
+
+export interface CliIo {
+  env: Env;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Buffer;
+  stderrIsTty: boolean;
+}

@@ -1,0 +1,103 @@
+/** argv of one operation -> checked parameters -> handler -> printed response. */
+import { readFileSync } from 'node:fs';
+import { CliError } from '../errors/errors.js';
+import type { OperationSpec } from '../api/operations.js';
+import { validateParams } from '../api/params.js';
+import { clockFrom, createContext, type Context } from '../api/context.js';
+import { Home } from '../store/home.js';
+import { renderJson } from '../output/json.js';
+import type { ParsedArgv } from './argv.js';
+import { globalFlags } from './global-flags.js';
+import type { CliIo } from './io.js';
+import { operationHelp } from './help.js';
+import { suggest } from './suggest.js';
+
+export const DEFAULT_REGION = 'cn-hangzhou';
+
+function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
+  for (const param of args.params) {
+    if (op.params.some((p) => p.name === param.name)) continue;
+    const candidates = [...op.params.map((p) => `--${p.name}`), ...globalFlags.filter((f) => !f.ignored).map((f) => `--${f.name}`)];
+    throw new CliError(`'${param.flag}' is not a valid parameter or flag. See \`kms-local help kms ${op.name}\`.`, {
+      kind: 'suggestible',
+      suggestions: suggest(`--${param.name}`, candidates),
+    });
+  }
+}
+
+function checkRequired(op: OperationSpec, args: ParsedArgv): void {
+  const missing = op.params
+    .filter((p) => p.required && !args.params.some((a) => a.name === p.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (missing.length === 0) return;
+  throw new CliError(`required parameters not assigned: \n${missing.map((p) => `  --${p.name}`).join('\n')}`, {
+    kind: 'withTip',
+    tip: `use \`kms-local kms ${op.name} --help\` to get more information`,
+  });
+}
+
+/** `--Name-FILE path` reads the value from the file, or from stdin when the path is `-`. */
+function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const param of args.params) {
+    if (!param.fromFile) {
+      raw[param.name] = param.value;
+      continue;
+    }
+    try {
+      raw[param.name] = (param.value === '-' ? io.readStdin() : readFileSync(param.value)).toString('utf8');
+    } catch (err) {
+      throw new CliError(`failed to read ${param.flag} '${param.value}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return raw;
+}
+
+export function regionFrom(args: ParsedArgv, io: CliIo): string {
+  return args.globals.get('region')?.[0] ?? args.globals.get('RegionId')?.[0] ?? io.env.ALIBABA_CLOUD_REGION_ID ?? DEFAULT_REGION;
+}
+
+export interface OperationRun {
+  ctx?: Context;
+}
+
+export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliIo, run: OperationRun): Promise<number> {
+  if (args.globals.has('help')) {
+    io.stdout(operationHelp(op));
+    return 0;
+  }
+  checkParamNames(op, args);
+  if (args.words.length > 1) {
+    // Values are not echoed: a stray word is often half of an unquoted secret value.
+    throw new CliError(`unexpected argument after ${op.name}; quote values that contain spaces.`);
+  }
+  checkRequired(op, args);
+  const raw = readValues(args, io);
+  const home = new Home(io.env);
+  const ctx = createContext(home, regionFrom(args, io), clockFrom(io.env));
+  run.ctx = ctx;
+  const values = validateParams(op.params, raw);
+
+  if (args.globals.has('dryrun')) {
+    const shown = Object.fromEntries(
+      Object.entries(raw).map(([k, v]) => [k, op.params.find((p) => p.name === k)?.sensitive ? '******' : v]),
+    );
+    io.stdout(`Skip invoke in dry-run mode, request is:\n------------------------------------\n${renderJson({ Action: op.name, RegionId: ctx.region, ...shown })}`);
+    return 0;
+  }
+
+  const { handler } = await op.load();
+  const response = await handler(ctx, values);
+  if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
+  return 0;
+}
+
+async function formatResponse(response: Record<string, unknown>, args: ParsedArgv): Promise<string> {
+  const query = args.globals.get('cli-query')?.[0];
+  const output = args.globals.get('output');
+  if (query !== undefined || output !== undefined) {
+    const { formatWithTools } = await import('../output/tools.js');
+    return formatWithTools(response, { query, output });
+  }
+  return renderJson(response);
+}

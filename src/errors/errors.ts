@@ -1,0 +1,87 @@
+/**
+ * The one error type of kms-local, and the one table that turns errors into exit codes.
+ *
+ * Two families, as the aliyun CLI has them:
+ * - ServiceError: what the KMS service itself would answer (an Aliyun error Code and an HTTP
+ *   status). Printed as the `ERROR: SDK.ServerError` block; exit 1.
+ * - CliError: a problem with the command line itself (unknown operation or flag, missing
+ *   required parameters, duplicated flag). Printed as one `ERROR:` line, with suggestions or a tip.
+ */
+
+/** Exit codes of the aliyun CLI (cli/command.go processError). */
+export const ExitCode = {
+  ok: 0,
+  /** Service errors and every plain CLI error. */
+  error: 1,
+  /** "Suggestible" errors: an unknown operation, parameter or flag. */
+  suggestible: 2,
+  /** Errors that come with a tip: required parameters missing, configuration failures. */
+  withTip: 3,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The Aliyun error codes kms-local answers with, their HTTP status and default message. */
+export const ServiceErrors = {
+  InvalidParameter: { status: 400, message: 'The specified parameter is not valid.' },
+  MissingParameter: { status: 400, message: 'A required parameter is missing.' },
+  UnsupportedOperation: { status: 400, message: 'This operation is not supported for the secret.' },
+  DryRunOperationError: { status: 400, message: 'The request would have succeeded, but DryRun was set.' },
+  'Rejected.LimitExceeded': { status: 400, message: 'The limit is exceeded.' },
+  'Forbidden.ResourceNotFound': { status: 404, message: 'The resource is not found.' },
+  'Rejected.ResourceExist': { status: 409, message: 'The resource already exists.' },
+  'Rejected.ResourceInDeleteWindow': { status: 409, message: 'The secret is planned to be deleted.' },
+  'Rejected.IntegrityCheckFailed': { status: 500, message: 'The stored secret failed its integrity check.' },
+  InternalFailure: { status: 500, message: 'An internal error occurred.' },
+  ServiceUnavailableTemporary: { status: 503, message: 'Service Unavailable Temporary.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ServiceErrorCode = keyof typeof ServiceErrors;
+
+export class ServiceError extends Error {
+  readonly code: ServiceErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ServiceErrorCode, message?: string) {
+    super(message ?? ServiceErrors[code].message);
+    this.name = 'ServiceError';
+    this.code = code;
+    this.httpStatus = ServiceErrors[code].status;
+  }
+}
+
+/** Shorthand for the most common service error: a parameter that breaks a rule. */
+export function invalidParameter(detail: string): ServiceError {
+  return new ServiceError('InvalidParameter', `The specified parameter is not valid: ${detail}`);
+}
+
+export function notFound(what: string): ServiceError {
+  return new ServiceError('Forbidden.ResourceNotFound', `The resource is not found: ${what}.`);
+}
+
+export type CliErrorKind = 'plain' | 'suggestible' | 'withTip';
+
+/** A command-line error. `suggestions` go to stdout after "Did you mean:"; `tip` to stderr. */
+export class CliError extends Error {
+  readonly kind: CliErrorKind;
+  readonly suggestions: string[];
+  readonly tip: string | undefined;
+
+  constructor(message: string, opts: { kind?: CliErrorKind; suggestions?: string[]; tip?: string } = {}) {
+    super(message);
+    this.name = 'CliError';
+    this.kind = opts.kind ?? 'plain';
+    this.suggestions = opts.suggestions ?? [];
+    this.tip = opts.tip;
+  }
+}
+
+/** The only mapping from an error to the process exit code. */
+export function exitCodeFor(err: unknown): ExitCodeValue {
+  if (err instanceof CliError) {
+    if (err.kind === 'suggestible') return ExitCode.suggestible;
+    if (err.kind === 'withTip') return ExitCode.withTip;
+    return ExitCode.error;
+  }
+  return ExitCode.error;
+}

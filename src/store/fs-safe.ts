@@ -1,0 +1,92 @@
+/**
+ * File-system primitives of the store: atomic replace and create-once. Everything the store
+ * writes goes through here, so a crash at any instant leaves either the old file or the new one.
+ */
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+export function ensureDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: DIR_MODE });
+}
+
+/** Makes a rename or unlink in `dir` durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeTemp(path: string, data: string | Buffer): string {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', FILE_MODE);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+/** Hook for crash-safety tests: lets a test process die at a named point of a write. */
+function reachPoint(name: string): void {
+  if (process.env.KMS_LOCAL_TEST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/** Replaces `path` with `data`: temp file in the same folder, fsync, rename, fsync of the folder. */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const temp = writeTemp(path, data);
+  try {
+    reachPoint('after-temp-write');
+    renameSync(temp, path);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* the temp file is already gone */
+    }
+    throw err;
+  }
+  reachPoint('after-rename');
+  fsyncDir(dirname(path));
+}
+
+/** Removes `path` durably; a missing file is not an error. */
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  fsyncDir(dirname(path));
+}
+
+/**
+ * Creates `path` with `data` unless it exists, and returns what the file holds. Concurrent first
+ * runs agree on one content: the loser of the link() race reads the winner's file.
+ */
+export function createFileOnce(path: string, data: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const temp = writeTemp(path, data);
+  try {
+    linkSync(temp, path);
+    fsyncDir(dirname(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+  return readFileSync(path, 'utf8');
+}

@@ -1,0 +1,71 @@
+/**
+ * The kms-local home (DESIGN §3): where configuration, keys and the store live.
+ * Nothing here is created until it is needed, and everything is created once, atomically.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CliError } from '../errors/errors.js';
+import { Keyring } from '../crypto/envelope.js';
+import { createFileOnce, ensureDir } from './fs-safe.js';
+
+export type Env = Record<string, string | undefined>;
+
+export class Home {
+  readonly root: string;
+  private readonly env: Env;
+  private keyring: Keyring | undefined;
+
+  constructor(env: Env) {
+    this.env = env;
+    this.root = env.KMS_LOCAL_HOME || join(homedir(), '.kms-local');
+  }
+
+  path(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  ensure(): void {
+    ensureDir(this.root);
+  }
+
+  /** A stable 16-digit account id, made when the home is first used. */
+  accountId(): string {
+    this.ensure();
+    const made = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
+    return createFileOnce(this.path('account-id'), `${made}\n`).trim();
+  }
+
+  /** The master key: KMS_LOCAL_MASTER_KEY, else KMS_LOCAL_MASTER_KEY_FILE, else a key file in the home. */
+  keys(): Keyring {
+    this.keyring ??= new Keyring(this.loadMasterKey());
+    return this.keyring;
+  }
+
+  private loadMasterKey(): Buffer {
+    const { KMS_LOCAL_MASTER_KEY: inline, KMS_LOCAL_MASTER_KEY_FILE: file } = this.env;
+    if (inline) return decodeKey(inline, 'KMS_LOCAL_MASTER_KEY');
+    if (file) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read KMS_LOCAL_MASTER_KEY_FILE '${file}': ${(err as Error).message}`);
+      }
+      return decodeKey(text, `the key file '${file}'`);
+    }
+    this.ensure();
+    const made = Buffer.from(Array.from({ length: 32 }, () => randomInt(0, 256))).toString('base64');
+    return decodeKey(createFileOnce(this.path('master.key'), `${made}\n`), `the key file '${this.path('master.key')}'`);
+  }
+}
+
+function decodeKey(text: string, source: string): Buffer {
+  const trimmed = text.trim();
+  const key = Buffer.from(trimmed, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || key.length !== 32) {
+    throw new CliError(`${source} must hold a base64-encoded 32-byte key.`);
+  }
+  return key;
+}

@@ -1,0 +1,84 @@
+/**
+ * The on-disk format of one secret: `{schemaVersion, region, secret, mac}`, validated against
+ * secret-file.schema.json on every read and write, and authenticated with a MAC (keyed by the
+ * master key) over its canonical text, so that any changed byte is detected, not just changed
+ * ciphertext.
+ */
+import { createHash } from 'node:crypto';
+import { ServiceError } from '../errors/errors.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { SecretRecord } from '../core/model.js';
+import validateSecretFile from './generated/validate-secret-file.js';
+
+export const SCHEMA_VERSION = 1;
+
+interface SecretFile {
+  schemaVersion: number;
+  region: string;
+  secret: SecretRecord;
+  mac: string;
+}
+
+/** JSON with keys sorted at every level: the text the MAC is computed over. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+/** A safe, unique file name for any valid secret name (which may contain `/`, `+` and `=`). */
+export function fileNameFor(secretName: string): string {
+  let encoded = secretName.replace(/[^A-Za-z0-9_.@=-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  if (encoded.startsWith('.')) encoded = `%2E${encoded.slice(1)}`;
+  if (encoded.length > 200) {
+    // File names are limited to 255 bytes; a long name keeps a readable prefix and a hash.
+    encoded = `${encoded.slice(0, 180)}~${createHash('sha256').update(secretName).digest('hex').slice(0, 24)}`;
+  }
+  return `${encoded}.json`;
+}
+
+export function integrityError(secretName: string, why: string): ServiceError {
+  return new ServiceError('Rejected.IntegrityCheckFailed', `The secret '${secretName}' failed its integrity check: ${why}.`);
+}
+
+function describeSchemaError(): string {
+  const first = (validateSecretFile as unknown as { errors?: { instancePath: string; message?: string }[] }).errors?.[0];
+  return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'unknown schema error';
+}
+
+export function encodeSecretFile(secret: SecretRecord, region: string, keys: Keyring): string {
+  const body = { schemaVersion: SCHEMA_VERSION, region, secret };
+  const file: SecretFile = { ...body, mac: keys.fileMac(canonicalJson(body)) };
+  if (!validateSecretFile(file)) {
+    throw new ServiceError('InternalFailure', `Refusing to write secret '${secret.name}': ${describeSchemaError()}.`);
+  }
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+export function decodeSecretFile(text: string, secretName: string, region: string, keys: Keyring): SecretRecord {
+  let file: SecretFile;
+  try {
+    file = JSON.parse(text) as SecretFile;
+  } catch {
+    throw integrityError(secretName, 'its file is not valid JSON');
+  }
+  if (!validateSecretFile(file)) throw integrityError(secretName, `its file does not match the schema (${describeSchemaError()})`);
+  if (file.secret.name !== secretName || file.region !== region) {
+    throw integrityError(secretName, 'its file holds another secret');
+  }
+  const writtenWith = file.secret.versions[0]?.payload.keyId;
+  if (writtenWith && writtenWith !== keys.keyId) {
+    throw integrityError(
+      secretName,
+      `it was written under master key ${writtenWith}, but the current master key is ${keys.keyId} (check KMS_LOCAL_MASTER_KEY)`,
+    );
+  }
+  const { mac, ...body } = file;
+  if (!keys.verifyFileMac(canonicalJson(body), mac)) {
+    throw integrityError(secretName, 'its file was modified outside kms-local');
+  }
+  return file.secret;
+}
