@@ -4,6 +4,7 @@ import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
 import { validateParams } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
+import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
 import { renderJson } from '../output/json.js';
 import type { ParsedArgv } from './argv.js';
@@ -86,8 +87,7 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
     return 0;
   }
 
-  const { handler } = await op.load();
-  const response = await handler(ctx, values);
+  const response = await callHandler(op, ctx, values);
   if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
   return 0;
 }

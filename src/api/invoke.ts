@@ -1,0 +1,50 @@
+/**
+ * One operation call, shared by the CLI (src/cli/run-operation.ts) and the HTTP server
+ * (src/server/): the required-parameter check, validation against the operation table, and the
+ * handler call. Whatever must happen around every handler call (auditing, for one) goes in
+ * `callHandler`, so that both front ends take exactly the same path.
+ */
+import { ServiceError } from '../errors/errors.js';
+import type { Home } from '../store/home.js';
+import { createContext, type Context, type Response } from './context.js';
+import type { OperationSpec } from './operations.js';
+import { validateParams, type ParamValues } from './params.js';
+
+/** The required parameters of `op` that are not among `given`, sorted by name. */
+export function missingParams(op: OperationSpec, given: readonly string[]): string[] {
+  const names = new Set(given);
+  return op.params
+    .filter((p) => p.required && !names.has(p.name))
+    .map((p) => p.name)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+/** Loads the operation's handler and runs it: the single place a handler is called from. */
+export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
+  const { handler } = await op.load();
+  return handler(ctx, values);
+}
+
+export interface InvokeTarget {
+  home: Home;
+  region: string;
+  nowMs: number;
+  /** The request id to answer with; a fresh one when absent. */
+  requestId?: string;
+}
+
+/**
+ * Runs `op` with raw string parameters, as the service would: a missing required parameter is a
+ * MissingParameter error, a bad value InvalidParameter. Parameters `op` does not know are the
+ * caller's business (the CLI refuses them; the server ignores them, as the service does).
+ */
+export async function invoke(op: OperationSpec, raw: Record<string, string>, target: InvokeTarget): Promise<Response> {
+  const missing = missingParams(op, Object.keys(raw));
+  if (missing.length > 0) {
+    throw new ServiceError('MissingParameter', `The required parameter ${missing.join(', ')} is missing.`);
+  }
+  const ctx = createContext(target.home, target.region, target.nowMs);
+  if (target.requestId) ctx.requestId = target.requestId;
+  const values = validateParams(op.params, raw);
+  return callHandler(op, ctx, values);
+}
