@@ -32,9 +32,12 @@ function splitFlag(arg: string): { name: string; inline: string | undefined } {
   return cut < 0 ? { name: body, inline: undefined } : { name: body.slice(0, cut), inline: body.slice(cut + 1) };
 }
 
-/** A word that can be a flag's value: not itself a flag, unless it is `---x` or a negative number. */
+/**
+ * A word that can be a flag's value: not itself a flag, unless it is `---x`, a negative number, or a
+ * lone `-` (stdin, as in `--SecretData-FILE -`).
+ */
 function isValueWord(word: string | undefined): word is string {
-  return word !== undefined && (!word.startsWith('-') || word.startsWith('---') || /^-\d/.test(word));
+  return word !== undefined && (!word.startsWith('-') || word === '-' || word.startsWith('---') || /^-\d/.test(word));
 }
 
 export function parseArgv(argv: readonly string[]): ParsedArgv {
