@@ -5,7 +5,7 @@
  */
 import { invalidParameter } from '../errors/errors.js';
 
-export type AliyunType = 'String' | 'Integer' | 'Boolean';
+export type AliyunType = 'String' | 'Integer' | 'Boolean' | 'RepeatList';
 
 export type Rule =
   | { kind: 'text'; min?: number; max?: number; pattern?: RegExp; patternHelp?: string }
@@ -13,7 +13,8 @@ export type Rule =
   | { kind: 'bool' }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'json'; parse: (value: unknown, name: string) => unknown };
+  | { kind: 'json'; parse: (value: unknown, name: string) => unknown }
+  | { kind: 'custom'; parse: (raw: string, name: string) => unknown };
 
 export interface ParamSpec {
   name: string;
@@ -23,6 +24,13 @@ export interface ParamSpec {
   rule: Rule;
   /** The value is a secret: never echoed in an error, a dry run or help. */
   sensitive?: boolean;
+  /**
+   * A RepeatList (aliyun CLI): given as `--Name.1 a --Name.2 b`, or `--Name.1.Key k` when it has
+   * `fields`. Its value is an array ordered by N; `rule` checks each element (or field).
+   */
+  repeat?: { max: number; fields?: readonly string[] };
+  /** Filled from the request's region (--region, --RegionId, profile, default), never from a parameter. */
+  fromRegion?: boolean;
 }
 
 export type ParamValues = Record<string, unknown>;
@@ -90,13 +98,58 @@ export function validateParam(spec: ParamSpec, raw: string): unknown {
       return raw;
     case 'json':
       return rule.parse(parseJsonText(name, raw), name);
+    case 'custom':
+      return rule.parse(raw, name);
   }
+}
+
+/** For a RepeatList spec, the N (and field) of a name such as `Tag.3.Key`; undefined when it is not one. */
+function repeatKey(spec: ParamSpec, name: string): { index: number; field?: string } | undefined {
+  if (!spec.repeat || !name.startsWith(`${spec.name}.`)) return undefined;
+  const match = /^([1-9]\d{0,8})(?:\.(.+))?$/.exec(name.slice(spec.name.length + 1));
+  if (!match) return undefined;
+  const field = match[2];
+  const fields = spec.repeat.fields;
+  if (fields ? field === undefined || !fields.includes(field) : field !== undefined) return undefined;
+  return { index: Number(match[1]), ...(field === undefined ? {} : { field }) };
+}
+
+/** The spec a parameter name belongs to: an exact name, or `Name.N[.Field]` of a RepeatList. */
+export function matchParam(specs: readonly ParamSpec[], name: string): ParamSpec | undefined {
+  return specs.find((s) => (s.repeat ? repeatKey(s, name) !== undefined : s.name === name && !s.fromRegion));
+}
+
+/** The flag names of a spec as help shows them: `ResourceId.n`, `Tag.n.Key`; `index` replaces n. */
+export function flagNames(spec: ParamSpec, index = 'n'): string[] {
+  if (!spec.repeat) return [spec.name];
+  const fields = spec.repeat.fields;
+  return fields ? fields.map((f) => `${spec.name}.${index}.${f}`) : [`${spec.name}.${index}`];
+}
+
+function validateRepeat(spec: ParamSpec, raw: Record<string, string>): unknown[] | undefined {
+  const items = new Map<number, Record<string, unknown> | unknown>();
+  for (const [name, value] of Object.entries(raw)) {
+    const key = repeatKey(spec, name);
+    if (!key) continue;
+    if (key.index > spec.repeat!.max) throw invalidParameter(`${spec.name}.N: N must be from 1 to ${spec.repeat!.max}.`);
+    const checked = validateParam({ ...spec, name }, value);
+    if (key.field === undefined) items.set(key.index, checked);
+    else items.set(key.index, { ...(items.get(key.index) as Record<string, unknown> | undefined), [key.field]: checked });
+  }
+  if (items.size === 0) return undefined;
+  return [...items.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
 }
 
 /** Validates every given parameter against its spec; unknown names are the caller's business. */
 export function validateParams(specs: readonly ParamSpec[], raw: Record<string, string>): ParamValues {
   const values: ParamValues = {};
   for (const spec of specs) {
+    if (spec.repeat) {
+      const list = validateRepeat(spec, raw);
+      if (list !== undefined) values[spec.name] = list;
+      continue;
+    }
+    if (spec.fromRegion) continue;
     const value = raw[spec.name];
     if (value !== undefined) values[spec.name] = validateParam(spec, value);
   }

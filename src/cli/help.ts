@@ -1,5 +1,6 @@
 /** Help pages, generated from the operation table (as aliyun's openapi/library.go prints them). */
 import { operations, type OperationSpec } from '../api/operations.js';
+import { flagNames } from '../api/params.js';
 import { builtinCommands } from './builtins.js';
 
 function columns(rows: string[][]): string {
@@ -44,7 +45,7 @@ export function operationHelp(op: OperationSpec): string {
     `  ${op.summary}`,
     '',
     'Parameters:',
-    columns(params.map((p) => [`--${p.name}`, p.type, p.required ? 'Required' : 'Optional', p.help])),
+    columns(params.flatMap((p) => flagNames(p).map((f) => [`--${f}`, p.type, p.required ? 'Required' : 'Optional', p.help]))),
     '',
   ].join('\n');
 }

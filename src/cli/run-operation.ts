@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
-import { validateParams } from '../api/params.js';
+import { flagNames, matchParam, validateParams } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
@@ -17,8 +17,11 @@ export const DEFAULT_REGION = 'cn-hangzhou';
 
 function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
   for (const param of args.params) {
-    if (op.params.some((p) => p.name === param.name)) continue;
-    const candidates = [...op.params.map((p) => `--${p.name}`), ...globalFlags.filter((f) => !f.ignored).map((f) => `--${f.name}`)];
+    if (matchParam(op.params, param.name)) continue;
+    // A RepeatList is suggested with the N that was typed: `--ResourceID.2` -> `--ResourceId.2`.
+    const index = /\.(\d+)(?:\.|$)/.exec(param.name)?.[1] ?? '1';
+    const names = op.params.filter((p) => !p.fromRegion).flatMap((p) => flagNames(p, index));
+    const candidates = [...names.map((n) => `--${n}`), ...globalFlags.filter((f) => !f.ignored).map((f) => `--${f.name}`)];
     throw new CliError(`'${param.flag}' is not a valid parameter or flag. See \`kms-local help kms ${op.name}\`.`, {
       kind: 'suggestible',
       suggestions: suggest(`--${param.name}`, candidates),
@@ -28,10 +31,10 @@ function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
 
 function checkRequired(op: OperationSpec, args: ParsedArgv): void {
   const missing = op.params
-    .filter((p) => p.required && !args.params.some((a) => a.name === p.name))
+    .filter((p) => p.required && !p.fromRegion && !args.params.some((a) => matchParam([p], a.name)))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (missing.length === 0) return;
-  throw new CliError(`required parameters not assigned: \n${missing.map((p) => `  --${p.name}`).join('\n')}`, {
+  throw new CliError(`required parameters not assigned: \n${missing.map((p) => `  --${flagNames(p)[0]}`).join('\n')}`, {
     kind: 'withTip',
     tip: `use \`kms-local kms ${op.name} --help\` to get more information`,
   });
@@ -81,7 +84,7 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
 
   if (args.globals.has('dryrun')) {
     const shown = Object.fromEntries(
-      Object.entries(raw).map(([k, v]) => [k, op.params.find((p) => p.name === k)?.sensitive ? '******' : v]),
+      Object.entries(raw).map(([k, v]) => [k, matchParam(op.params, k)?.sensitive ? '******' : v]),
     );
     io.stdout(`Skip invoke in dry-run mode, request is:\n------------------------------------\n${renderJson({ Action: op.name, RegionId: ctx.region, ...shown })}`);
     return 0;
