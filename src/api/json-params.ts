@@ -1,6 +1,8 @@
 /** Parsers for the JSON-typed parameters (VersionStages, Tags, ExtendedConfig, Policy). */
 import { invalidParameter } from '../errors/errors.js';
 import { Limits, type Tag } from '../core/model.js';
+import { checkPolicyDocument } from '../core/policy.js';
+import { parseJsonText } from './params.js';
 
 export const STAGE_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
 const TAG_TEXT = /^[\p{L}\p{N} /\\_.+=:@-]{1,128}$/u;
@@ -57,15 +59,23 @@ export function parseJsonObject(value: unknown, name: string): Record<string, un
   return value;
 }
 
-/** A secret policy: `{"Version":"1","Statement":[{"Effect":"Allow"|"Deny", ...}]}`. */
+/** A secret policy: `{"Version":"1","Statement":[{"Effect":"Allow"|"Deny","Action":...}]}` (core/policy.ts). */
 export function parsePolicy(value: unknown, name: string): string {
-  if (!isPlainObject(value) || typeof value.Version !== 'string' || !Array.isArray(value.Statement)) {
-    throw invalidParameter(`${name} must be a policy document {"Version":"1","Statement":[...]}.`);
+  return checkPolicyDocument(value, name);
+}
+
+/** UntagResource TagKeys: a JSON array `["k1","k2"]` or a comma list `k1,k2`. */
+export function parseTagKeys(raw: string, name: string): string[] {
+  const text = raw.trim();
+  let keys: unknown;
+  if (text.startsWith('[')) {
+    keys = parseJsonText(name, text);
+    if (!Array.isArray(keys)) throw invalidParameter(`${name} must be a JSON array of tag keys or a comma-separated list.`);
+  } else {
+    keys = text.split(',').map((k) => k.trim());
   }
-  for (const statement of value.Statement) {
-    if (!isPlainObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')) {
-      throw invalidParameter(`${name}: every statement needs "Effect": "Allow" or "Deny".`);
-    }
-  }
-  return JSON.stringify(value);
+  const list = keys as unknown[];
+  if (list.length === 0) throw invalidParameter(`${name} must list at least one tag key.`);
+  if (list.length > Limits.maxTags) throw invalidParameter(`${name} may list at most ${Limits.maxTags} tag keys.`);
+  return [...new Set(list.map((k) => checkTagKey(name, k)))];
 }

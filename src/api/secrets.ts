@@ -2,6 +2,7 @@
 import { ServiceError, invalidParameter, notFound } from '../errors/errors.js';
 import type { SecretDataType, SecretRecord, SecretVersion } from '../core/model.js';
 import type { Context } from './context.js';
+import { assertNotPendingDeletion } from '../core/lifecycle.js';
 
 export function wrapStages(stages: readonly string[]): { VersionStage: string[] } {
   return { VersionStage: [...stages] };
@@ -14,12 +15,7 @@ export function requireSecret(secret: SecretRecord | undefined, name: string): S
 
 /** DESIGN §4 rule 9: a secret pending deletion refuses everything but Describe, List, Restore, Delete. */
 export function requireActive(secret: SecretRecord): SecretRecord {
-  if (secret.plannedDeleteTime !== undefined) {
-    throw new ServiceError(
-      'Rejected.ResourceInDeleteWindow',
-      `The secret '${secret.name}' is planned to be deleted at ${secret.plannedDeleteTime}; restore it with RestoreSecret first.`,
-    );
-  }
+  assertNotPendingDeletion(secret);
   return secret;
 }
 

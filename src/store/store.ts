@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretRecord } from '../core/model.js';
+import { isPastDeletion } from '../core/lifecycle.js';
 import { IntegrityError } from '../crypto/envelope.js';
 import type { Home } from './home.js';
 import { ensureDir, removeFile, writeFileAtomic } from './fs-safe.js';
@@ -57,7 +58,7 @@ export class SecretStore {
 
   /** Past its PlannedDeleteTime a secret is gone (DESIGN §4 rule 9). */
   private isExpired(secret: SecretRecord): boolean {
-    return secret.plannedDeleteTime !== undefined && Date.parse(secret.plannedDeleteTime) <= this.nowMs();
+    return isPastDeletion(secret, this.nowMs());
   }
 
   /** The secret, or undefined when there is none; one past its deletion date is purged on the way. */
