@@ -6,6 +6,8 @@
 
 export const ACS_CURRENT = 'ACSCurrent';
 export const ACS_PREVIOUS = 'ACSPrevious';
+/** The stage of a dynamic secret's version while a rotation applies and verifies it. */
+export const ACS_PENDING = 'ACSPending';
 
 /** DESIGN §4: limits of the service. */
 export const Limits = {
@@ -40,6 +42,31 @@ export interface Tag {
   TagValue: string;
 }
 
+/** ExtendedConfig of a dynamic (ECS or Rds) secret: no credentials, only where the account lives. */
+export type ExtendedConfig = Record<string, unknown>;
+
+export type RotationStep = 'login' | 'adopt' | 'apply' | 'verify' | 'retire' | 'commit' | 'interrupted';
+
+export interface RotationFailure {
+  versionId: string;
+  step: RotationStep;
+  code: string;
+  message: string;
+  time: string;
+}
+
+/** Rotation state of a dynamic secret (absent on Generic secrets and on files written before it). */
+export interface RotationRecord {
+  automatic: boolean;
+  intervalSeconds?: number;
+  lastRotationDate?: string;
+  nextRotationDate?: string;
+  /** The last rotation that failed, until a rotation succeeds. */
+  lastError?: RotationFailure;
+  /** A rotation running now: who runs it and since when. */
+  inProgress?: { versionId: string; startedAt: string; owner: string };
+}
+
 export interface SecretRecord {
   name: string;
   type: SecretType;
@@ -51,6 +78,8 @@ export interface SecretRecord {
   tags: Tag[];
   policy?: string;
   plannedDeleteTime?: string;
+  extendedConfig?: ExtendedConfig;
+  rotation?: RotationRecord;
   versions: SecretVersion[];
 }
 

@@ -31,6 +31,11 @@ export const ServiceErrors = {
   'Forbidden.ResourceNotFound': { status: 404, message: 'The resource is not found.' },
   'Rejected.ResourceExist': { status: 409, message: 'The resource already exists.' },
   'Rejected.ResourceInDeleteWindow': { status: 409, message: 'The secret is planned to be deleted.' },
+  'Rejected.RotationInProgress': { status: 409, message: 'Your secret is being rotated, please try again later.' },
+  /** kms-local: the instance behind a dynamic secret has no target (`kms-local target add`). */
+  'Rejected.TargetNotFound': { status: 400, message: 'No target is configured for the instance of the secret.' },
+  /** kms-local: a rotation step against the target failed; the current credential is unchanged. */
+  'Rejected.RotationFailed': { status: 502, message: 'The rotation failed; the current credential is unchanged.' },
   'Rejected.IntegrityCheckFailed': { status: 500, message: 'The stored secret failed its integrity check.' },
   InternalFailure: { status: 500, message: 'An internal error occurred.' },
   ServiceUnavailableTemporary: { status: 503, message: 'Service Unavailable Temporary.' },
