@@ -5,7 +5,9 @@
  */
 import type { Handler } from './context.js';
 import type { ParamSpec } from './params.js';
-import { parseJsonObject, parsePolicy, parseTags, parseVersionStages, STAGE_PATTERN } from './json-params.js';
+import type { ServiceErrorCode } from '../errors/errors.js';
+import { parseJsonObject, parsePolicy, parseTagKeys, parseTags, parseVersionStages, STAGE_PATTERN } from './json-params.js';
+import { parseFilters } from '../core/list-filter.js';
 
 export interface OperationSpec {
   name: string;
@@ -13,6 +15,10 @@ export interface OperationSpec {
   params: readonly ParamSpec[];
   /** Whether the operation changes the store (it is then audited and locked). */
   mutates: boolean;
+  /** The response fields, with what each holds (for the docs; RequestId is in every response). */
+  response?: Readonly<Record<string, string>>;
+  /** The service error codes the operation can answer with (for the docs). */
+  errors?: readonly ServiceErrorCode[];
   load: () => Promise<{ handler: Handler }>;
 }
 
@@ -60,6 +66,8 @@ const page = (name: string, help: string, max: number): ParamSpec => ({
   help,
   rule: { kind: 'int', min: 1, max },
 });
+
+const policyName: ParamSpec = { name: 'PolicyName', type: 'String', help: 'default (the only policy a secret has).', rule: { kind: 'enum', values: ['default'] } };
 
 export const operations: readonly OperationSpec[] = [
   {
@@ -147,6 +155,156 @@ export const operations: readonly OperationSpec[] = [
       boolString('RequireEachIncludedType', 'true (default) to include at least one character of every type not excluded.'),
     ],
     load: () => import('./handlers/get-random-password.js'),
+  },
+  {
+    name: 'DescribeSecret',
+    summary: 'Shows the metadata of a secret (never its value), also while it is pending deletion.',
+    mutates: false,
+    params: [secretName, boolString('FetchTags', 'true to return the tags of the secret.')],
+    response: {
+      Arn: 'The ARN of the secret.',
+      CreateTime: 'When the secret was created.',
+      DKMSInstanceId: 'The KMS instance id, when one was given at creation.',
+      Description: 'The description ("" when none).',
+      EncryptionKeyId: 'The id of the key that protects the secret.',
+      PlannedDeleteTime: 'When the secret will be deleted; only while it is pending deletion.',
+      SecretName: 'The name of the secret.',
+      SecretType: 'Generic.',
+      Tags: 'Tags.Tag: [{TagKey, TagValue}], only with FetchTags=true.',
+      UpdateTime: 'When the secret (its versions, stages, metadata or deletion state) last changed.',
+    },
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    load: () => import('./handlers/describe-secret.js'),
+  },
+  {
+    name: 'ListSecrets',
+    summary: 'Lists the secrets of the region, sorted by name, pending deletion ones included.',
+    mutates: false,
+    params: [
+      boolString('FetchTags', 'true to return the tags of every secret.'),
+      {
+        name: 'Filters',
+        type: 'String',
+        help: 'JSON array of {"Key","Values"}; Key SecretName or Description (substring), TagKey, TagValue, SecretType, DKMSInstanceId or Creator (exact); values OR-ed, filters AND-ed.',
+        rule: { kind: 'json', parse: parseFilters },
+      },
+      page('PageNumber', 'The page to return, from 1.', 2_147_483_647),
+      page('PageSize', 'Secrets per page, 1 to 100; 10 by default.', 100),
+    ],
+    response: {
+      PageNumber: 'The page returned.',
+      PageSize: 'Secrets per page.',
+      TotalCount: 'How many secrets match, on all pages.',
+      SecretList: 'SecretList.Secret: [{CreateTime, PlannedDeleteTime (pending deletion only), SecretName, SecretType, UpdateTime, Tags.Tag (FetchTags=true only)}].',
+    },
+    errors: ['InvalidParameter'],
+    load: () => import('./handlers/list-secrets.js'),
+  },
+  {
+    name: 'UpdateSecret',
+    summary: 'Changes the description of a secret.',
+    mutates: true,
+    params: [
+      secretName,
+      { name: 'Description', type: 'String', help: 'The new description, up to 1024 characters ("" clears it).', rule: { kind: 'text', min: 0, max: 1024 } },
+      { name: 'ExtendedConfig.CustomData', type: 'String', help: 'JSON object; for dynamic secrets only, so refused for Generic secrets.', rule: { kind: 'json', parse: parseJsonObject } },
+    ],
+    response: { SecretName: 'The name of the secret.' },
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    load: () => import('./handlers/update-secret.js'),
+  },
+  {
+    name: 'DeleteSecret',
+    summary: 'Schedules a secret for deletion after a recovery window, or deletes it at once.',
+    mutates: true,
+    params: [
+      secretName,
+      { name: 'RecoveryWindowInDays', type: 'String', help: 'Days until the secret is deleted, 7 to 30; 30 by default. Not with ForceDeleteWithoutRecovery=true.', rule: { kind: 'int', min: 7, max: 30 } },
+      boolString('ForceDeleteWithoutRecovery', 'true to delete the secret and its file at once, beyond any RestoreSecret (also a secret already pending deletion).'),
+    ],
+    response: {
+      PlannedDeleteTime: 'When the secret will be deleted; with ForceDeleteWithoutRecovery=true, the moment it was deleted.',
+      SecretName: 'The name of the secret.',
+    },
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    load: () => import('./handlers/delete-secret.js'),
+  },
+  {
+    name: 'RestoreSecret',
+    summary: 'Cancels the planned deletion of a secret; a secret not pending deletion is left as it is.',
+    mutates: true,
+    params: [secretName],
+    response: { SecretName: 'The name of the secret.' },
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    load: () => import('./handlers/restore-secret.js'),
+  },
+  {
+    name: 'TagResource',
+    summary: 'Adds tags to a secret, or changes the values of its tags.',
+    mutates: true,
+    params: [
+      { ...secretName, required: false, help: 'The name of the secret, or its ARN.' },
+      { name: 'KeyId', type: 'String', help: 'Not supported: kms-local has no keys.', rule: { kind: 'text', max: 256 } },
+      { name: 'CertificateId', type: 'String', help: 'Not supported: kms-local has no certificates.', rule: { kind: 'text', max: 256 } },
+      { name: 'Tags', type: 'String', required: true, help: 'JSON array of {"TagKey","TagValue"}; a secret carries at most 20 tags.', rule: { kind: 'json', parse: parseTags } },
+    ],
+    response: {},
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Rejected.LimitExceeded', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    load: () => import('./handlers/tag-resource.js'),
+  },
+  {
+    name: 'UntagResource',
+    summary: 'Removes tags from a secret; keys the secret does not carry are ignored.',
+    mutates: true,
+    params: [
+      { ...secretName, required: false, help: 'The name of the secret, or its ARN.' },
+      { name: 'KeyId', type: 'String', help: 'Not supported: kms-local has no keys.', rule: { kind: 'text', max: 256 } },
+      { name: 'CertificateId', type: 'String', help: 'Not supported: kms-local has no certificates.', rule: { kind: 'text', max: 256 } },
+      { name: 'TagKeys', type: 'String', required: true, help: 'The tag keys to remove: a JSON array such as ["k1","k2"] or a comma list k1,k2.', rule: { kind: 'custom', parse: parseTagKeys } },
+    ],
+    response: {},
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    load: () => import('./handlers/untag-resource.js'),
+  },
+  {
+    name: 'ListTagResources',
+    summary: 'Lists the tags of secrets, one row per tag, 200 rows a page.',
+    mutates: false,
+    params: [
+      { name: 'RegionId', type: 'String', required: true, fromRegion: true, help: 'The region: taken from --region or --RegionId, ALIBABA_CLOUD_REGION_ID, the profile, or cn-hangzhou.', rule: { kind: 'text' } },
+      { name: 'ResourceType', type: 'String', required: true, help: 'secret (kms-local has no keys).', rule: { kind: 'enum', values: ['secret', 'key'] } },
+      { name: 'ResourceId', type: 'RepeatList', repeat: { max: 50 }, help: 'Secret names (or ARNs) to list, N from 1 to 50; all secrets of the region when none is given.', rule: { kind: 'text', max: 256 } },
+      { name: 'Tag', type: 'RepeatList', repeat: { max: 20, fields: ['Key', 'Value'] }, help: 'Only secrets that carry every Tag.N.Key (with Tag.N.Value when given), N from 1 to 20.', rule: { kind: 'text', max: 128 } },
+      { name: 'NextToken', type: 'String', help: 'The NextToken of the previous page.', rule: { kind: 'text', max: 256 } },
+    ],
+    response: {
+      NextToken: 'Present when there are more rows: pass it as --NextToken for the next page.',
+      TagResources: 'TagResources.TagResource: [{ResourceId, ResourceType, TagKey, TagValue}], ordered by ResourceId, then TagKey.',
+    },
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound'],
+    load: () => import('./handlers/list-tag-resources.js'),
+  },
+  {
+    name: 'GetSecretPolicy',
+    summary: 'Shows the policy of a secret; the default policy when none was set.',
+    mutates: false,
+    params: [secretName, policyName],
+    response: { Policy: 'The policy document, as JSON text.' },
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    load: () => import('./handlers/get-secret-policy.js'),
+  },
+  {
+    name: 'SetSecretPolicy',
+    summary: 'Replaces the policy of a secret with a checked policy document.',
+    mutates: true,
+    params: [
+      secretName,
+      { name: 'Policy', type: 'String', required: true, help: 'JSON policy document {"Version":"1","Statement":[{"Effect":"Allow"|"Deny","Action":[...],...}]}, at most 32768 bytes.', rule: { kind: 'json', parse: parsePolicy } },
+      policyName,
+    ],
+    response: {},
+    errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    load: () => import('./handlers/set-secret-policy.js'),
   },
 ];
 

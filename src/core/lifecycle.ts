@@ -64,7 +64,12 @@ export function planDeletion(secret: SecretRecord, request: DeleteRequest, nowMs
   const days = recoveryWindowDays(request);
   const now = formatTime(nowMs);
   if (request.force) return { kind: 'remove', plannedDeleteTime: now };
-  assertNotPendingDeletion(secret);
+  if (isPendingDeletion(secret)) {
+    throw new ServiceError(
+      'Rejected.ResourceInDeleteWindow',
+      `The secret '${secret.name}' is already planned to be deleted at ${secret.plannedDeleteTime}; ForceDeleteWithoutRecovery=true deletes it now.`,
+    );
+  }
   const plannedDeleteTime = formatTime(nowMs + days * DAY_MS);
   return { kind: 'schedule', secret: { ...secret, plannedDeleteTime, updateTime: now }, plannedDeleteTime };
 }

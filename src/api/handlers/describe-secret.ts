@@ -1,0 +1,21 @@
+import { arnOf, resolveSecretName, type Handler } from '../context.js';
+import { requireSecret } from '../secrets.js';
+
+/** DescribeSecret works on a secret pending deletion too: that is how its PlannedDeleteTime is seen. */
+export const handler: Handler = (ctx, p) => {
+  const name = resolveSecretName(ctx, p.SecretName as string);
+  const secret = requireSecret(ctx.store.get(name), name);
+  return {
+    Arn: arnOf(ctx, name),
+    CreateTime: secret.createTime,
+    DKMSInstanceId: secret.dkmsInstanceId,
+    Description: secret.description,
+    EncryptionKeyId: secret.encryptionKeyId,
+    PlannedDeleteTime: secret.plannedDeleteTime,
+    RequestId: ctx.requestId,
+    SecretName: name,
+    SecretType: secret.type,
+    Tags: p.FetchTags === true ? { Tag: secret.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue })) } : undefined,
+    UpdateTime: secret.updateTime,
+  };
+};

@@ -1,0 +1,32 @@
+import { listSecrets, type SecretFilter } from '../../core/list-filter.js';
+import type { Handler } from '../context.js';
+
+export const DEFAULT_SECRET_PAGE_SIZE = 10;
+
+export const handler: Handler = (ctx, p) => {
+  const pageNumber = (p.PageNumber as number | undefined) ?? 1;
+  const pageSize = (p.PageSize as number | undefined) ?? DEFAULT_SECRET_PAGE_SIZE;
+  const fetchTags = p.FetchTags === true;
+  const page = listSecrets(ctx.store.list(), {
+    filters: (p.Filters as SecretFilter[] | undefined) ?? [],
+    pageNumber,
+    pageSize,
+    creator: ctx.home.accountId(),
+  });
+  return {
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    RequestId: ctx.requestId,
+    SecretList: {
+      Secret: page.secrets.map((s) => ({
+        CreateTime: s.createTime,
+        PlannedDeleteTime: s.plannedDeleteTime,
+        SecretName: s.name,
+        SecretType: s.type,
+        Tags: fetchTags ? { Tag: s.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue })) } : undefined,
+        UpdateTime: s.updateTime,
+      })),
+    },
+    TotalCount: page.total,
+  };
+};

@@ -1,0 +1,43 @@
+import { ServiceError, invalidParameter } from '../../errors/errors.js';
+import type { SecretRecord } from '../../core/model.js';
+import { pageRows, tagRows, type TagCondition } from '../../core/tags.js';
+import { resolveSecretName, type Handler } from '../context.js';
+import { requireSecret } from '../secrets.js';
+
+export const TAG_ROWS_PER_PAGE = 200;
+
+/** NextToken is opaque to callers: the offset of the next row, base64url-encoded. */
+function encodeToken(offset: number): string {
+  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string | undefined): number {
+  if (token === undefined) return 0;
+  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!match || encodeToken(Number(match[1])) !== token) throw invalidParameter('NextToken is not a token of a previous ListTagResources page.');
+  return Number(match[1]);
+}
+
+export const handler: Handler = (ctx, p) => {
+  if (p.ResourceType === 'key') {
+    throw new ServiceError('UnsupportedOperation', 'kms-local manages secrets only; it has no keys. Use --ResourceType secret.');
+  }
+  const conditions = ((p.Tag as { Key?: string; Value?: string }[] | undefined) ?? []).map((t): TagCondition => {
+    if (t.Key === undefined) throw invalidParameter('every Tag.N.Value needs its Tag.N.Key.');
+    return t.Value === undefined ? { key: t.Key } : { key: t.Key, value: t.Value };
+  });
+  const offset = decodeToken(p.NextToken as string | undefined);
+  const ids = p.ResourceId as string[] | undefined;
+  let secrets: SecretRecord[];
+  if (ids === undefined) secrets = ctx.store.list();
+  else {
+    const names = [...new Set(ids.map((id) => resolveSecretName(ctx, id)))];
+    secrets = names.map((name) => requireSecret(ctx.store.get(name), name));
+  }
+  const { page, nextOffset } = pageRows(tagRows(secrets, conditions), offset, TAG_ROWS_PER_PAGE);
+  return {
+    NextToken: nextOffset === undefined ? undefined : encodeToken(nextOffset),
+    RequestId: ctx.requestId,
+    TagResources: { TagResource: page },
+  };
+};
