@@ -37,6 +37,14 @@ export const ServiceErrors = {
   /** kms-local: a rotation step against the target failed; the current credential is unchanged. */
   'Rejected.RotationFailed': { status: 502, message: 'The rotation failed; the current credential is unchanged.' },
   'Rejected.IntegrityCheckFailed': { status: 500, message: 'The stored secret failed its integrity check.' },
+  // Refusals of the HTTP endpoint (`kms-local serve`), with the service's codes and statuses.
+  IncompleteSignature: { status: 400, message: 'The request signature does not conform to Aliyun standards.' },
+  SignatureDoesNotMatch: { status: 400, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' },
+  'InvalidAccessKeyId.NotFound': { status: 404, message: 'The Access Key ID provided does not exist in our records.' },
+  'InvalidTimeStamp.Expired': { status: 400, message: 'Specified time stamp or date value is expired.' },
+  'InvalidTimeStamp.Format': { status: 400, message: 'Specified time stamp or date value is not well formatted.' },
+  SignatureNonceUsed: { status: 400, message: 'Specified signature nonce was used already.' },
+  'InvalidAction.NotFound': { status: 404, message: 'Specified api is not found, please check your url and method.' },
   InternalFailure: { status: 500, message: 'An internal error occurred.' },
   ServiceUnavailableTemporary: { status: 503, message: 'Service Unavailable Temporary.' },
 } as const satisfies Record<string, { status: number; message: string }>;
