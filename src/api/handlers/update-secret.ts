@@ -1,17 +1,16 @@
-import { invalidParameter } from '../../errors/errors.js';
+import { updateSecret } from '../../core/metadata.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireActive, requireSecret } from '../secrets.js';
 
 export const handler: Handler = (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
-  const description = p.Description as string | undefined;
+  const update = {
+    ...(p.Description === undefined ? {} : { description: p.Description as string }),
+    ...(p['ExtendedConfig.CustomData'] === undefined ? {} : { customData: p['ExtendedConfig.CustomData'] as Record<string, unknown> }),
+  };
   ctx.store.mutate(name, (current) => {
-    const secret = requireActive(requireSecret(current, name));
-    if (p['ExtendedConfig.CustomData'] !== undefined && secret.type === 'Generic') {
-      throw invalidParameter('ExtendedConfig.CustomData applies to dynamic secrets only, not to Generic secrets.');
-    }
-    if (description === undefined || description === secret.description) return { result: undefined };
-    return { next: { ...secret, description, updateTime: ctx.now }, result: undefined };
+    const outcome = updateSecret(requireActive(requireSecret(current, name)), update, ctx.now);
+    return { next: outcome.changed ? outcome.secret : undefined, result: undefined };
   });
   return { RequestId: ctx.requestId, SecretName: name };
 };
