@@ -17,6 +17,8 @@ export interface OperationSpec {
   mutates: boolean;
   /** The response fields, with what each holds (for the docs; RequestId is in every response). */
   response?: Readonly<Record<string, string>>;
+  /** kms-local's rules for the operation where the service documents are silent (for the docs). */
+  notes?: readonly string[];
   /** The service error codes the operation can answer with (for the docs). */
   errors?: readonly ServiceErrorCode[];
   load: () => Promise<{ handler: Handler }>;
@@ -215,6 +217,10 @@ export const operations: readonly OperationSpec[] = [
       RotationInterval: 'Dynamic secrets only, with automatic rotation: the period, in seconds such as 604800s.',
     },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    notes: [
+      'Works on a secret pending deletion, which then shows PlannedDeleteTime; a secret past its PlannedDeleteTime is gone: Forbidden.ResourceNotFound, and its file is removed.',
+      'Never returns a value; Tags only with FetchTags=true; DKMSInstanceId only when one was given at creation.',
+    ],
     load: () => import('./handlers/describe-secret.js'),
   },
   {
@@ -239,6 +245,13 @@ export const operations: readonly OperationSpec[] = [
       SecretList: 'SecretList.Secret: [{CreateTime, PlannedDeleteTime (pending deletion only), SecretName, SecretType, UpdateTime, Tags.Tag (FetchTags=true only)}].',
     },
     errors: ['InvalidParameter'],
+    notes: [
+      'Filter match types (the service does not document them): SecretName and Description match when the value is a case-sensitive substring; TagKey and TagValue when the secret carries a tag with exactly that key / exactly that value; SecretType and DKMSInstanceId exactly; Creator exactly the local account id (every kms-local secret is created by it).',
+      'Values of one filter are OR-ed; filters are AND-ed, a key given twice included (so TagKey and TagValue need not be the same tag). An empty Values list sets no condition.',
+      'At most 10 filters of at most 10 values; an unknown Key, a SecretType that is no type, or a value of the wrong length is InvalidParameter.',
+      'Secrets are sorted by SecretName in code-unit order (uppercase before lowercase), the same on every run; a page past the end is empty.',
+      'Secrets pending deletion are listed with PlannedDeleteTime; secrets past it are gone and their files removed.',
+    ],
     load: () => import('./handlers/list-secrets.js'),
   },
   {
@@ -252,6 +265,10 @@ export const operations: readonly OperationSpec[] = [
     ],
     response: { SecretName: 'The name of the secret.' },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'A secret pending deletion cannot be changed: Rejected.ResourceInDeleteWindow.',
+      'Giving neither Description nor a changed ExtendedConfig.CustomData is a success that changes nothing.',
+    ],
     load: () => import('./handlers/update-secret.js'),
   },
   {
@@ -268,6 +285,12 @@ export const operations: readonly OperationSpec[] = [
       SecretName: 'The name of the secret.',
     },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'Without ForceDeleteWithoutRecovery=true the secret stays, pending deletion, until PlannedDeleteTime = now + RecoveryWindowInDays (7 to 30, 30 by default). Meanwhile GetSecretValue, PutSecretValue, UpdateSecretVersionStage, UpdateSecret, tag changes, SetSecretPolicy, a CreateSecret of the name and a second DeleteSecret without force fail with Rejected.ResourceInDeleteWindow; DescribeSecret, ListSecrets, ListSecretVersionIds, GetSecretPolicy and RestoreSecret work.',
+      'Once PlannedDeleteTime has passed (KMS_LOCAL_NOW counts) the secret is gone for every operation (Forbidden.ResourceNotFound), its file is removed, and the name is free for CreateSecret.',
+      'ForceDeleteWithoutRecovery=true removes the file at once, also of a secret already pending deletion; nothing can restore it. PlannedDeleteTime is then the moment of deletion.',
+      'RecoveryWindowInDays together with ForceDeleteWithoutRecovery=true is InvalidParameter; with ForceDeleteWithoutRecovery=false it is allowed.',
+    ],
     load: () => import('./handlers/delete-secret.js'),
   },
   {
@@ -277,6 +300,10 @@ export const operations: readonly OperationSpec[] = [
     params: [secretName],
     response: { SecretName: 'The name of the secret.' },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    notes: [
+      'Cancels the planned deletion: the secret, its versions, stages and values are as they were.',
+      'A secret that is not pending deletion: success, nothing changes. After a force delete or once PlannedDeleteTime has passed: Forbidden.ResourceNotFound.',
+    ],
     load: () => import('./handlers/restore-secret.js'),
   },
   {
@@ -291,6 +318,11 @@ export const operations: readonly OperationSpec[] = [
     ],
     response: {},
     errors: ['InvalidParameter', 'UnsupportedOperation', 'Rejected.LimitExceeded', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'Exactly one of SecretName, KeyId and CertificateId; KeyId and CertificateId are UnsupportedOperation, since kms-local holds secrets only.',
+      'A key the secret carries gets the new value; other keys are added. More than 20 tags in all is Rejected.LimitExceeded and nothing changes.',
+      'Tag keys and values are 1 to 128 characters; a key must not start with aliyun or acs:. A secret pending deletion: Rejected.ResourceInDeleteWindow.',
+    ],
     load: () => import('./handlers/tag-resource.js'),
   },
   {
@@ -305,6 +337,10 @@ export const operations: readonly OperationSpec[] = [
     ],
     response: {},
     errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'TagKeys is a JSON array (["k1","k2"]) or a comma list (k1,k2, spaces around keys ignored); at most 20 keys.',
+      'Keys the secret does not carry are ignored. KeyId and CertificateId are UnsupportedOperation. A secret pending deletion: Rejected.ResourceInDeleteWindow.',
+    ],
     load: () => import('./handlers/untag-resource.js'),
   },
   {
@@ -323,6 +359,12 @@ export const operations: readonly OperationSpec[] = [
       TagResources: 'TagResources.TagResource: [{ResourceId, ResourceType, TagKey, TagValue}], ordered by ResourceId, then TagKey.',
     },
     errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound'],
+    notes: [
+      'RegionId is the region of the request (--region, --RegionId, ALIBABA_CLOUD_REGION_ID, the profile, cn-hangzhou), as the aliyun CLI fills it.',
+      'ResourceType key is UnsupportedOperation (kms-local has no keys). ResourceId.N names secrets (name or ARN); an unknown one is Forbidden.ResourceNotFound. Without ResourceId.N every secret of the region is listed.',
+      'With Tag.N, a secret is listed only when it carries every Tag.N.Key (with that Tag.N.Value, when given); all its tags are listed then. Tag.N.Value without Tag.N.Key is InvalidParameter.',
+      'Rows are sorted by ResourceId, then TagKey, 200 a page; NextToken is present while more rows follow.',
+    ],
     load: () => import('./handlers/list-tag-resources.js'),
   },
   {
@@ -332,6 +374,10 @@ export const operations: readonly OperationSpec[] = [
     params: [secretName, policyName],
     response: { Policy: 'The policy document, as JSON text.' },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
+    notes: [
+      'A secret that was never given a policy (CreateSecret --Policy or SetSecretPolicy) has the default policy: the local account may do everything (Principal RAM acs:ram::<account-id>:*, Action kms:*, Resource *).',
+      'Works on a secret pending deletion. PolicyName must be default.',
+    ],
     load: () => import('./handlers/get-secret-policy.js'),
   },
   {
@@ -345,6 +391,10 @@ export const operations: readonly OperationSpec[] = [
     ],
     response: {},
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'The document must be a JSON object {"Version":"1","Statement":[...]} (optionally with Id), at most 32768 bytes, with at least one statement. Each statement has Effect Allow or Deny and Action (a string or list of strings), and may have Sid, Principal ("*" or an object of strings or lists of strings), Resource (a string or list of strings) and Condition (an object); any other element is InvalidParameter.',
+      'kms-local stores the policy and returns it; it does not enforce it. A secret pending deletion: Rejected.ResourceInDeleteWindow.',
+    ],
     load: () => import('./handlers/set-secret-policy.js'),
   },
 ];

@@ -1,7 +1,7 @@
 /**
  * ListSecrets: the Filters parameter and the listing rules, as pure functions.
  *
- * Matching (the service documents no match type; this is kms-local's rule, docs/list-secrets.md):
+ * Matching (the service documents no match type; this is kms-local's rule, docs/operations/ListSecrets.md):
  * - SecretName, Description: the value is a case-sensitive substring of the field.
  * - TagKey, TagValue: the secret carries a tag with exactly that key / exactly that value.
  * - SecretType, DKMSInstanceId: exact.
