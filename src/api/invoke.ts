@@ -22,7 +22,10 @@ export function missingParams(op: OperationSpec, given: readonly string[]): stri
 /** Loads the operation's handler and runs it: the single place a handler is called from. */
 export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
   const { handler } = await op.load();
-  return handler(ctx, values);
+  if (!op.mutates) return handler(ctx, values);
+  // Every call of a mutating operation that got past validation leaves one audit line.
+  const { audited } = await import('../audit/audit-log.js');
+  return audited(op.name, ctx, values, async () => handler(ctx, values));
 }
 
 export interface InvokeTarget {

@@ -6,6 +6,7 @@ import { flagNames, matchParam, validateParams } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
+import { CONFIG_FILE, selectProfile } from '../config/profile-read.js';
 import { renderJson } from '../output/json.js';
 import type { ParsedArgv } from './argv.js';
 import { globalFlags } from './global-flags.js';
@@ -14,6 +15,7 @@ import { operationHelp } from './help.js';
 import { suggest } from './suggest.js';
 
 export const DEFAULT_REGION = 'cn-hangzhou';
+const TOOL_FLAGS = ['cli-query', 'output', 'pager'];
 
 function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
   for (const param of args.params) {
@@ -57,8 +59,11 @@ function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
   return raw;
 }
 
+/** `--region`/`--RegionId` > ALIBABA_CLOUD_REGION_ID > the profile's region > cn-hangzhou. */
 export function regionFrom(args: ParsedArgv, io: CliIo): string {
-  return args.globals.get('region')?.[0] ?? args.globals.get('RegionId')?.[0] ?? io.env.ALIBABA_CLOUD_REGION_ID ?? DEFAULT_REGION;
+  const given = args.globals.get('region')?.[0] ?? args.globals.get('RegionId')?.[0] ?? io.env.ALIBABA_CLOUD_REGION_ID;
+  const profile = selectProfile(new Home(io.env).path(CONFIG_FILE), args.globals.get('profile')?.[0], io.env, given === undefined);
+  return given ?? (profile?.region_id || DEFAULT_REGION);
 }
 
 export interface OperationRun {
@@ -90,7 +95,11 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
     return 0;
   }
 
-  const response = await callHandler(op, ctx, values);
+  if (TOOL_FLAGS.some((f) => args.globals.has(f))) (await import('../output/tools.js')).checkTools(args.globals);
+  const pager = args.globals.get('pager');
+  const response = pager
+    ? await (await import('../output/pager.js')).collectPages(op, (v) => callHandler(op, ctx, v), values, pager)
+    : await callHandler(op, ctx, values);
   if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
   return 0;
 }

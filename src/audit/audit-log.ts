@@ -1,0 +1,130 @@
+/**
+ * The audit trail: one JSON line per call of a mutating operation, appended to
+ * `KMS_LOCAL_HOME/audit.log` (0600) with a single O_APPEND write, so concurrent processes never
+ * interleave or overwrite lines. A record names the secret and the version, never a value.
+ */
+import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { CliError, ServiceError } from '../errors/errors.js';
+import type { Home } from '../store/home.js';
+import { FILE_MODE } from '../store/fs-safe.js';
+
+export interface AuditRecord {
+  time: string;
+  operation: string;
+  secretName: string | null;
+  versionId: string | null;
+  requestId: string;
+  outcome: 'success' | 'error';
+  errorCode: string | null;
+}
+
+export const AUDIT_FILE = 'audit.log';
+
+export function auditPath(home: Home): string {
+  return home.path(AUDIT_FILE);
+}
+
+export function appendAudit(home: Home, record: AuditRecord): void {
+  home.ensure();
+  const fd = openSync(auditPath(home), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, FILE_MODE);
+  try {
+    writeSync(fd, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A SecretName parameter may be an ARN; the record holds the name. */
+function nameOf(value: unknown): string | undefined {
+  const given = text(value);
+  if (given === undefined) return undefined;
+  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(given);
+  return arn ? arn[1] : given;
+}
+
+export function errorCodeOf(err: unknown): string {
+  if (err instanceof ServiceError) return err.code;
+  if (err instanceof CliError) return 'CliError';
+  return 'InternalFailure';
+}
+
+/**
+ * Runs `call` (a mutating operation's handler) and appends its outcome to the log. A change that
+ * cannot be audited is reported as an error, never passed over in silence.
+ */
+export async function audited<T extends Record<string, unknown>>(
+  operation: string,
+  ctx: { home: Home; now: string; requestId: string },
+  params: Record<string, unknown>,
+  call: () => Promise<T>,
+): Promise<T> {
+  const record = (response?: T, error?: unknown): void => {
+    try {
+      appendAudit(ctx.home, auditRecord({ time: ctx.now, operation, requestId: ctx.requestId, params, response, error }));
+    } catch (err) {
+      throw new CliError(
+        `${operation} ran (RequestId ${ctx.requestId}) but the audit log could not be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
+  let response: T;
+  try {
+    response = await call();
+  } catch (err) {
+    record(undefined, err ?? new Error('unknown error'));
+    throw err;
+  }
+  record(response);
+  return response;
+}
+
+export interface AuditedCall {
+  time: string;
+  operation: string;
+  requestId: string;
+  params: Record<string, unknown>;
+  response?: Record<string, unknown>;
+  error?: unknown;
+}
+
+/** The record of one call: only names, ids and the outcome are read from the parameters. */
+export function auditRecord(call: AuditedCall): AuditRecord {
+  const { params, response } = call;
+  return {
+    time: call.time,
+    operation: call.operation,
+    secretName: nameOf(response?.SecretName) ?? nameOf(params.SecretName) ?? null,
+    versionId:
+      text(response?.VersionId) ?? text(params.VersionId) ?? text(params.MoveToVersion) ?? text(params.RemoveFromVersion) ?? null,
+    requestId: call.requestId,
+    outcome: call.error === undefined ? 'success' : 'error',
+    errorCode: call.error === undefined ? null : errorCodeOf(call.error),
+  };
+}
+
+/** The lines of the log, each with its parsed record; lines that are not records are skipped. */
+export function readAudit(home: Home): { line: string; record: AuditRecord }[] {
+  let content: string;
+  try {
+    content = readFileSync(auditPath(home), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const entries: { line: string; record: AuditRecord }[] = [];
+  for (const line of content.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const record = JSON.parse(line) as AuditRecord;
+      if (record && typeof record === 'object' && typeof record.time === 'string') entries.push({ line, record });
+    } catch {
+      // A torn or foreign line: not a record.
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,94 @@
+/**
+ * Reads the profile file (KMS_LOCAL_HOME/config.json, the layout of the aliyun CLI's
+ * ~/.aliyun/config.json) with fs and JSON.parse only: operations need at most a region from it, and
+ * conf, which writes it, costs tens of milliseconds to load. Nothing here writes.
+ */
+import { readFileSync } from 'node:fs';
+import { CliError } from '../errors/errors.js';
+
+export const CONFIG_FILE = 'config.json';
+export const DEFAULT_PROFILE = 'default';
+
+export interface Profile {
+  name: string;
+  mode?: string;
+  access_key_id?: string;
+  access_key_secret?: string;
+  region_id?: string;
+  output_format?: string;
+  language?: string;
+}
+
+export interface ProfileFile {
+  current: string;
+  profiles: Profile[];
+  meta_path?: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const CONFIGURE_TIP = 'Configuration failed, use `kms-local configure` to configure it';
+
+function configError(detail: string): CliError {
+  return new CliError(`load configuration failed: ${detail}`, { kind: 'withTip', tip: CONFIGURE_TIP });
+}
+
+/** The profile file, or an empty one when there is none yet. */
+export function readProfileFile(path: string): ProfileFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { current: '', profiles: [] };
+    throw configError(`${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw configError(`${path} is not valid JSON`);
+  }
+  const file = data as Partial<ProfileFile> | null;
+  if (!file || typeof file !== 'object' || (file.profiles !== undefined && !Array.isArray(file.profiles))) {
+    throw configError(`${path} does not hold {"current": ..., "profiles": [...]}`);
+  }
+  const profiles = (file.profiles ?? []).filter((p): p is Profile => !!p && typeof p === 'object' && typeof p.name === 'string');
+  return { current: typeof file.current === 'string' ? file.current : '', profiles, meta_path: file.meta_path ?? '' };
+}
+
+/** The profile named by `--profile`, else by the environment, as the aliyun CLI reads them. */
+export function namedProfile(flag: string | undefined, env: Env): string | undefined {
+  return flag ?? (env.ALIBABA_CLOUD_PROFILE || env.ALIBABACLOUD_PROFILE || env.ALICLOUD_PROFILE || undefined);
+}
+
+export function unknownProfile(name: string): CliError {
+  return new CliError(`unknown profile ${name}, run configure to check`, { kind: 'withTip', tip: CONFIGURE_TIP });
+}
+
+/**
+ * The profile an operation runs with: `--profile` > ALIBABA_CLOUD_PROFILE > the current profile.
+ * A named profile must exist. The file is read only when a profile is named or `needed` (a
+ * setting such as the region is not given otherwise).
+ */
+export function selectProfile(path: string, flag: string | undefined, env: Env, needed: boolean): Profile | undefined {
+  const named = namedProfile(flag, env);
+  if (named === undefined && (!needed || env.ALIBABA_CLOUD_IGNORE_PROFILE?.toUpperCase() === 'TRUE')) return undefined;
+  const file = readProfileFile(path);
+  const name = named ?? (file.current || DEFAULT_PROFILE);
+  const profile = file.profiles.find((p) => p.name === name);
+  if (!profile && named !== undefined) throw unknownProfile(named);
+  return profile;
+}
+
+/** aliyun's MosaicString: all but the last `keep` characters become `*`. */
+export function mosaic(text: string | undefined, keep = 3): string {
+  const value = text ?? '';
+  const hidden = value.length - keep;
+  return hidden > 0 ? '*'.repeat(hidden) + value.slice(hidden) : '*'.repeat(value.length);
+}
+
+/** aliyun's GetLastChars: the last `keep` characters, or all `*` for a short value. */
+export function lastChars(text: string | undefined, keep = 3): string {
+  const value = text ?? '';
+  return value.length > keep ? value.slice(value.length - keep) : '*'.repeat(value.length);
+}
