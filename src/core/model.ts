@@ -63,6 +63,8 @@ export interface RotationRecord {
   nextRotationDate?: string;
   /** The last rotation that failed, until a rotation succeeds. */
   lastError?: RotationFailure;
+  /** Versions a failed or interrupted rotation may have left on the target, newest first. */
+  recoveryVersionIds?: string[];
   /** A rotation running now: who runs it and since when. */
   inProgress?: { versionId: string; startedAt: string; owner: string };
 }
