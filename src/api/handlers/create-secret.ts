@@ -2,6 +2,7 @@ import { ServiceError, invalidParameter } from '../../errors/errors.js';
 import { ACS_CURRENT, type SecretDataType, type SecretRecord, type SecretType, type Tag } from '../../core/model.js';
 import { SECRET_NAME_PATTERN, arnOf, type Handler } from '../context.js';
 import { sealValue } from '../secrets.js';
+import { buildDynamicSecret, rotationFields } from '../dynamic.js';
 
 export const handler: Handler = (ctx, p) => {
   const name = p.SecretName as string;
@@ -9,12 +10,11 @@ export const handler: Handler = (ctx, p) => {
   if (!SECRET_NAME_PATTERN.test(name)) {
     throw invalidParameter('SecretName is 1 to 192 letters, digits or _ / + = . @ - characters.');
   }
-  if (type !== 'Generic') {
-    throw new ServiceError('UnsupportedOperation', `kms-local does not support ${type} secrets yet; only Generic secrets can be created.`);
-  }
-  if (name.startsWith('acs/')) throw invalidParameter("SecretName of a Generic secret must not start with 'acs/'.");
-  if (p.EnableAutomaticRotation === true) {
-    throw new ServiceError('UnsupportedOperation', 'Generic secrets do not rotate automatically; rotate them with PutSecretValue.');
+  if (type === 'Generic') {
+    if (name.startsWith('acs/')) throw invalidParameter("SecretName of a Generic secret must not start with 'acs/'.");
+    if (p.EnableAutomaticRotation === true) {
+      throw new ServiceError('UnsupportedOperation', 'Generic secrets do not rotate automatically; rotate them with PutSecretValue.');
+    }
   }
   const keyId = ctx.home.keys().keyId;
   const requestedKey = p.EncryptionKeyId as string | undefined;
@@ -23,7 +23,8 @@ export const handler: Handler = (ctx, p) => {
   }
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
-  const sealed = sealValue(ctx, name, versionId, p.SecretData as string, dataType);
+  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type);
+  const versions = dynamic?.versions ?? [{ versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealValue(ctx, name, versionId, p.SecretData as string, dataType) }];
 
   ctx.store.mutate(name, (current) => {
     if (current?.plannedDeleteTime !== undefined) {
@@ -38,14 +39,20 @@ export const handler: Handler = (ctx, p) => {
       updateTime: ctx.now,
       encryptionKeyId: keyId,
       tags: (p.Tags as Tag[] | undefined) ?? [],
-      versions: [{ versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealed }],
+      versions,
     };
+    if (dynamic) {
+      secret.extendedConfig = dynamic.extendedConfig;
+      secret.rotation = dynamic.rotation;
+    }
     if (p.DKMSInstanceId !== undefined) secret.dkmsInstanceId = p.DKMSInstanceId as string;
     if (p.Policy !== undefined) secret.policy = p.Policy as string;
     return { next: secret, result: undefined };
   });
 
   return {
+    // A dynamic secret's AutomaticRotation, ExtendedConfig and schedule (never a LastRotationDate yet).
+    ...(dynamic ? rotationFields({ type, ...dynamic }, { extendedConfig: true }) : {}),
     Arn: arnOf(ctx, name),
     DKMSInstanceId: p.DKMSInstanceId,
     RequestId: ctx.requestId,
