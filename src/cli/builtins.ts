@@ -22,6 +22,24 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     summary: 'the version of kms-local',
     run: async (_args, io) => (await import('./builtin-help.js')).runVersion(io),
   },
+  {
+    name: 'configure',
+    usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
+    summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
+    run: async (args, io) => (await import('./builtin-configure.js')).runConfigure(args, io),
+  },
+  {
+    name: 'audit',
+    usage: 'audit [--SecretName <name>] [--since <time|30m|24h|7d>]',
+    summary: 'the audit trail of mutating operations, as JSON lines',
+    run: async (args, io) => (await import('./builtin-audit.js')).runAudit(args, io),
+  },
+  {
+    name: 'completion',
+    usage: 'completion bash|zsh',
+    summary: 'a shell completion script for operations and their parameters',
+    run: async (args, io) => (await import('./builtin-completion.js')).runCompletion(args, io),
+  },
 ];
 
 export function findBuiltin(name: string): BuiltinCommand | undefined {

@@ -8,5 +8,15 @@ const code = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   readStdin: () => readFileSync(0),
   stderrIsTty: Boolean(process.stderr.isTTY),
+  stdinIsTty: Boolean(process.stdin.isTTY),
+  ask: async (question) => {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
 });
 process.exitCode = code;

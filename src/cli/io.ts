@@ -7,4 +7,7 @@ export interface CliIo {
   stderr: (text: string) => void;
   readStdin: () => Buffer;
   stderrIsTty: boolean;
+  stdinIsTty?: boolean;
+  /** Asks a question at the terminal and resolves to the line typed (interactive `configure`). */
+  ask?: (question: string) => Promise<string>;
 }

@@ -1,0 +1,204 @@
+/**
+ * `kms-local configure` as `aliyun configure` (config/configure*.go): interactive set-up of a
+ * profile, and `get`, `set`, `list`, `switch`, `delete`. An access key secret is never printed in
+ * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts).
+ */
+import { CliError } from '../errors/errors.js';
+import { Home } from '../store/home.js';
+import {
+  CONFIG_FILE,
+  DEFAULT_PROFILE,
+  lastChars,
+  mosaic,
+  namedProfile,
+  readProfileFile,
+  type Profile,
+  type ProfileFile,
+} from '../config/profile-read.js';
+import { tabwrite } from '../output/tabwriter.js';
+import type { ParsedArgv } from './argv.js';
+import type { CliIo } from './io.js';
+import { suggest } from './suggest.js';
+
+const SUBCOMMANDS = ['get', 'set', 'list', 'delete', 'switch'];
+const DEFAULT_REGION = 'cn-hangzhou';
+const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+){0,8}$/;
+
+function flag(args: ParsedArgv, name: string): string | undefined {
+  return args.globals.get(name)?.[0];
+}
+
+function newProfile(name: string): Profile {
+  return { name, mode: 'AK', access_key_id: '', access_key_secret: '', region_id: '', output_format: 'json', language: 'en' };
+}
+
+function putProfile(file: ProfileFile, profile: Profile): void {
+  const at = file.profiles.findIndex((p) => p.name === profile.name);
+  if (at < 0) file.profiles.push(profile);
+  else file.profiles[at] = profile;
+}
+
+function checkProfile(profile: Profile): void {
+  if (!profile.region_id) throw new CliError('fail to set configuration: region can\'t be empty');
+  if (!REGION_PATTERN.test(profile.region_id)) throw new CliError(`fail to set configuration: invalid region ${profile.region_id}`);
+  if (profile.mode && profile.mode !== 'AK') throw new CliError(`fail to set configuration: kms-local supports the AK mode only, not ${profile.mode}`);
+}
+
+async function write<T>(io: CliIo, change: (file: ProfileFile) => T): Promise<T> {
+  const { updateProfileFile } = await import('../config/profile-write.js');
+  return updateProfileFile(new Home(io.env).root, change);
+}
+
+function read(io: CliIo): ProfileFile {
+  return readProfileFile(new Home(io.env).path(CONFIG_FILE));
+}
+
+/** What `configure get` prints: the profile as Go's json.MarshalIndent prints it, secret masked. */
+function shownProfile(profile: Profile): Record<string, unknown> {
+  const shown: Record<string, unknown> = { ...profile, access_key_secret: mosaic(profile.access_key_secret) };
+  const order = ['name', 'mode', 'access_key_id', 'access_key_secret', 'region_id', 'output_format', 'language'];
+  const sorted: Record<string, unknown> = {};
+  for (const key of order) if (key in shown) sorted[key] = shown[key];
+  for (const [key, value] of Object.entries(shown)) if (!(key in sorted) && !/secret|token|private_key/i.test(key)) sorted[key] = value;
+  return sorted;
+}
+
+function runGet(args: ParsedArgv, io: CliIo): number {
+  const file = read(io);
+  const explicit = flag(args, 'profile');
+  const name = namedProfile(explicit, io.env) ?? (file.current || DEFAULT_PROFILE);
+  const profile = file.profiles.find((p) => p.name === name);
+  if (!profile) throw new CliError(`profile ${name} not found`);
+  const keys = args.words.slice(2);
+  if (keys.length === 0) {
+    io.stdout(`${JSON.stringify(shownProfile(profile), null, '\t')}\n\n`);
+    return 0;
+  }
+  let out = '';
+  for (const key of keys) {
+    if (key === 'profile') out += `profile=${profile.name}\n`;
+    else if (key === 'mode') out += `mode=${profile.mode ?? ''}\n`;
+    else if (key === 'access-key-id') out += `access-key-id=${mosaic(profile.access_key_id)}\n`;
+    else if (key === 'access-key-secret') out += `access-key-secret=${mosaic(profile.access_key_secret)}\n`;
+    // As the aliyun CLI prints it: the bare region, so that `configure get region` can be captured.
+    else if (key === 'region') out += profile.region_id ?? '';
+    else if (key === 'language') out += `language=${profile.language ?? ''}\n`;
+  }
+  io.stdout(`${out}\n`);
+  return 0;
+}
+
+async function runSet(args: ParsedArgv, io: CliIo): Promise<number> {
+  await write(io, (file) => {
+    const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
+    const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
+    profile.mode = flag(args, 'mode') ?? profile.mode ?? 'AK';
+    profile.access_key_id = flag(args, 'access-key-id') ?? profile.access_key_id ?? '';
+    profile.access_key_secret = flag(args, 'access-key-secret') ?? profile.access_key_secret ?? '';
+    profile.region_id = flag(args, 'region') ?? flag(args, 'RegionId') ?? profile.region_id ?? '';
+    profile.language = flag(args, 'language') ?? profile.language ?? 'en';
+    profile.output_format = 'json';
+    checkProfile(profile);
+    putProfile(file, profile);
+    file.current = name;
+  });
+  return 0;
+}
+
+function runList(io: CliIo): number {
+  const file = read(io);
+  let table = 'Profile\t| Credential \t| Valid\t| Region\t| Language\n';
+  table += '---------\t| ------------------\t| -------\t| ----------------\t| --------\n';
+  for (const p of file.profiles) {
+    const name = p.name === file.current ? `${p.name} *` : p.name;
+    const valid = p.region_id && REGION_PATTERN.test(p.region_id) ? 'Valid' : 'Invalid';
+    const cred = (p.mode ?? 'AK') === 'AK' ? `AK:***${lastChars(p.access_key_id)}` : `${p.mode}:***`;
+    table += `${name}\t| ${cred}\t| ${valid}\t| ${p.region_id ?? ''}\t| ${p.language ?? ''}\n`;
+  }
+  io.stdout(tabwrite(table, { minwidth: 8, padding: 1, padchar: ' ', debug: false }));
+  return 0;
+}
+
+async function runSwitch(args: ParsedArgv, io: CliIo): Promise<number> {
+  const name = flag(args, 'profile');
+  if (name === undefined) throw new CliError('the --profile <profileName> is required');
+  await write(io, (file) => {
+    if (!file.profiles.some((p) => p.name === name)) throw new CliError(`the profile \`${name}\` is inexist`);
+    file.current = name;
+  });
+  io.stdout(`The default profile is \`${name}\` now.\n`);
+  return 0;
+}
+
+async function runDelete(args: ParsedArgv, io: CliIo): Promise<number> {
+  const name = flag(args, 'profile');
+  if (name === undefined) {
+    throw new CliError('missing --profile <profileName>', { tip: 'usage:\n  kms-local configure delete --profile <profileName>' });
+  }
+  await write(io, (file) => {
+    const kept = file.profiles.filter((p) => p.name !== name);
+    if (kept.length === file.profiles.length) throw new CliError(`error: configuration profile \`${name}\` not found`);
+    file.profiles = kept;
+    if (file.current === name) file.current = kept[0]?.name ?? DEFAULT_PROFILE;
+  });
+  return 0;
+}
+
+/** Answers to the prompts: typed at a terminal, else one line of stdin each (for scripts). */
+function answerReader(io: CliIo): (question: string) => Promise<string> {
+  if (io.stdinIsTty && io.ask) return io.ask;
+  let lines: string[] | undefined;
+  return async (question) => {
+    io.stdout(question);
+    lines ??= io.readStdin().toString('utf8').split(/\r?\n/);
+    return lines.shift() ?? '';
+  };
+}
+
+async function runInteractive(args: ParsedArgv, io: CliIo): Promise<number> {
+  const file = read(io);
+  const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
+  const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)), mode: 'AK' };
+  const ask = answerReader(io);
+  const answer = async (question: string, current: string): Promise<string> => (await ask(question)).trim() || current;
+
+  io.stdout(`Configuring profile '${name}' in 'AK' authenticate mode...\n`);
+  profile.access_key_id = await answer(`Access Key Id [${mosaic(profile.access_key_id)}]: `, profile.access_key_id ?? '');
+  profile.access_key_secret = await answer(`Access Key Secret [${mosaic(profile.access_key_secret)}]: `, profile.access_key_secret ?? '');
+  const region = profile.region_id || DEFAULT_REGION;
+  profile.region_id = await answer(`Default Region Id [${region}]: `, region);
+  io.stdout('Default Output Format [json]: json (Only support json)\n');
+  profile.output_format = 'json';
+  checkProfile(profile);
+  io.stdout(`Saving profile[${name}] ...`);
+  await write(io, (latest) => {
+    putProfile(latest, profile);
+    latest.current = name;
+  });
+  io.stdout('Done.\n');
+  return 0;
+}
+
+export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number> {
+  const sub = args.words[1];
+  if (args.params.length > 0) {
+    throw new CliError(`'${args.params[0]!.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, { kind: 'suggestible' });
+  }
+  if (sub !== 'get' && args.words.length > 2) throw new CliError(`unexpected argument '${args.words[2]}' after configure ${sub}`);
+  switch (sub) {
+    case undefined:
+      return runInteractive(args, io);
+    case 'get':
+      return runGet(args, io);
+    case 'set':
+      return runSet(args, io);
+    case 'list':
+      return runList(io);
+    case 'switch':
+      return runSwitch(args, io);
+    case 'delete':
+      return runDelete(args, io);
+    default:
+      throw new CliError(`'${sub}' is not a valid command`, { kind: 'suggestible', suggestions: suggest(sub, SUBCOMMANDS) });
+  }
+}

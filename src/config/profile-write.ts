@@ -1,0 +1,76 @@
+/**
+ * Writes the profile file with conf: atomic replacement, mode 0600, a schema check on every read
+ * and write. Loaded only by `kms-local configure`; operations read the file with profile-read.ts.
+ * Each change is a read-modify-write under an inter-process lock, so concurrent `configure set`
+ * runs do not lose each other's profiles.
+ */
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import { CliError } from '../errors/errors.js';
+import { ensureDir, FILE_MODE } from '../store/fs-safe.js';
+import { withLock } from '../store/lock.js';
+import { CONFIG_FILE, CONFIGURE_TIP, type ProfileFile } from './profile-read.js';
+
+const text = { type: 'string' } as const;
+
+/** Profiles may hold more fields (a copied ~/.aliyun/config.json does): they are kept as they are. */
+const schema = {
+  current: text,
+  meta_path: text,
+  profiles: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 128 },
+        mode: text,
+        access_key_id: text,
+        access_key_secret: text,
+        region_id: text,
+        output_format: text,
+        language: text,
+      },
+    },
+  },
+} as const;
+
+function open(root: string): Conf<ProfileFile> {
+  return new Conf<ProfileFile>({
+    cwd: root,
+    configName: CONFIG_FILE.replace(/\.json$/, ''),
+    configFileMode: FILE_MODE,
+    // conf's own types want a schema per key of ProfileFile; this one is checked by ajv at run time.
+    schema: schema as never,
+    clearInvalidConfig: false,
+  });
+}
+
+function load(conf: Conf<ProfileFile>): ProfileFile {
+  let stored: Partial<ProfileFile>;
+  try {
+    stored = conf.store;
+  } catch (err) {
+    throw new CliError(`load configuration failed: ${conf.path}: ${(err as Error).message}`, { kind: 'withTip', tip: CONFIGURE_TIP });
+  }
+  return { current: stored.current ?? '', profiles: [...(stored.profiles ?? [])], meta_path: stored.meta_path ?? '' };
+}
+
+/** Applies `change` to the profile file and saves it, under the file's lock. */
+export function updateProfileFile<T>(root: string, change: (file: ProfileFile) => T): T {
+  ensureDir(root);
+  return withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
+    const conf = open(root);
+    const file = load(conf);
+    const result = change(file);
+    try {
+      conf.store = file;
+    } catch (err) {
+      throw new CliError(`save configuration failed: ${(err as Error).message}`);
+    }
+    // A file made earlier by hand keeps its mode through a rename; the profile file is 0600.
+    chmodSync(conf.path, FILE_MODE);
+    return result;
+  });
+}
