@@ -40,6 +40,12 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     summary: 'a shell completion script for operations and their parameters',
     run: async (args, io) => (await import('./builtin-completion.js')).runCompletion(args, io),
   },
+  {
+    name: 'target',
+    usage: 'target add|list|remove [--InstanceId <i-..> | --DBInstanceId <rm-..>] [--Host ..] [--Port ..]',
+    summary: 'where the servers behind ECS and Rds secrets are, for rotation (no credentials kept)',
+    run: async (args, io) => (await import('./builtin-target.js')).runTarget(args, io),
+  },
 ];
 
 export function findBuiltin(name: string): BuiltinCommand | undefined {

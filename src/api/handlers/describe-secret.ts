@@ -1,26 +1,15 @@
-import type { SecretRecord } from '../../core/model.js';
+import { rotationFields, rotationStatus } from '../dynamic.js';
 import { arnOf, resolveSecretName, type Handler } from '../context.js';
 import { requireSecret } from '../secrets.js';
-
-/** The rotation fields the service returns for dynamic secrets only. */
-function dynamicFields(secret: SecretRecord): Record<string, unknown> {
-  if (secret.type === 'Generic') return {};
-  const rotation = secret.rotation;
-  return {
-    AutomaticRotation: rotation?.automatic ? 'Enabled' : 'Disabled',
-    ExtendedConfig: JSON.stringify(secret.extendedConfig ?? {}),
-    LastRotationDate: rotation?.lastRotationDate,
-    NextRotationDate: rotation?.automatic ? rotation.nextRotationDate : undefined,
-    RotationInterval: rotation?.automatic && rotation.intervalSeconds !== undefined ? `${rotation.intervalSeconds}s` : undefined,
-  };
-}
 
 /** DescribeSecret works on a secret pending deletion too: that is how its PlannedDeleteTime is seen. */
 export const handler: Handler = (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
   const secret = requireSecret(ctx.store.get(name), name);
   return {
-    ...dynamicFields(secret),
+    ...rotationFields(secret, { extendedConfig: true }),
+    // kms-local: a failed or running rotation of a dynamic secret (absent otherwise).
+    RotationStatus: rotationStatus(secret),
     Arn: arnOf(ctx, name),
     CreateTime: secret.createTime,
     DKMSInstanceId: secret.dkmsInstanceId,

@@ -1,0 +1,119 @@
+/**
+ * `kms-local target add|list|remove`: where the systems behind dynamic secrets are (DESIGN §5).
+ *   target add --InstanceId i-x --Host H [--Port 22] [--HostKeyFingerprint SHA256:...]
+ *   target add --DBInstanceId rm-x --Engine postgresql --Host H [--Port 5432] [--Database postgres]
+ *   target list
+ *   target remove --InstanceId i-x | --DBInstanceId rm-x
+ */
+import { CliError } from '../errors/errors.js';
+import { Home } from '../store/home.js';
+import { renderJson } from '../output/json.js';
+import { FINGERPRINT, TargetRegistry, checkHost, checkInstanceId, checkPort, type Target } from '../targets/registry.js';
+import type { ParsedArgv } from './argv.js';
+import type { CliIo } from './io.js';
+import { suggest } from './suggest.js';
+
+const USAGE = [
+  'kms-local target add --InstanceId <i-...> --Host <host> [--Port 22] [--HostKeyFingerprint SHA256:...]',
+  'kms-local target add --DBInstanceId <rm-...> --Engine postgresql --Host <host> [--Port 5432] [--Database postgres]',
+  'kms-local target list',
+  'kms-local target remove --InstanceId <i-...> | --DBInstanceId <rm-...>',
+];
+
+const FLAGS: Record<string, string[]> = {
+  add: ['InstanceId', 'DBInstanceId', 'Engine', 'Host', 'Port', 'HostKeyFingerprint', 'Database'],
+  list: [],
+  remove: ['InstanceId', 'DBInstanceId'],
+};
+
+function usageError(message: string): CliError {
+  return new CliError(message, { kind: 'withTip', tip: `usage:\n  ${USAGE.join('\n  ')}` });
+}
+
+function paramsOf(args: ParsedArgv, sub: string): Record<string, string> {
+  const allowed = FLAGS[sub]!;
+  const values: Record<string, string> = {};
+  for (const p of args.params) {
+    if (!allowed.includes(p.name) || p.fromFile) {
+      throw new CliError(`'${p.flag}' is not a valid flag of \`kms-local target ${sub}\`.`, {
+        kind: 'suggestible',
+        suggestions: suggest(`--${p.name}`, allowed.map((f) => `--${f}`)),
+      });
+    }
+    values[p.name] = p.value;
+  }
+  return values;
+}
+
+/** A target as `target list` prints it (PascalCase, like the API). */
+export function describeTarget(t: Target): Record<string, unknown> {
+  if (t.kind === 'ssh') {
+    return {
+      Type: 'ECS',
+      InstanceId: t.instanceId,
+      Host: t.host,
+      Port: t.port,
+      HostKeyFingerprint: t.hostKeyFingerprint,
+      HostKeyLearned: t.hostKeyFingerprint ? Boolean(t.hostKeyLearned) : undefined,
+    };
+  }
+  return { Type: 'Rds', DBInstanceId: t.instanceId, Engine: t.engine, Host: t.host, Port: t.port, Database: t.database };
+}
+
+function targetFrom(v: Record<string, string>): Target {
+  if ((v.InstanceId === undefined) === (v.DBInstanceId === undefined)) {
+    throw usageError('target add needs --InstanceId (an SSH server) or --DBInstanceId (a database), not both.');
+  }
+  if (v.Host === undefined) throw usageError('required parameters not assigned: \n  --Host');
+  const host = checkHost(v.Host);
+  if (v.InstanceId !== undefined) {
+    if (v.Engine !== undefined || v.Database !== undefined) throw usageError('--Engine and --Database are for --DBInstanceId targets.');
+    const fingerprint = v.HostKeyFingerprint;
+    if (fingerprint !== undefined && !FINGERPRINT.test(fingerprint)) {
+      throw usageError(`--HostKeyFingerprint must look like SHA256:<43 base64 characters>, as \`ssh-keygen -lf <key>.pub\` prints it.`);
+    }
+    const target: Target = { kind: 'ssh', instanceId: checkInstanceId(v.InstanceId, 'InstanceId'), host, port: checkPort(v.Port, 22) };
+    if (fingerprint) target.hostKeyFingerprint = fingerprint;
+    return target;
+  }
+  if (v.HostKeyFingerprint !== undefined) throw usageError('--HostKeyFingerprint is for --InstanceId (SSH) targets.');
+  const engine = (v.Engine ?? '').toLowerCase();
+  if (engine === 'mysql') {
+    throw usageError('MySQL targets are not supported yet: kms-local rotates Rds secrets on PostgreSQL only (--Engine postgresql).');
+  }
+  if (engine !== 'postgresql') throw usageError('--Engine must be postgresql.');
+  return {
+    kind: 'db',
+    instanceId: checkInstanceId(v.DBInstanceId!, 'DBInstanceId'),
+    engine: 'postgresql',
+    host,
+    port: checkPort(v.Port, 5432),
+    database: v.Database ?? 'postgres',
+  };
+}
+
+export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
+  const sub = args.words[1];
+  if (sub === undefined || !(sub in FLAGS) || args.words.length > 2) {
+    throw usageError(sub === undefined ? 'target needs a subcommand: add, list or remove.' : `'${sub}' is not a target subcommand.`);
+  }
+  const values = paramsOf(args, sub);
+  const registry = new TargetRegistry(new Home(io.env));
+  if (sub === 'list') {
+    io.stdout(renderJson({ Targets: { Target: registry.list().map(describeTarget) } }));
+    return 0;
+  }
+  if (sub === 'add') {
+    const target = targetFrom(values);
+    registry.put(target);
+    io.stdout(renderJson({ Target: describeTarget(target) }));
+    return 0;
+  }
+  if ((values.InstanceId === undefined) === (values.DBInstanceId === undefined)) {
+    throw usageError('target remove needs --InstanceId or --DBInstanceId.');
+  }
+  const [kind, id] = values.InstanceId !== undefined ? (['ssh', values.InstanceId] as const) : (['db', values.DBInstanceId!] as const);
+  if (!registry.remove(kind, id)) throw new CliError(`no target for ${kind === 'ssh' ? 'InstanceId' : 'DBInstanceId'} '${id}'.`);
+  io.stdout(renderJson({ Removed: kind === 'ssh' ? { InstanceId: id } : { DBInstanceId: id } }));
+  return 0;
+}
