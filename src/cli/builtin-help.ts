@@ -26,8 +26,23 @@ export async function runHelp(args: ParsedArgv, io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * kms-local's package.json: the nearest one above this module whose name is kms-local. The compiled
+ * module sits at dist/cli/, the bundled chunk at dist/bundle/chunks/, so a fixed relative path breaks.
+ */
+function readOwnPackage(): { version: string } {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'kms-local') return pkg;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (dir.pathname === '/') throw new Error('cannot find the package.json of kms-local');
+  }
+}
+
 export async function runVersion(io: CliIo): Promise<number> {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  io.stdout(`${pkg.version}\n`);
+  io.stdout(`${readOwnPackage().version}\n`);
   return 0;
 }
