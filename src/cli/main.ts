@@ -19,6 +19,9 @@ async function painterFor(io: CliIo): Promise<Painter> {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): Promise<number> {
+  const start = argv[0]?.toLowerCase() === 'kms' ? 1 : 0;
+  const raw = findBuiltin(argv[start] ?? '')?.runRaw;
+  if (raw) return raw(argv.slice(start + 1), io);
   const args = parseArgv(argv);
   if (args.words[0]?.toLowerCase() === 'kms') args.words.shift();
   const [first] = args.words;

@@ -1,0 +1,63 @@
+/**
+ * `kms-local run --SecretName a [--Env NAME=b] [--Spread true] -- command args`: reads each secret's
+ * ACSCurrent value through the same operation path as `kms-local kms GetSecretValue`, starts the
+ * command with the values in its environment, forwards signals to it and exits with its exit code
+ * (128 + the signal number when a signal ended it, as shells report it). kms-local prints no value:
+ * the child's stdio is the terminal's, and kms-local writes only its own errors.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { findOperation } from '../api/operations.js';
+import { invoke } from '../api/invoke.js';
+import { clockFrom } from '../api/context.js';
+import { Home } from '../store/home.js';
+import type { CliIo } from '../cli/io.js';
+import type { ParsedArgv } from '../cli/argv.js';
+import { regionFrom } from '../cli/run-operation.js';
+import { buildVariables, parseRunArgv, RUN_USAGE } from './environment.js';
+
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+export async function runRun(argv: readonly string[], io: CliIo): Promise<number> {
+  const request = parseRunArgv(argv);
+  if (request === 'help') {
+    io.stdout(RUN_USAGE);
+    return 0;
+  }
+  const globals: ParsedArgv = { words: [], params: [], globals: new Map([...request.globals].map(([k, v]) => [k, [v]])) };
+  const home = new Home(io.env);
+  const region = regionFrom(globals, io);
+  const op = findOperation('GetSecretValue')!;
+  const values: string[] = [];
+  for (const { secretName } of request.secrets) {
+    const response = await invoke(op, { SecretName: secretName }, { home, region, nowMs: clockFrom(io.env) });
+    values.push(response.SecretData as string);
+  }
+  const vars = buildVariables(request, values);
+  return spawnWith(request.command, { ...io.env, ...Object.fromEntries(vars) }, io);
+}
+
+function spawnWith(command: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  return new Promise((resolve) => {
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, args, { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED) process.on(signal, forward);
+    const done = (): void => {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      done();
+      // As a shell reports it: 127 when the command is not found, 126 when it cannot be run.
+      io.stderr(`ERROR: cannot run '${file}': ${err.code ?? err.message}\n`);
+      resolve(err.code === 'ENOENT' ? 127 : 126);
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      if (signal) resolve(128 + (constants.signals[signal] ?? 0));
+      else resolve(code ?? 1);
+    });
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * One HTTP request of the RPC API -> its action, its parameters and the AccessKeyId that signed it,
+ * or the service's refusal. Protocol parameters (Action, Signature, Timestamp, ...) are taken out;
+ * what remains are the operation's parameters.
+ */
+import { ServiceError } from '../errors/errors.js';
+import type { AccessKeyLookup } from './access-keys.js';
+import type { ReplayGuard } from './replay.js';
+import {
+  acs3Signature,
+  checkAcs3Shape,
+  parseAcs3Authorization,
+  safeEqual,
+  sha256Hex,
+  v1Signature,
+  type Acs3Request,
+} from './signature.js';
+
+export const API_VERSION = '2016-01-20';
+
+/** Parameters of the RPC protocol itself, never passed to an operation. */
+const PROTOCOL_PARAMS = new Set([
+  'Action', 'Version', 'Format', 'Timestamp', 'SignatureMethod', 'SignatureVersion', 'SignatureType',
+  'SignatureNonce', 'AccessKeyId', 'Signature', 'SecurityToken', 'RegionId',
+]);
+
+export interface RawRequest {
+  method: string;
+  /** The path as sent (percent-encoded), without the query. */
+  path: string;
+  query: Map<string, string>;
+  /** Parameters of an application/x-www-form-urlencoded body. */
+  form: Map<string, string>;
+  headers: Acs3Request['headers'];
+  body: Buffer;
+}
+
+export interface Authenticated {
+  action: string;
+  accessKeyId: string;
+  signatureVersion: 'V1' | 'ACS3-HMAC-SHA256';
+  /** RegionId of the request, if it named one (query, form or x-acs-region-id). */
+  region: string | undefined;
+  params: Record<string, string>;
+}
+
+/** Decodes `a=1&b=2` ('+' is a space, as in every client's encoding); a repeated name is refused. */
+export function parseParams(text: string, where: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (params.has(key)) throw new ServiceError('InvalidParameter', `The parameter ${key} is given twice in the ${where}.`);
+    params.set(key, value);
+  }
+  return params;
+}
+
+function header(headers: RawRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export interface AuthOptions {
+  lookup: AccessKeyLookup;
+  replay: ReplayGuard;
+  /** The real clock: freshness is about the wire, not about KMS_LOCAL_NOW. */
+  nowMs: number;
+}
+
+export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated {
+  const all = new Map([...req.query, ...req.form]);
+  for (const [key] of req.form) {
+    if (req.query.has(key)) throw new ServiceError('InvalidParameter', `The parameter ${key} is given in both the query and the body.`);
+  }
+  const authorization = header(req.headers, 'authorization');
+  let accessKeyId: string;
+  let timestamp: string | undefined;
+  let nonce: string | undefined;
+  let signatureVersion: Authenticated['signatureVersion'];
+
+  if (authorization?.startsWith('ACS3-')) {
+    const auth = parseAcs3Authorization(authorization);
+    if (!auth) throw new ServiceError('IncompleteSignature', 'The Authorization header is not ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=....');
+    checkAcs3Shape(auth, req.headers);
+    const secret = opts.lookup(auth.accessKeyId);
+    if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
+    const payloadHash = sha256Hex(req.body);
+    const declared = header(req.headers, 'x-acs-content-sha256');
+    const signed: Acs3Request = { method: req.method, path: req.path, query: req.query, headers: req.headers, payloadHash };
+    if ((declared !== undefined && declared !== payloadHash) || !safeEqual(acs3Signature(signed, auth.signedHeaders, secret), auth.signature)) {
+      throw new ServiceError('SignatureDoesNotMatch');
+    }
+    accessKeyId = auth.accessKeyId;
+    timestamp = header(req.headers, 'x-acs-date');
+    nonce = header(req.headers, 'x-acs-signature-nonce');
+    signatureVersion = 'ACS3-HMAC-SHA256';
+  } else if (all.has('Signature')) {
+    const id = all.get('AccessKeyId');
+    if (!id) throw new ServiceError('IncompleteSignature', 'The request carries a Signature but no AccessKeyId.');
+    if (all.get('SignatureMethod') !== 'HMAC-SHA1' || (all.get('SignatureVersion') ?? '1.0') !== '1.0') {
+      throw new ServiceError('IncompleteSignature', 'SignatureMethod must be HMAC-SHA1 and SignatureVersion 1.0.');
+    }
+    const secret = opts.lookup(id);
+    if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
+    if (!safeEqual(v1Signature(req.method, all, secret), all.get('Signature')!)) throw new ServiceError('SignatureDoesNotMatch');
+    accessKeyId = id;
+    timestamp = all.get('Timestamp');
+    nonce = all.get('SignatureNonce');
+    signatureVersion = 'V1';
+  } else {
+    throw new ServiceError('IncompleteSignature', 'The request is not signed: no Signature parameter and no ACS3-HMAC-SHA256 Authorization header.');
+  }
+
+  // Only a request proven to come from a key holder may spend a nonce.
+  const timestampMs = opts.replay.checkTimestamp(timestamp, opts.nowMs);
+  opts.replay.useNonce(accessKeyId, nonce, timestampMs, opts.nowMs);
+
+  const action = all.get('Action') ?? header(req.headers, 'x-acs-action');
+  if (!action) throw new ServiceError('MissingParameter', 'The required parameter Action is missing.');
+  const version = all.get('Version') ?? header(req.headers, 'x-acs-version');
+  if (version !== undefined && version !== API_VERSION) {
+    throw new ServiceError('InvalidParameter', `The specified parameter is not valid: Version must be ${API_VERSION}.`);
+  }
+  const params: Record<string, string> = {};
+  for (const [key, value] of all) if (!PROTOCOL_PARAMS.has(key)) params[key] = value;
+  return { action, accessKeyId, signatureVersion, region: all.get('RegionId') ?? header(req.headers, 'x-acs-region-id'), params };
+}

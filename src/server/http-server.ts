@@ -1,0 +1,178 @@
+/**
+ * The HTTP endpoint of `kms-local serve`: the Alibaba Cloud KMS RPC API (POST or GET `/`, parameters
+ * in the query or a form body) in front of the same operation path as the CLI (src/api/invoke.ts).
+ *
+ * Load safety: a body larger than MAX_BODY_BYTES is refused before it is read; node's
+ * headersTimeout and requestTimeout drop clients that send slowly, so they hold a socket, never
+ * the event loop; handlers run one at a time on the event loop and take the store's
+ * inter-process locks, exactly as concurrent CLI processes do.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { CliError, ServiceError } from '../errors/errors.js';
+import { findOperation } from '../api/operations.js';
+import { invoke } from '../api/invoke.js';
+import type { Home } from '../store/home.js';
+import type { AccessKeyLookup } from './access-keys.js';
+import { authenticate, parseParams, type RawRequest } from './authenticate.js';
+import { ReplayGuard } from './replay.js';
+
+/** SecretData is at most 30720 bytes; form encoding can triple it. */
+export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_URL_BYTES = 128 * 1024;
+
+export interface ServerOptions {
+  home: Home;
+  /** The region of requests that name none (SDK clients send no RegionId). */
+  defaultRegion: string;
+  lookup: AccessKeyLookup;
+  /** The store's clock for each request (KMS_LOCAL_NOW or the real time). */
+  storeNowMs: () => number;
+  /** The real clock, for signature timestamps. */
+  wireNowMs?: () => number;
+  /** One line per request, without values or signatures; omitted: silent. */
+  log?: (line: string) => void;
+  replay?: ReplayGuard;
+}
+
+export interface ErrorBody {
+  Code: string;
+  Message: string;
+  RequestId: string;
+  HttpStatus: number;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge());
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, requestId: string, close = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json;charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'x-acs-request-id': requestId,
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(text);
+}
+
+function errorBody(err: ServiceError, requestId: string): ErrorBody {
+  return { Code: err.code, HttpStatus: err.httpStatus, Message: err.message, RequestId: requestId };
+}
+
+function isForm(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return type === undefined || /^application\/x-www-form-urlencoded\b/i.test(type);
+}
+
+interface Outcome {
+  status: number;
+  action: string;
+  code?: string;
+  accessKeyId?: string;
+}
+
+export function createKmsServer(opts: ServerOptions): Server {
+  const replay = opts.replay ?? new ReplayGuard();
+  const wireNow = opts.wireNowMs ?? (() => Date.now());
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): Promise<void> {
+    const url = req.url ?? '/';
+    const cut = url.indexOf('?');
+    const path = cut < 0 ? url : url.slice(0, cut);
+    const method = req.method ?? 'GET';
+    if ((method !== 'GET' && method !== 'POST') || path !== '/' || url.length > MAX_URL_BYTES) {
+      req.resume();
+      throw new ServiceError('InvalidAction.NotFound');
+    }
+    const body = await readBody(req);
+    const raw: RawRequest = {
+      method,
+      path,
+      query: parseParams(cut < 0 ? '' : url.slice(cut + 1), 'query'),
+      form: isForm(req) && body.length > 0 ? parseParams(body.toString('utf8'), 'body') : new Map(),
+      headers: req.headers,
+      body,
+    };
+    const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });
+    outcome.action = auth.action;
+    outcome.accessKeyId = auth.accessKeyId;
+    const op = findOperation(auth.action);
+    if (!op) throw new ServiceError('InvalidAction.NotFound', `Specified api ${auth.action} is not found, please check your url and method.`);
+    // Parameters the operation does not take are ignored, as the service ignores them.
+    const known = Object.fromEntries(Object.entries(auth.params).filter(([name]) => op.params.some((p) => p.name === name)));
+    const response = await invoke(op, known, {
+      home: opts.home,
+      region: auth.region ?? opts.defaultRegion,
+      nowMs: opts.storeNowMs(),
+      requestId,
+    });
+    send(res, 200, response, requestId);
+    outcome.status = 200;
+  }
+
+  function fail(err: unknown, res: ServerResponse, requestId: string, outcome: Outcome): void {
+    if (err instanceof BodyTooLarge) {
+      const refusal = new ServiceError('InvalidParameter', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      send(res, 413, { ...errorBody(refusal, requestId), HttpStatus: 413 }, requestId, true);
+      Object.assign(outcome, { status: 413, code: refusal.code });
+      return;
+    }
+    if (err instanceof ServiceError) {
+      send(res, err.httpStatus, errorBody(err, requestId), requestId);
+      Object.assign(outcome, { status: err.httpStatus, code: err.code });
+      return;
+    }
+    // Configuration problems (a bad master key) and bugs: the detail goes to the server's log,
+    // which never holds a value (errors carry none); the client gets InternalFailure.
+    const failure = new ServiceError('InternalFailure');
+    send(res, 500, errorBody(failure, requestId), requestId);
+    Object.assign(outcome, { status: 500, code: failure.code });
+    opts.log?.(`ERROR request ${requestId}: ${err instanceof CliError || err instanceof Error ? err.message : String(err)}`);
+  }
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    const outcome: Outcome = { status: 0, action: '-' };
+    handle(req, res, requestId, outcome)
+      .catch((err: unknown) => fail(err, res, requestId, outcome))
+      .then(() => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const who = outcome.accessKeyId ? ` ${outcome.accessKeyId}` : '';
+        const code = outcome.code ? ` ${outcome.code}` : '';
+        opts.log?.(`${new Date().toISOString()} ${req.method} ${outcome.action}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
+      })
+      .catch(() => res.destroy());
+  });
+
+  // A slow client holds its own socket only: headers within 10 s, the whole request within 30 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  server.maxRequestsPerSocket = 10_000;
+  return server;
+}

@@ -1,0 +1,115 @@
+/**
+ * `kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region r]`: the KMS RPC
+ * API over HTTP for SDK clients, on loopback unless told otherwise. Runs until SIGINT or SIGTERM,
+ * then stops accepting, lets the requests in flight finish and exits 0.
+ */
+import { isIP } from 'node:net';
+import { once } from 'node:events';
+import { CliError } from '../errors/errors.js';
+import { clockFrom } from '../api/context.js';
+import { Home, type Env } from '../store/home.js';
+import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
+import type { ParsedArgv } from '../cli/argv.js';
+import type { CliIo } from '../cli/io.js';
+import { regionFrom } from '../cli/run-operation.js';
+import { accessKeySource, ACCESS_KEYS_ENV } from './access-keys.js';
+import { createKmsServer } from './http-server.js';
+
+const OPTIONS = ['host', 'port', 'allow-remote'] as const;
+const DEFAULT_PORT = 8080;
+
+export const SERVE_USAGE = `Usage: kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region <RegionId>] [--quiet]
+
+Serves the KMS API (RPC style, version 2016-01-20) over HTTP to SDK clients and the aliyun CLI.
+Requests must be signed (signature V1 HMAC-SHA1 or ACS3-HMAC-SHA256) with the AccessKey pair of a
+kms-local profile (kms-local configure set --profile p --access-key-id ... --access-key-secret ...)
+or one listed in ${ACCESS_KEYS_ENV}=id:secret,id2:secret2.
+  --host          address to listen on; 127.0.0.1 by default
+  --port          TCP port; 8080 by default, 0 picks a free one
+  --allow-remote  true to listen on an address other than loopback
+  --region        the region of requests that name none (SDK clients send no RegionId)
+  --quiet         no line per request on stderr
+`;
+
+/** The pairs of every profile that has both halves of an AccessKey. */
+export function profileAccessKeys(home: Home): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const p of readProfileFile(home.path(CONFIG_FILE)).profiles) {
+    if (p.access_key_id && p.access_key_secret) keys.set(p.access_key_id, p.access_key_secret);
+  }
+  return keys;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function option(args: ParsedArgv, name: string): string | undefined {
+  return args.params.find((p) => p.name === name)?.value;
+}
+
+export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): Promise<number> {
+  if (args.globals.has('help')) {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const unknown = args.params.find((p) => !(OPTIONS as readonly string[]).includes(p.name) || p.fromFile);
+  if (unknown) throw new CliError(`'${unknown.flag}' is not a valid flag of serve. See \`kms-local serve --help\`.`, { kind: 'suggestible' });
+  if (args.words.length > 1) throw new CliError(`unexpected argument '${args.words[1]}' after serve.`);
+
+  const host = option(args, 'host') ?? '127.0.0.1';
+  const portText = option(args, 'port') ?? String(DEFAULT_PORT);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new CliError(`--port must be a TCP port from 0 to 65535, not '${portText}'.`);
+  const allowText = option(args, 'allow-remote') ?? 'false';
+  if (allowText !== 'true' && allowText !== 'false') throw new CliError(`--allow-remote must be true or false, not '${allowText}'.`);
+  const remote = !isLoopback(host);
+  if (remote && allowText !== 'true') {
+    throw new CliError(`refusing to listen on ${host}, which is not a loopback address: anyone who can reach it could try AccessKeys. Add --allow-remote true to do it anyway.`, { kind: 'withTip', tip: 'kms-local serve speaks plain HTTP; put a TLS proxy in front of it for remote clients.' });
+  }
+
+  const home = new Home(env);
+  clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
+  home.keys(); // likewise a bad master key
+  const keys = accessKeySource(home, env, profileAccessKeys);
+  const quiet = args.globals.has('quiet');
+  const server = createKmsServer({
+    home,
+    defaultRegion: regionFrom(args, io),
+    lookup: keys.lookup,
+    storeNowMs: () => clockFrom(env),
+    log: quiet ? undefined : (line) => io.stderr(`${line}\n`),
+  });
+
+  server.listen(Number(portText), host);
+  try {
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot listen on ${host}:${portText}: ${code ?? (err as Error).message}`);
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : Number(portText);
+  const shown = host.includes(':') ? `[${host}]` : host;
+  if (remote) io.stderr(`WARNING: kms-local serve is listening on ${host}, beyond loopback, over plain HTTP.\n`);
+  if (keys.count() === 0) io.stderr(`WARNING: no AccessKey pair is configured; every request will be refused. Add one to a profile or to ${ACCESS_KEYS_ENV}.\n`);
+  io.stdout(`kms-local serve: listening on http://${shown}:${port} (region ${regionFrom(args, io)}, ${keys.count()} AccessKey pair(s))\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (sig: NodeJS.Signals) => resolve(sig);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  io.stderr(`kms-local serve: ${signal} received, finishing requests in flight\n`);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Requests still running after 10 s are cut off rather than holding the exit forever.
+    setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, 10_000).unref();
+  });
+  return 0;
+}
