@@ -26,21 +26,6 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     run: async (_args, io) => (await import('./builtin-help.js')).runVersion(io),
   },
   {
-    name: 'serve',
-    usage: 'serve [--host 127.0.0.1] [--port 8080] [--allow-remote true]',
-    summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',
-    run: async (args, io) => (await import('../server/serve-command.js')).runServe(args, io),
-  },
-  {
-    name: 'run',
-    usage: 'run --SecretName <name> [--Env NAME=<secret>] [--Spread true] -- <command> [args...]',
-    summary: 'run a command with secret values in its environment',
-    run: async () => {
-      throw new CliError('`run` must be the first word: kms-local run --SecretName <name> -- <command> [args...]');
-    },
-    runRaw: async (argv, io) => (await import('../run/run-command.js')).runRun(argv, io),
-  },
-  {
     name: 'configure',
     usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
     summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
@@ -57,6 +42,27 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     usage: 'completion bash|zsh',
     summary: 'a shell completion script for operations and their parameters',
     run: async (args, io) => (await import('./builtin-completion.js')).runCompletion(args, io),
+  },
+  {
+    name: 'target',
+    usage: 'target add|list|remove [--InstanceId <i-..> | --DBInstanceId <rm-..>] [--Host ..] [--Port ..]',
+    summary: 'where the servers behind ECS and Rds secrets are, for rotation (no credentials kept)',
+    run: async (args, io) => (await import('./builtin-target.js')).runTarget(args, io),
+  },
+  {
+    name: 'serve',
+    usage: 'serve [--host 127.0.0.1] [--port 8080] [--allow-remote true]',
+    summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',
+    run: async (args, io) => (await import('../server/serve-command.js')).runServe(args, io),
+  },
+  {
+    name: 'run',
+    usage: 'run --SecretName <name> [--Env NAME=<secret>] [--Spread true] -- <command> [args...]',
+    summary: 'run a command with secret values in its environment',
+    run: async () => {
+      throw new CliError('`run` must be the first word: kms-local run --SecretName <name> -- <command> [args...]');
+    },
+    runRaw: async (argv, io) => (await import('../run/run-command.js')).runRun(argv, io),
   },
 ];
 
