@@ -8,13 +8,15 @@ import { ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
 import type { OperationSpec } from './operations.js';
-import { validateParams, type ParamValues } from './params.js';
+import { matchParam, validateParams, type ParamValues } from './params.js';
 
-/** The required parameters of `op` that are not among `given`, sorted by name. */
+/**
+ * The required parameters of `op` that are not among `given`, sorted by name. A RepeatList is
+ * given by any `Name.N`; a region-filled parameter (RegionId) always is, by the request's region.
+ */
 export function missingParams(op: OperationSpec, given: readonly string[]): string[] {
-  const names = new Set(given);
   return op.params
-    .filter((p) => p.required && !names.has(p.name))
+    .filter((p) => p.required && !p.fromRegion && !given.some((name) => matchParam([p], name)))
     .map((p) => p.name)
     .sort((a, b) => a.localeCompare(b));
 }
