@@ -17,7 +17,7 @@ const REGION = 'cn-hangzhou';
 const NOW = '2026-03-01T08:00:00Z';
 const homes: string[] = [];
 
-function tempHome(env: Record<string, string> = {}): Home {
+function tempHome(env: Record<string, string | undefined> = {}): Home {
   const root = makeHome();
   homes.push(root);
   return new Home({ KMS_LOCAL_HOME: root, ...env });
