@@ -24,7 +24,11 @@ export function generalHelp(): string {
     '',
     'Flags:',
     columns([
-      ['--region <id>', 'region of the secrets (also --RegionId, ALIBABA_CLOUD_REGION_ID); cn-hangzhou by default'],
+      ['--region <id>', 'region of the secrets (also --RegionId, ALIBABA_CLOUD_REGION_ID); else the profile region, else cn-hangzhou'],
+      ['--profile, -p <name>', 'the profile to use (also ALIBABA_CLOUD_PROFILE); else the current profile'],
+      ['--cli-query <JMESPath>', 'print only what the JMESPath expression selects from the response'],
+      ['--output cols=A,B [rows=..]', 'print the response as a table (also -o; num=true numbers the rows)'],
+      ['--pager [path=..]', 'merge every page of ListSecrets or ListSecretVersionIds into one document'],
       ['--<Param>-FILE <path>', 'read a parameter value from a file, or from stdin with -'],
       ['--quiet, -q', 'print nothing on success'],
       ['--dryrun', 'check the request and print it (secret values masked) without running it'],
