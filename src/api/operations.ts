@@ -187,6 +187,59 @@ export const operations: readonly OperationSpec[] = [
     load: () => import('./handlers/list-secret-version-ids.js'),
   },
   {
+    name: 'RotateSecret',
+    summary: 'Rotates an ECS or Rds secret: changes the credential on its target, verifies it, then moves ACSCurrent.',
+    mutates: true,
+    params: [
+      secretName,
+      versionId('The id of the new version, 1 to 64 characters; the idempotency key: a VersionId already rotated in changes nothing, the VersionId of a failed rotation retries it.'),
+      {
+        ...secretData,
+        required: false,
+        help: 'kms-local only (the console\'s "Use Custom Secret"): the new value instead of a generated one, as GetSecretValue returns it: {"Password"} or {"PublicKey","PrivateKey"} for ECS, {"AccountPassword"} for Rds (UserName/AccountName may be given and must match). Use --SecretData-FILE to keep it out of argv.',
+      },
+    ],
+    response: {
+      Arn: 'The ARN of the secret.',
+      SecretName: 'The name of the secret.',
+      VersionId: 'The id of the new version, now ACSCurrent.',
+    },
+    errors: [
+      'InvalidParameter',
+      'UnsupportedOperation',
+      'Forbidden.ResourceNotFound',
+      'Rejected.ResourceExist',
+      'Rejected.ResourceInDeleteWindow',
+      'Rejected.TargetNotFound',
+      'Rejected.RotationInProgress',
+      'Rejected.RotationFailed',
+    ],
+    notes: [
+      'Generic secrets: UnsupportedOperation (rotate them with PutSecretValue). The instance of the secret needs a target: `kms-local target add` (Rejected.TargetNotFound otherwise).',
+      'Without SecretData a new credential is generated: a 32-character password by the GetRandomPassword rules, or an RSA-2048 key pair (OpenSSH ssh-rsa public key, PEM private key).',
+      'The new value is stored under ACSPending, applied on the target, and verified by logging in with it; only then does ACSCurrent move (ACSPrevious follows). ECS SSHKey: the new public key is added to authorized_keys, verified, then the secret\'s other keys are removed. Rds DoubleUsers: the ACSPrevious account\'s password is reset, so the account read as ACSCurrent before keeps working.',
+      'On failure (Rejected.RotationFailed) ACSCurrent and the working credential on the target are unchanged, the pending version is kept, and DescribeSecret shows the error under RotationStatus. A second RotateSecret while one runs: Rejected.RotationInProgress.',
+    ],
+    load: () => import('./handlers/rotate-secret.js'),
+  },
+  {
+    name: 'UpdateSecretRotationPolicy',
+    summary: 'Turns automatic rotation of an ECS or Rds secret on or off.',
+    mutates: true,
+    params: [
+      secretName,
+      { name: 'EnableAutomaticRotation', type: 'Boolean', required: true, help: 'true to rotate every RotationInterval, false to stop.', rule: { kind: 'bool' } },
+      { name: 'RotationInterval', type: 'String', help: 'Rotation period such as 30d, 12h or 604800s, from 6 hours to 365 days; required when EnableAutomaticRotation is true.', rule: { kind: 'text', max: 16, pattern: /^\d{1,9}[dhms]?$/, patternHelp: 'is a number with a unit d, h, m or s, such as 30d' } },
+    ],
+    response: { SecretName: 'The name of the secret.' },
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'The next rotation is due one interval after the last rotation (or after creation). `kms-local rotate-due`, run on a schedule, rotates the secrets that are due.',
+      'Generic secrets: UnsupportedOperation.',
+    ],
+    load: () => import('./handlers/update-secret-rotation-policy.js'),
+  },
+  {
     name: 'GetRandomPassword',
     summary: 'Generates a random password.',
     mutates: false,
@@ -224,6 +277,7 @@ export const operations: readonly OperationSpec[] = [
       LastRotationDate: 'Dynamic secrets only: when the secret was last rotated.',
       NextRotationDate: 'Dynamic secrets only, with automatic rotation: when it rotates next.',
       RotationInterval: 'Dynamic secrets only, with automatic rotation: the period, in seconds such as 604800s.',
+      RotationStatus: 'kms-local, dynamic secrets only, while a rotation runs or after one failed: {InProgress: {VersionId, StartedAt}, LastError: {Code, Message, Step, Time, VersionId}}.',
     },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
     notes: [

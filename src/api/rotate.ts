@@ -1,0 +1,195 @@
+/**
+ * Runs one rotation of a dynamic secret: the I/O around the pure state machine of
+ * src/core/rotation.ts. The secret's lock is held only for the three short store transactions
+ * (begin, adopt/commit, fail), never while the target is being talked to.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ServiceError } from '../errors/errors.js';
+import { findVersion, type RotationStep, type SecretRecord } from '../core/model.js';
+import { ownerOf, parseCustomData, requireDynamic, type DynamicValue } from '../core/dynamic.js';
+import {
+  adoptVersion,
+  advance,
+  beginRotation,
+  commitRotation,
+  failRotation,
+  nextAction,
+  planRotation,
+  primaryVersion,
+  retiredVersions,
+  startRun,
+  type RotationAction,
+  type RotationRun,
+} from '../core/rotation.js';
+import { TargetError, type Credential, type TargetSession } from '../targets/adapter.js';
+import { TargetRegistry } from '../targets/registry.js';
+import { openSession } from '../targets/session.js';
+import type { Context } from './context.js';
+import { checkKeyPair, newCredential } from './dynamic.js';
+import { openValue, requireActive, requireSecret, sealValue, type SealedValue } from './secrets.js';
+
+/** A marker older than this is stale even if a process with its pid is alive (pid reuse). */
+const MARKER_MAX_AGE_MS = 30 * 60_000;
+
+export interface RotateRequest {
+  versionId: string;
+  /** A custom value (the console's "Use Custom Secret"), as GetSecretValue returns it. */
+  customData?: string;
+}
+
+export interface RotateOutcome {
+  versionId: string;
+  /** False when the VersionId had already been rotated in: nothing was done. */
+  rotated: boolean;
+}
+
+function ownerToken(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A rotation marker is stale when its process is gone (same host) or it is far too old. */
+function markerIsStale(secret: SecretRecord, nowMs: number): boolean {
+  const marker = secret.rotation?.inProgress;
+  if (!marker) return false;
+  if (nowMs - Date.parse(marker.startedAt) > MARKER_MAX_AGE_MS) return true;
+  const [host, pid] = marker.owner.split(':');
+  return host === hostname() && !isAlive(Number(pid));
+}
+
+function valueOf(ctx: Context, secret: SecretRecord, versionId: string): DynamicValue {
+  const version = findVersion(secret, versionId);
+  if (!version) throw new ServiceError('InternalFailure', `The version '${versionId}' of '${secret.name}' is gone.`);
+  return JSON.parse(openValue(ctx, secret.name, version)) as DynamicValue;
+}
+
+function targetOf(ctx: Context, secret: SecretRecord, registry: TargetRegistry) {
+  const kind = requireDynamic(secret, 'RotateSecret');
+  const target = registry.find(kind.type === 'ECS' ? 'ssh' : 'db', kind.instanceId);
+  if (!target) {
+    const hint =
+      kind.type === 'ECS'
+        ? `kms-local target add --InstanceId ${kind.instanceId} --Host <host> --Port 22`
+        : `kms-local target add --DBInstanceId ${kind.instanceId} --Engine postgresql --Host <host> --Port 5432`;
+    throw new ServiceError(
+      'Rejected.TargetNotFound',
+      `The secret '${secret.name}' cannot rotate: no target is configured for ${kind.type === 'ECS' ? 'InstanceId' : 'DBInstanceId'} '${kind.instanceId}'. Add one with: ${hint}`,
+    );
+  }
+  return { kind, target };
+}
+
+/** Step 1 of the protocol: under the lock, store the pending version and mark the rotation. */
+function begin(ctx: Context, name: string, req: RotateRequest, owner: string): SecretRecord | undefined {
+  const before = requireActive(requireSecret(ctx.store.get(name), name));
+  const { kind } = targetOf(ctx, before, new TargetRegistry(ctx.home));
+  const primary = primaryVersion(before, kind.subType);
+  const user = ownerOf(valueOf(ctx, before, primary.versionId));
+  let sealed: SealedValue | undefined;
+  if (req.customData !== undefined) {
+    const value = parseCustomData(kind, req.customData, user);
+    checkKeyPair(value, 'SecretData');
+    sealed = sealValue(ctx, name, req.versionId, JSON.stringify(value), 'text');
+  }
+  const firstPlan = planRotation(before, req.versionId, sealed?.digest);
+  if (firstPlan.kind === 'done') return undefined;
+  if (firstPlan.kind === 'new' && !sealed) {
+    sealed = sealValue(ctx, name, req.versionId, JSON.stringify(newCredential(kind, user, name)), 'text');
+  }
+  return ctx.store.mutate(name, (current) => {
+    const secret = requireActive(requireSecret(current, name));
+    const plan = planRotation(secret, req.versionId, req.customData !== undefined ? sealed?.digest : undefined);
+    if (plan.kind === 'done') return { result: undefined };
+    if (plan.kind === 'new' && primaryVersion(secret, kind.subType).versionId !== primary.versionId) {
+      throw new ServiceError('Rejected.RotationInProgress', `The secret '${name}' was rotated by another process just now; try again.`);
+    }
+    const next = beginRotation(
+      secret,
+      { versionId: req.versionId, newVersion: plan.kind === 'new' ? sealed : undefined, owner, inProgressIsStale: markerIsStale(secret, ctx.nowMs) },
+      ctx.now,
+    );
+    return { next, result: next };
+  });
+}
+
+function failureText(name: string, run: RotationRun): string {
+  const f = run.failure!;
+  const held = f.targetMayHoldIt
+    ? ` The target may hold version '${run.pendingVersionId}' now: the next rotation logs in with it if the current credential is refused.`
+    : '';
+  const message = /[.!?]$/.test(f.message) ? f.message : `${f.message}.`;
+  return `Rotating '${name}' failed at step ${f.step}: ${message} ACSCurrent is unchanged; version '${run.pendingVersionId}' is kept under ACSPending.${held}`;
+}
+
+/** RotateSecret: rotates the credential on the target and then in the store. */
+export async function rotateSecret(ctx: Context, name: string, req: RotateRequest): Promise<RotateOutcome> {
+  const owner = ownerToken();
+  const started = begin(ctx, name, req, owner);
+  if (!started) return { versionId: req.versionId, rotated: false };
+  const registry = new TargetRegistry(ctx.home);
+  const { kind, target } = targetOf(ctx, started, registry);
+  const cache = new Map<string, Credential>();
+  const credential = (versionId: string): Credential => {
+    let c = cache.get(versionId);
+    if (!c) cache.set(versionId, (c = { versionId, value: valueOf(ctx, started, versionId) }));
+    return c;
+  };
+  let session: TargetSession | undefined;
+
+  const perform = async (action: RotationAction): Promise<string | undefined> => {
+    switch (action.kind) {
+      case 'login':
+        session = await openSession(target, registry);
+        return session.login(action.candidates.map(credential));
+      case 'adopt':
+        ctx.store.mutate(name, (s) => ({ next: adoptVersion(requireSecret(s, name), action.versionId, owner, ctx.now), result: undefined }));
+        return undefined;
+      case 'apply':
+        return void (await session!.apply(credential(req.versionId)));
+      case 'verify':
+        return void (await session!.verify(credential(req.versionId)));
+      case 'retire':
+        return void (await session!.retire(credential(action.keep), retiredVersions(started, action.keep).map(credential)));
+      case 'rollback':
+        return void (await session!.rollback(credential(action.to)));
+      case 'commit':
+        ctx.store.mutate(name, (s) => ({ next: commitRotation(requireSecret(s, name), req.versionId, owner, ctx.now, ctx.nowMs), result: undefined }));
+        return undefined;
+      default:
+        throw new Error(`no step ${action.kind}`);
+    }
+  };
+
+  let run = startRun(started, kind.subType, req.versionId);
+  try {
+    for (;;) {
+      const action = nextAction(run);
+      if (action.kind === 'done') return { versionId: req.versionId, rotated: true };
+      if (action.kind === 'failed') break;
+      try {
+        run = advance(run, { ok: true, usedVersionId: await perform(action) });
+      } catch (err) {
+        const code = err instanceof ServiceError ? err.code : 'Rejected.RotationFailed';
+        const message = err instanceof TargetError || err instanceof ServiceError ? err.message : `internal error: ${(err as Error).message}`;
+        run = advance(run, { ok: false, code, message });
+      }
+    }
+  } finally {
+    await session?.close();
+  }
+  const failure = run.failure!;
+  ctx.store.mutate(name, (s) => ({
+    next: failRotation(requireSecret(s, name), req.versionId, owner, { ...failure, step: failure.step as RotationStep }, ctx.now),
+    result: undefined,
+  }));
+  throw new ServiceError('Rejected.RotationFailed', failureText(name, run));
+}

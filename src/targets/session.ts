@@ -1,0 +1,12 @@
+/** Opens the adapter session for a target; adapters (and ssh2, pg) load only when a rotation runs. */
+import type { TargetSession } from './adapter.js';
+import type { Target, TargetRegistry } from './registry.js';
+
+export async function openSession(target: Target, registry: TargetRegistry): Promise<TargetSession> {
+  if (target.kind === 'db') {
+    const { PostgresSession } = await import('./postgres.js');
+    return new PostgresSession(target);
+  }
+  const { SshSession } = await import('./ssh.js');
+  return new SshSession(target, registry);
+}

@@ -1,0 +1,163 @@
+/**
+ * Rds secrets rotated against a real PostgreSQL server (a throwaway cluster on loopback, see
+ * test/support/postgres.ts), through bin/kms-local.js. Every claim that a credential works or not
+ * is checked with `psql` logging in. No mock anywhere.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+
+const bin = findPostgres();
+if (!bin) {
+  console.warn('\n!!! SKIPPED test/e2e/rotation-postgres.test.ts: the PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed.\n');
+}
+const describeIfPostgres = bin ? describe : describe.skip;
+
+let pg: PgServer;
+let home: string;
+
+function kms(...args: string[]): CliResult {
+  return runCli(['kms', ...args], { home });
+}
+
+function ok(result: CliResult): any {
+  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
+  return result.json;
+}
+
+function current(name: string, stage = 'ACSCurrent'): { AccountName: string; AccountPassword: string } {
+  return JSON.parse(ok(kms('GetSecretValue', '--SecretName', name, '--VersionStage', stage)).SecretData);
+}
+
+function createRds(name: string, subType: string, accounts: { AccountName: string; AccountPassword: string }[], instance = 'rm-test'): void {
+  ok(
+    kms(
+      'CreateSecret',
+      '--SecretName', name,
+      '--VersionId', 'v1',
+      '--SecretType', 'Rds',
+      '--ExtendedConfig', JSON.stringify({ SecretSubType: subType, DBInstanceId: instance }),
+      '--SecretData', JSON.stringify({ Accounts: accounts }),
+    ),
+  );
+}
+
+describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
+  beforeAll(async () => {
+    pg = await startPostgres(bin!);
+    pg.sql("CREATE ROLE app_single LOGIN PASSWORD 'Initial-single-Pw1'");
+    pg.sql("CREATE ROLE app_a LOGIN PASSWORD 'Initial-a-Pw1'");
+    pg.sql("CREATE ROLE app_b LOGIN PASSWORD 'Initial-b-Pw1'");
+    pg.sql("CREATE ROLE app_down LOGIN PASSWORD 'Initial-down-Pw1'");
+    home = makeHome();
+    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-test', '--Engine', 'postgresql', '--Host', pg.host, '--Port', String(pg.port)], { home }));
+  }, 120_000);
+
+  afterAll(() => {
+    pg?.destroy();
+    if (home) removeHome(home);
+  });
+
+  test('SingleUser: after RotateSecret, psql logs in with ACSCurrent and no longer with the old password', () => {
+    createRds('db-single', 'SingleUser', [{ AccountName: 'app_single', AccountPassword: 'Initial-single-Pw1' }]);
+    expect(pg.canLogin('app_single', 'Initial-single-Pw1')).toBe(true);
+
+    const rotated = ok(kms('RotateSecret', '--SecretName', 'db-single', '--VersionId', 'v2'));
+    expect(rotated).toMatchObject({ SecretName: 'db-single', VersionId: 'v2' });
+
+    const now = current('db-single');
+    expect(now.AccountName).toBe('app_single');
+    expect(now.AccountPassword).toHaveLength(32);
+    expect(pg.canLogin('app_single', now.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_single', 'Initial-single-Pw1')).toBe(false);
+    expect(current('db-single', 'ACSPrevious').AccountPassword).toBe('Initial-single-Pw1');
+    // The password reached the server as a SCRAM verifier, never in plaintext.
+    expect(pg.sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$4096:%' FROM pg_authid WHERE rolname = 'app_single'").trim()).toBe('t');
+  });
+
+  test('RotateSecret is idempotent on VersionId: the same VersionId again changes nothing', () => {
+    const before = current('db-single');
+    ok(kms('RotateSecret', '--SecretName', 'db-single', '--VersionId', 'v2'));
+    expect(current('db-single')).toEqual(before);
+    expect(pg.canLogin('app_single', before.AccountPassword)).toBe(true);
+  });
+
+  test('a custom value (--SecretData) is applied as given', () => {
+    ok(kms('RotateSecret', '--SecretName', 'db-single', '--VersionId', 'custom', '--SecretData', '{"AccountPassword":"Custom-Pw-1234-abcd"}'));
+    expect(current('db-single').AccountPassword).toBe('Custom-Pw-1234-abcd');
+    expect(pg.canLogin('app_single', 'Custom-Pw-1234-abcd')).toBe(true);
+  });
+
+  test('DoubleUsers: the value read before the rotation still logs in, and ACSCurrent is the other account', () => {
+    createRds('db-double', 'DoubleUsers', [
+      { AccountName: 'app_a', AccountPassword: 'Initial-a-Pw1' },
+      { AccountName: 'app_b', AccountPassword: 'Initial-b-Pw1' },
+    ]);
+    const readBefore = current('db-double');
+    expect(readBefore.AccountName).toBe('app_a');
+
+    ok(kms('RotateSecret', '--SecretName', 'db-double', '--VersionId', 'v2'));
+    const after = current('db-double');
+    expect(after.AccountName).toBe('app_b');
+    expect(pg.canLogin('app_b', after.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_b', 'Initial-b-Pw1')).toBe(false);
+    expect(pg.canLogin(readBefore.AccountName, readBefore.AccountPassword)).toBe(true);
+    expect(current('db-double', 'ACSPrevious')).toEqual(readBefore);
+
+    // The next rotation resets app_a; app_b, read as ACSCurrent just now, keeps working.
+    ok(kms('RotateSecret', '--SecretName', 'db-double', '--VersionId', 'v3'));
+    const third = current('db-double');
+    expect(third.AccountName).toBe('app_a');
+    expect(third.AccountPassword).not.toBe('Initial-a-Pw1');
+    expect(pg.canLogin('app_a', third.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_b', after.AccountPassword)).toBe(true);
+  });
+
+  test('with the server stopped RotateSecret fails clearly, the old credential stays; once it is back, RotateSecret succeeds', () => {
+    createRds('db-down', 'SingleUser', [{ AccountName: 'app_down', AccountPassword: 'Initial-down-Pw1' }]);
+    pg.stop();
+    let failed: CliResult;
+    try {
+      failed = kms('RotateSecret', '--SecretName', 'db-down', '--VersionId', 'v2');
+    } finally {
+      pg.start();
+    }
+    expect(failed.code).toBe(1);
+    const error = serviceError(failed.stderr);
+    expect(error?.code).toBe('Rejected.RotationFailed');
+    expect(error?.message).toMatch(/failed at step login/);
+    expect(error?.message).toMatch(/ACSCurrent is unchanged/);
+    expect(failed.stderr).not.toContain('Initial-down-Pw1');
+
+    expect(current('db-down')).toEqual({ AccountName: 'app_down', AccountPassword: 'Initial-down-Pw1' });
+    expect(pg.canLogin('app_down', 'Initial-down-Pw1')).toBe(true);
+    const described = ok(kms('DescribeSecret', '--SecretName', 'db-down'));
+    expect(described.RotationStatus.LastError).toMatchObject({ Code: 'Rejected.RotationFailed', Step: 'login', VersionId: 'v2' });
+    const versions = ok(kms('ListSecretVersionIds', '--SecretName', 'db-down'));
+    expect(versions.VersionIds.VersionId.map((v: any) => [v.VersionId, v.VersionStages.VersionStage])).toEqual([
+      ['v2', ['ACSPending']],
+      ['v1', ['ACSCurrent']],
+    ]);
+    expect(serviceError(kms('GetSecretValue', '--SecretName', 'db-down', '--VersionStage', 'ACSPending').stderr)?.code).toBe('InvalidParameter');
+
+    ok(kms('RotateSecret', '--SecretName', 'db-down', '--VersionId', 'v3'));
+    const now = current('db-down');
+    expect(pg.canLogin('app_down', now.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_down', 'Initial-down-Pw1')).toBe(false);
+    expect(ok(kms('DescribeSecret', '--SecretName', 'db-down')).RotationStatus).toBeUndefined();
+  });
+
+  test('a wrong ACSCurrent password: the rotation fails at login and nothing changes', () => {
+    createRds('db-wrong', 'SingleUser', [{ AccountName: 'app_single', AccountPassword: 'not-the-password' }]);
+    const failed = kms('RotateSecret', '--SecretName', 'db-wrong', '--VersionId', 'v2');
+    expect(serviceError(failed.stderr)?.message).toMatch(/refused every credential/);
+    expect(current('db-wrong').AccountPassword).toBe('not-the-password');
+  });
+
+  test('a secret whose instance has no target cannot rotate, and says so', () => {
+    createRds('db-nowhere', 'SingleUser', [{ AccountName: 'app_single', AccountPassword: 'x-Pw1' }], 'rm-nowhere');
+    const failed = serviceError(kms('RotateSecret', '--SecretName', 'db-nowhere', '--VersionId', 'v2').stderr);
+    expect(failed?.code).toBe('Rejected.TargetNotFound');
+    expect(failed?.message).toMatch(/kms-local target add --DBInstanceId rm-nowhere/);
+  });
+});
