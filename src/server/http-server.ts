@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { CliError, ServiceError } from '../errors/errors.js';
 import { findOperation } from '../api/operations.js';
 import { invoke } from '../api/invoke.js';
+import { matchParam } from '../api/params.js';
 import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
@@ -122,7 +123,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     const op = findOperation(auth.action);
     if (!op) throw new ServiceError('InvalidAction.NotFound', `Specified api ${auth.action} is not found, please check your url and method.`);
     // Parameters the operation does not take are ignored, as the service ignores them.
-    const known = Object.fromEntries(Object.entries(auth.params).filter(([name]) => op.params.some((p) => p.name === name)));
+    const known = Object.fromEntries(Object.entries(auth.params).filter(([name]) => matchParam(op.params, name)));
     const response = await invoke(op, known, {
       home: opts.home,
       region: auth.region ?? opts.defaultRegion,

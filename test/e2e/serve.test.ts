@@ -1,0 +1,317 @@
+/**
+ * `kms-local serve` with real clients: `@alicloud/kms20160120` 1.2.0 (V1 HMAC-SHA1 signatures) and
+ * `@alicloud/openapi-client` callApi (ACS3-HMAC-SHA256), each running the seed's rotation
+ * walkthrough against a server started on a free loopback port, compared step by step with the CLI
+ * doing the same on the same home; then the refusals, and an application reading what a CLI
+ * rotation just wrote.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeHome, removeHome, runCliAsync, type CliResult } from '../support/cli.js';
+import {
+  ACCESS_KEY_ID,
+  ACCESS_KEY_SECRET,
+  callKmsSdk,
+  callOpenApi,
+  kmsClient,
+  openApiClient,
+  signedV1,
+  startServe,
+  wireTime,
+  type Served,
+} from '../support/serve.js';
+
+let home: string;
+let served: Served;
+/** Every secret value written in this file: none may appear in the server's output. */
+const values: string[] = [];
+
+beforeAll(async () => {
+  home = makeHome();
+  served = await startServe(home);
+});
+
+afterAll(async () => {
+  await served?.stop();
+  removeHome(home);
+});
+
+async function cli(action: string, params: Record<string, string>): Promise<any> {
+  const result: CliResult = await runCliAsync(['kms', action, ...Object.entries(params).flatMap(([k, v]) => [`--${k}`, v])], { home });
+  if (result.code !== 0) throw new Error(`CLI ${action} failed: ${result.stderr}`);
+  return result.json;
+}
+
+type Call = (action: string, params: Record<string, string>) => Promise<any>;
+
+/** A response with what differs between two runs of the same step taken out. */
+function comparable(response: any, prefix: string): any {
+  const copy = JSON.parse(JSON.stringify(response));
+  delete copy.RequestId;
+  delete copy.CreateTime;
+  if (copy.SecretName) copy.SecretName = copy.SecretName.replace(prefix, '');
+  if (copy.Arn) copy.Arn = copy.Arn.replace(`secret/${prefix}`, 'secret/');
+  if (copy.RandomPassword) copy.RandomPassword = `<${copy.RandomPassword.length} chars>`;
+  if (copy.VersionStages?.VersionStage) copy.VersionStages.VersionStage.sort();
+  if (copy.VersionIds?.VersionId) {
+    for (const v of copy.VersionIds.VersionId) {
+      delete v.CreateTime;
+      v.VersionStages?.VersionStage?.sort();
+    }
+  }
+  return copy;
+}
+
+/**
+ * The seed walkthrough (seeds/000): a single-call rotation of MyOAuthAppSecret, then the multi-step
+ * rotation of db_cred through MyPendingLabel. `call` runs each step; every response is returned.
+ */
+async function walkthrough(call: Call, prefix: string): Promise<any[]> {
+  const oauth = `${prefix}MyOAuthAppSecret`;
+  const db = `${prefix}db_cred`;
+  const v = (text: string): string => {
+    values.push(text);
+    return text;
+  };
+  const steps: [string, Record<string, string>][] = [
+    ['CreateSecret', { SecretName: oauth, VersionId: 'v1', SecretData: v('initial-oauth-app-secret-7f3a') }],
+    ['PutSecretValue', { SecretName: oauth, VersionId: 'v2', SecretData: v('sample-app-secret') }],
+    ['GetSecretValue', { SecretName: oauth }],
+    ['GetSecretValue', { SecretName: oauth, VersionStage: 'ACSPrevious' }],
+    ['CreateSecret', { SecretName: db, VersionId: 'v1', SecretData: v('{"uname": "alice", "pwd": "initial-db-password-9c1e"}') }],
+    ['GetRandomPassword', { ExcludePunctuation: 'true' }],
+    ['PutSecretValue', { SecretName: db, VersionId: 'v2', SecretData: v('{"uname": "alice", "pwd": "v2GwsgcuNylyYw9JGJNE5yBViGSiZ"}'), VersionStages: '["MyPendingLabel"]' }],
+    ['GetSecretValue', { SecretName: db }],
+    ['GetSecretValue', { SecretName: db, VersionStage: 'MyPendingLabel' }],
+    ['UpdateSecretVersionStage', { SecretName: db, VersionStage: 'ACSCurrent', MoveToVersion: 'v2' }],
+    ['GetSecretValue', { SecretName: db }],
+    ['GetSecretValue', { SecretName: db, VersionStage: 'ACSPrevious' }],
+    ['ListSecretVersionIds', { SecretName: db }],
+  ];
+  const responses = [];
+  for (const [action, params] of steps) responses.push(comparable(await call(action, params), prefix));
+  return responses;
+}
+
+let cliSteps: any[];
+
+describe('the seed walkthrough', () => {
+  beforeAll(async () => {
+    cliSteps = await walkthrough(cli, 'cli-');
+  });
+
+  test('the CLI run is the walkthrough: ACSCurrent moves, ACSPrevious follows, MyPendingLabel stays', () => {
+    expect(cliSteps[2].SecretData).toBe('sample-app-secret');
+    expect(cliSteps[3]).toMatchObject({ VersionId: 'v1', SecretData: 'initial-oauth-app-secret-7f3a' });
+    expect(cliSteps[7].VersionId).toBe('v1');
+    expect(cliSteps[10]).toMatchObject({ VersionId: 'v2', VersionStages: { VersionStage: ['ACSCurrent', 'MyPendingLabel'] } });
+    expect(cliSteps[11]).toMatchObject({ VersionId: 'v1', VersionStages: { VersionStage: ['ACSPrevious'] } });
+  });
+
+  test('@alicloud/openapi-client callApi (ACS3-HMAC-SHA256) gets the same responses as the CLI', async () => {
+    const client = openApiClient(served.endpoint);
+    expect(await walkthrough((a, p) => callOpenApi(client, a, p), 'acs3-')).toEqual(cliSteps);
+  });
+
+  test('the same with the parameters in a form body', async () => {
+    const client = openApiClient(served.endpoint);
+    expect(await walkthrough((a, p) => callOpenApi(client, a, p, { inBody: true }), 'form-')).toEqual(cliSteps);
+  });
+
+  test('@alicloud/kms20160120 1.2.0 (V1 HMAC-SHA1) gets the same responses, in the fields its models know', async () => {
+    const client = kmsClient(served.endpoint);
+    const sdkSteps = await walkthrough((a, p) => callKmsSdk(client, a, p), 'v1-');
+    expect(sdkSteps).toHaveLength(cliSteps.length);
+    expect(sdkSteps[2]).toMatchObject({ SecretData: 'sample-app-secret', VersionId: 'v2', VersionStages: { VersionStage: ['ACSCurrent'] } });
+    sdkSteps.forEach((step, i) => {
+      // The 1.2.0 models predate some fields (SecretType); what they carry must match exactly.
+      expect(cliSteps[i]).toMatchObject(step);
+      expect(Object.keys(step).length).toBeGreaterThan(0);
+    });
+  });
+
+  test('a V1 GET request (as `aliyun --method GET` sends) works too', async () => {
+    const { status, body } = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-MyOAuthAppSecret', RegionId: 'cn-hangzhou' }, { method: 'GET' });
+    expect(status).toBe(200);
+    expect(body.SecretData).toBe('sample-app-secret');
+  });
+});
+
+describe('an application reads what a CLI rotation just wrote', () => {
+  test('PutSecretValue by the CLI, then GetSecretValue by @alicloud/kms20160120 and by callApi', async () => {
+    const rotated = `rotated-${Date.now()}-Zq8`;
+    values.push(rotated);
+    await cli('PutSecretValue', { SecretName: 'cli-db_cred', VersionId: 'v3', SecretData: rotated });
+    const sdk = await callKmsSdk(kmsClient(served.endpoint), 'GetSecretValue', { SecretName: 'cli-db_cred' });
+    expect(sdk).toMatchObject({ SecretData: rotated, VersionId: 'v3', VersionStages: { VersionStage: ['ACSCurrent'] } });
+    const acs3 = await callOpenApi(openApiClient(served.endpoint), 'GetSecretValue', { SecretName: 'cli-db_cred' });
+    expect(acs3).toMatchObject({ SecretData: rotated, VersionId: 'v3' });
+  });
+});
+
+/** The error an SDK call fails with: its code and the JSON body the server sent. */
+async function refusal(call: Promise<unknown>): Promise<{ code: string; data: any }> {
+  try {
+    await call;
+  } catch (err) {
+    return { code: (err as any).code, data: (err as any).data };
+  }
+  throw new Error('the call succeeded');
+}
+
+describe('refusals, with the service codes', () => {
+  test('a wrong AccessKeySecret: SignatureDoesNotMatch (V1 and ACS3)', async () => {
+    const v1 = await refusal(callKmsSdk(kmsClient(served.endpoint, ACCESS_KEY_ID, 'wrong'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(v1.code).toBe('SignatureDoesNotMatchError'); // rpc-client appends "Error"
+    expect(v1.data).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400 });
+    const acs3 = await refusal(callOpenApi(openApiClient(served.endpoint, ACCESS_KEY_ID, 'wrong'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(acs3.code).toBe('SignatureDoesNotMatch');
+    expect(acs3.data).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400, statusCode: 400 });
+    expect(acs3.data.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('a request altered after signing: SignatureDoesNotMatch', async () => {
+    const { status, body } = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, {
+      tamper: (q) => {
+        q.VersionStage = 'ACSPrevious';
+      },
+    });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400 });
+    expect(Object.keys(body).sort()).toEqual(['Code', 'HttpStatus', 'Message', 'RequestId']);
+  });
+
+  test('an unknown AccessKeyId: InvalidAccessKeyId.NotFound, 404', async () => {
+    const v1 = await refusal(callKmsSdk(kmsClient(served.endpoint, 'LTAI-nobody', 'x'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(v1.data).toMatchObject({ Code: 'InvalidAccessKeyId.NotFound', HttpStatus: 404 });
+    const acs3 = await refusal(callOpenApi(openApiClient(served.endpoint, 'LTAI-nobody', 'x'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(acs3.data).toMatchObject({ Code: 'InvalidAccessKeyId.NotFound', statusCode: 404 });
+  });
+
+  test('a timestamp more than 15 minutes off: InvalidTimeStamp.Expired (V1 Timestamp and x-acs-date)', async () => {
+    const stale = wireTime(Date.now() - 16 * 60 * 1000);
+    const v1 = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { timestamp: stale });
+    expect(v1.body).toMatchObject({ Code: 'InvalidTimeStamp.Expired', HttpStatus: 400 });
+    const future = wireTime(Date.now() + 16 * 60 * 1000);
+    const acs3 = await refusal(callOpenApi(openApiClient(served.endpoint), 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers: { 'x-acs-date': future } }));
+    expect(acs3.data).toMatchObject({ Code: 'InvalidTimeStamp.Expired' });
+    const fresh = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { timestamp: wireTime(Date.now() - 14 * 60 * 1000) });
+    expect(fresh.status).toBe(200);
+  });
+
+  test('a SignatureNonce used twice: SignatureNonceUsed (V1 and ACS3)', async () => {
+    const nonce = `nonce-${Date.now()}`;
+    const first = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { nonce });
+    expect(first.status).toBe(200);
+    const again = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { nonce });
+    expect(again.body).toMatchObject({ Code: 'SignatureNonceUsed', HttpStatus: 400 });
+    const client = openApiClient(served.endpoint);
+    const headers = { 'x-acs-signature-nonce': `acs3-${nonce}` };
+    await callOpenApi(client, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers });
+    const acs3 = await refusal(callOpenApi(client, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers }));
+    expect(acs3.data).toMatchObject({ Code: 'SignatureNonceUsed' });
+  });
+
+  test('no signature at all: IncompleteSignature', async () => {
+    const response = await fetch(`http://${served.endpoint}/?Action=GetSecretValue&SecretName=cli-db_cred`, { method: 'POST' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ Code: 'IncompleteSignature', HttpStatus: 400 });
+  });
+
+  test('an unknown action, a bad parameter and a missing one: the service codes', async () => {
+    const unknown = await signedV1(served.endpoint, 'GetSecretValu', { SecretName: 'x' });
+    expect(unknown.body).toMatchObject({ Code: 'InvalidAction.NotFound', HttpStatus: 404 });
+    const missing = await signedV1(served.endpoint, 'GetSecretValue', {});
+    const bad = await signedV1(served.endpoint, 'PutSecretValue', { SecretName: 'cli-db_cred', VersionId: 'v9', SecretData: 'x', VersionStages: 'not json' });
+    expect(bad.body).toMatchObject({ Code: 'InvalidParameter', HttpStatus: 400 });
+    expect(missing.body).toMatchObject({ Code: 'MissingParameter', HttpStatus: 400 });
+    const notFound = await refusal(callOpenApi(openApiClient(served.endpoint), 'GetSecretValue', { SecretName: 'no-such-secret' }));
+    expect(notFound.data).toMatchObject({ Code: 'Forbidden.ResourceNotFound', statusCode: 404 });
+  });
+
+  test('a body over the limit is refused before it is read', async () => {
+    const response = await fetch(`http://${served.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `SecretData=${'x'.repeat(300 * 1024)}`,
+    });
+    expect(response.status).toBe(413);
+  });
+
+  test('the server log holds no secret value, no AccessKeySecret and no signature', () => {
+    const log = served.output();
+    expect(log).toContain('GetSecretValue');
+    for (const value of values) expect(log).not.toContain(value);
+    expect(log).not.toContain(ACCESS_KEY_SECRET);
+    expect(log).not.toMatch(/Signature=|ACS3-HMAC-SHA256 Credential/);
+  });
+});
+
+describe('under load', () => {
+  test('a client that sends its request slowly stalls nobody else', async () => {
+    const open = (text: string): Promise<Socket> =>
+      new Promise((resolve) => {
+        const socket = connect(served.port, '127.0.0.1', () => {
+          socket.write(text);
+          resolve(socket);
+        });
+        socket.on('error', () => undefined);
+      });
+    const halfHeaders = await open('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nx-acs-action: GetSecretValue\r\n');
+    const halfBody = await open('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nSecretName=');
+    const client = kmsClient(served.endpoint);
+    const started = Date.now();
+    const reads = await Promise.all(Array.from({ length: 20 }, () => callKmsSdk(client, 'GetSecretValue', { SecretName: 'cli-MyOAuthAppSecret' })));
+    expect(reads.every((r) => r.SecretData === 'sample-app-secret')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    halfHeaders.destroy();
+    halfBody.destroy();
+  });
+
+  test('concurrent SDK writes and CLI processes on one secret keep every invariant', async () => {
+    const name = 'contended';
+    await cli('CreateSecret', { SecretName: name, VersionId: 'v0', SecretData: 'value-v0' });
+    const client = openApiClient(served.endpoint);
+    const written = new Map<string, string>([['v0', 'value-v0']]);
+    const calls: Promise<unknown>[] = [];
+    for (let i = 1; i <= 30; i++) {
+      written.set(`s${i}`, `value-s${i}`);
+      calls.push(callOpenApi(client, 'PutSecretValue', { SecretName: name, VersionId: `s${i}`, SecretData: `value-s${i}` }));
+      if (i % 5 === 0) {
+        written.set(`c${i}`, `value-c${i}`);
+        calls.push(cli('PutSecretValue', { SecretName: name, VersionId: `c${i}`, SecretData: `value-c${i}` }));
+      }
+      calls.push(callOpenApi(client, 'GetSecretValue', { SecretName: name }));
+    }
+    await Promise.all(calls);
+    const list = await callOpenApi(client, 'ListSecretVersionIds', { SecretName: name, IncludeDeprecated: 'true', PageSize: '100' });
+    const versions = list.VersionIds.VersionId as { VersionId: string; VersionStages: { VersionStage: string[] } }[];
+    expect(versions.length).toBeLessThanOrEqual(10);
+    const holders = (stage: string): string[] => versions.filter((v) => v.VersionStages.VersionStage.includes(stage)).map((v) => v.VersionId);
+    expect(holders('ACSCurrent')).toHaveLength(1);
+    expect(holders('ACSPrevious')).toHaveLength(1);
+    const current = await callOpenApi(client, 'GetSecretValue', { SecretName: name });
+    expect(current.SecretData).toBe(written.get(current.VersionId));
+    const previous = await callOpenApi(client, 'GetSecretValue', { SecretName: name, VersionStage: 'ACSPrevious' });
+    expect(previous.SecretData).toBe(written.get(previous.VersionId));
+    // Every write, through either door, left exactly one audit line.
+    const audit = readFileSync(join(home, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const puts = audit.filter((r) => r.secretName === name && r.operation === 'PutSecretValue' && r.outcome === 'success');
+    expect(puts).toHaveLength(36);
+  });
+});
+
+describe('starting and stopping', () => {
+  test('a non-loopback address is refused without --allow-remote true', async () => {
+    const result = await runCliAsync(['serve', '--host', '0.0.0.0', '--port', '0'], { home });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('refusing to listen on 0.0.0.0');
+  });
+
+  test('SIGTERM stops the server gracefully, exit 0', async () => {
+    expect(await served.stop('SIGTERM')).toBe(0);
+    expect(served.output()).toContain('SIGTERM received');
+  });
+});
