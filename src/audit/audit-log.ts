@@ -76,7 +76,11 @@ export async function audited<T extends Record<string, unknown>>(
   try {
     response = await call();
   } catch (err) {
-    record(undefined, err ?? new Error('unknown error'));
+    try {
+      record(undefined, err ?? new Error('unknown error'));
+    } catch {
+      // A failed call changed nothing: its own error is the one to report.
+    }
     throw err;
   }
   record(response);

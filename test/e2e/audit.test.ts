@@ -4,7 +4,7 @@
  * never a secret value; `kms-local audit` filters it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UUID_V4, makeHome, removeHome, runCli, runCliAsync, type CliResult } from '../support/cli.js';
 
@@ -84,6 +84,25 @@ describe('what is recorded', () => {
     const records = lines();
     expect(records).toHaveLength(count + 12);
     expect(records.slice(count).map((r) => r.secretName).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `parallel-${i}`).sort());
+  });
+});
+
+describe('when the log cannot be written', () => {
+  test('a change is reported as an error naming its request; a failed call keeps its own error', () => {
+    const other = makeHome();
+    try {
+      expect(runCli(['kms', 'CreateSecret', '--SecretName', 'a', '--SecretData', 'b', '--VersionId', 'v1'], { home: other }).code).toBe(0);
+      rmSync(join(other, 'audit.log'));
+      mkdirSync(join(other, 'audit.log'));
+      const changed = runCli(['kms', 'PutSecretValue', '--SecretName', 'a', '--SecretData', 'c', '--VersionId', 'v2'], { home: other });
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toMatch(/^ERROR: PutSecretValue ran \(RequestId [0-9a-f-]{36}\) but the audit log could not be written: EISDIR\n$/);
+      const failed = runCli(['kms', 'PutSecretValue', '--SecretName', 'zz', '--SecretData', 'c', '--VersionId', 'v2'], { home: other });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^ERROR: SDK\.ServerError\nErrorCode: Forbidden\.ResourceNotFound\n/);
+    } finally {
+      removeHome(other);
+    }
   });
 });
 
