@@ -303,6 +303,43 @@ describe('under load', () => {
   });
 });
 
+describe('the AccessKey pairs of the kms-local profiles', () => {
+  test('a profile made while the server runs is accepted; the region of a server started later is the profile\'s', async () => {
+    const profileHome = makeHome();
+    const server = await startServe(profileHome, [], { KMS_LOCAL_SERVE_ACCESS_KEYS: undefined });
+    try {
+      expect(server.output()).toContain('no AccessKey pair is configured');
+      const before = await refusal(callKmsSdk(kmsClient(server.endpoint, 'LTAIprofile1', 'profSecret1'), 'GetRandomPassword', {}));
+      expect(before.data).toMatchObject({ Code: 'InvalidAccessKeyId.NotFound' });
+      const configure = await runCliAsync(['configure', 'set', '--profile', 'app', '--access-key-id', 'LTAIprofile1', '--access-key-secret', 'profSecret1', '--region', 'cn-shanghai'], { home: profileHome });
+      expect(configure.code).toBe(0);
+      // The server's default region was settled when it started: cn-hangzhou, as there was no profile.
+      await cli2(profileHome, ['kms', 'CreateSecret', '--SecretName', 'in-hangzhou', '--VersionId', 'v1', '--SecretData', 'hz-value', '--region', 'cn-hangzhou']);
+      await cli2(profileHome, ['kms', 'CreateSecret', '--SecretName', 'in-shanghai', '--VersionId', 'v1', '--SecretData', 'sh-value']);
+      await new Promise((r) => setTimeout(r, 1100)); // the server re-reads the profiles at most once a second
+      const read = await callKmsSdk(kmsClient(server.endpoint, 'LTAIprofile1', 'profSecret1'), 'GetSecretValue', { SecretName: 'in-hangzhou' });
+      expect(read.SecretData).toBe('hz-value');
+      expect(server.output()).not.toContain('profSecret1');
+    } finally {
+      await server.stop();
+    }
+    const later = await startServe(profileHome, [], { KMS_LOCAL_SERVE_ACCESS_KEYS: undefined });
+    try {
+      expect(later.output()).toContain('region cn-shanghai, 1 AccessKey pair(s)');
+      const read = await callKmsSdk(kmsClient(later.endpoint, 'LTAIprofile1', 'profSecret1'), 'GetSecretValue', { SecretName: 'in-shanghai' });
+      expect(read.SecretData).toBe('sh-value');
+    } finally {
+      await later.stop();
+      removeHome(profileHome);
+    }
+  });
+});
+
+async function cli2(dir: string, args: string[]): Promise<void> {
+  const result = await runCliAsync(args, { home: dir });
+  if (result.code !== 0) throw new Error(result.stderr);
+}
+
 describe('starting and stopping', () => {
   test('a non-loopback address is refused without --allow-remote true', async () => {
     const result = await runCliAsync(['serve', '--host', '0.0.0.0', '--port', '0'], { home });
