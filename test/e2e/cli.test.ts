@@ -179,6 +179,33 @@ describe('error shapes and exit codes (reference/cli-transcripts.md)', () => {
     }
   });
 
+  test('an unexpected failure prints one line and exits 1; KMS_LOCAL_DEBUG=1 shows the stack', () => {
+    const local = makeHome();
+    try {
+      writeFileSync(join(local, 'store'), 'a file where the store folder belongs');
+      const args = ['CreateSecret', '--SecretName', 'a', '--SecretData', 'bug-report-value-8812', '--VersionId', 'v1'];
+      const plain = runCli(args, { home: local });
+      expect(plain.code).toBe(1);
+      expect(plain.stdout).toBe('');
+      expect(plain.stderr).toMatch(/^ERROR: internal error: [^\n]+\n\(set KMS_LOCAL_DEBUG=1 to see the stack\)\n$/);
+      expect(plain.stderr).not.toContain('bug-report-value-8812');
+      const debug = runCli(args, { home: local, env: { KMS_LOCAL_DEBUG: '1' } });
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(/^ERROR: internal error: /);
+      expect(debug.stderr).toMatch(/\n\s+at /);
+      expect(debug.stderr).not.toContain('bug-report-value-8812');
+    } finally {
+      removeHome(local);
+    }
+  });
+
+  test('errors are not coloured when stderr is not a terminal', () => {
+    for (const result of [kms(['GetSecretValue', '--SecretName', 'nope']), kms(['PutSecretValue', '--SecretName', 'x']), kms(['GetSecretValue', '--SecretNam', 'x'])]) {
+      expect(result.stderr).not.toContain('\u001b[');
+      expect(result.stdout).not.toContain('\u001b[');
+    }
+  });
+
   test('a wrong master key: exit 1 with a clear error, no value, no stack', () => {
     const result = kms(['GetSecretValue', '--SecretName', 'MyOAuthAppSecret'], { env: { KMS_LOCAL_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
     expect(result.code).toBe(1);
