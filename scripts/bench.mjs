@@ -130,8 +130,12 @@ const targets = [
     : `- ListSecrets first page over ${largest} secrets / GetSecretValue: ${listRatio.toFixed(2)} (target at most 2.00)`,
   `- 20 concurrent PutSecretValue processes on one secret: ${writersMs.toFixed(0)} ms wall time, all succeeded`,
 ].join('\n');
+// The serve figure (scripts/bench-serve.mjs): GetSecretValue requests/s over loopback, 8 SDK clients.
+const { benchServe, serveTable } = await import('./bench-serve.mjs');
+const served = await benchServe({ clients: 8, quick: QUICK });
+const serveReport = `${serveTable(served)}\n\n(\`kms-local serve\` in its own process; each client a worker thread looping one request at a time; ${served.seconds} s measured per row after a warm-up; method in docs/serve.md.)`;
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
-const report = `${table}\n\nTargets:\n${targets}\n\nMachine: ${machine}. Runs: ${WARMUP} warm-up + ${RUNS} measured per row.\n`;
+const report = `${table}\n\nTargets:\n${targets}\n\n${serveReport}\n\nMachine: ${machine}. Runs: ${WARMUP} warm-up + ${RUNS} measured per row.\n`;
 process.stdout.write(`${report}`);
 
 if (WRITE) {
