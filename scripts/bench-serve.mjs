@@ -11,7 +11,7 @@
 // callApi (ACS3-HMAC-SHA256). Both clients share the machine with the server, so the figure is a
 // floor of what the server alone could do.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,6 +46,7 @@ async function clientLoop({ endpoint, kind, warmupMs, measureMs }) {
   const until = measureFrom + measureMs;
   const latencies = [];
   let errors = 0;
+  let total = 0;
   for (;;) {
     const t0 = performance.now();
     if (t0 >= until) break;
@@ -56,12 +57,13 @@ async function clientLoop({ endpoint, kind, warmupMs, measureMs }) {
       ok = false;
     }
     const t1 = performance.now();
+    total++;
     if (t0 >= measureFrom && t1 <= until) {
       if (ok) latencies.push(t1 - t0);
       else errors++;
     }
   }
-  return { latencies, errors };
+  return { latencies, errors, total };
 }
 
 if (!isMainThread) {
@@ -90,6 +92,16 @@ function startServer(env) {
   });
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 /** Runs both rows; resolves to { clients, seconds, rows: [{ label, rps, p50, p99, requests, errors }] }. */
@@ -108,6 +120,7 @@ export async function benchServe({ clients = 8, quick = false } = {}) {
   const rows = [];
   try {
     for (const [kind, label] of [['v1', '@alicloud/kms20160120 1.2.0 (V1 HMAC-SHA1)'], ['acs3', '@alicloud/openapi-client callApi (ACS3-HMAC-SHA256)']]) {
+      const cpuBefore = cpuMsOf(child.pid);
       const results = await Promise.all(
         Array.from({ length: clients }, () =>
           new Promise((resolve, reject) => {
@@ -119,7 +132,12 @@ export async function benchServe({ clients = 8, quick = false } = {}) {
       );
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const errors = results.reduce((n, r) => n + r.errors, 0);
-      rows.push({ label, rps: latencies.length / (measureMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: latencies.length, errors });
+      const cpuAfter = cpuMsOf(child.pid);
+      // Server CPU per request, warm-up included in both terms: what one request costs the server,
+      // whatever the clients on the same machine cost.
+      const served = results.reduce((n, r) => n + r.total, 0);
+      const cpuPerRequest = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / served;
+      rows.push({ label, rps: latencies.length / (measureMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: latencies.length, errors, cpuPerRequest });
     }
   } finally {
     child.kill('SIGTERM');
@@ -130,9 +148,9 @@ export async function benchServe({ clients = 8, quick = false } = {}) {
 
 export function serveTable(result) {
   return [
-    `| GetSecretValue over loopback, ${result.clients} concurrent clients | Requests/s | p50 ms | p99 ms | Errors |`,
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...result.rows.map((r) => `| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`),
+    `| GetSecretValue over loopback, ${result.clients} concurrent clients | Requests/s | p50 ms | p99 ms | Errors | Server CPU ms/request |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...result.rows.map((r) => `| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuPerRequest === undefined ? 'n/a' : r.cpuPerRequest.toFixed(2)} |`),
   ].join('\n');
 }
 

@@ -175,5 +175,7 @@ export function createKmsServer(opts: ServerOptions): Server {
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   server.maxRequestsPerSocket = 10_000;
+  // Beyond this, new connections are refused at once rather than exhausting file descriptors.
+  server.maxConnections = 1024;
   return server;
 }
