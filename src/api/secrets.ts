@@ -56,5 +56,7 @@ export function sealValue(ctx: Context, secretName: string, versionId: string, d
 }
 
 export function openValue(ctx: Context, secretName: string, version: SecretVersion): string {
-  return ctx.home.keys().openValue(secretName, version.versionId, version.payload).toString('utf8');
+  // After an unfinished rekey a version may be sealed under the next master key.
+  const keys = ctx.home.keyring(version.payload.keyId) ?? ctx.home.keys();
+  return keys.openValue(secretName, version.versionId, version.payload).toString('utf8');
 }

@@ -50,6 +50,12 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     run: async (args, io) => (await import('./builtin-target.js')).runTarget(args, io),
   },
   {
+    name: 'rekey',
+    usage: 'rekey [--NewMasterKeyFile <path>]',
+    summary: 're-encrypt every secret under a new master key (resumable)',
+    run: async (args, io) => (await import('./builtin-rekey.js')).runRekey(args, io),
+  },
+  {
     name: 'serve',
     usage: 'serve [--host 127.0.0.1] [--port 8080] [--allow-remote true]',
     summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',

@@ -13,12 +13,22 @@ export function levenshtein(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** Close names first; a name that differs only in letter case always qualifies. */
+/**
+ * Close names first. A name that differs only in letter case always qualifies, and so does one
+ * the word is the start of (`--NewMasterKey` -> `--NewMasterKeyFile`), ranked after close ones.
+ */
 export function suggest(word: string, candidates: readonly string[], maxDistance = 2): string[] {
   const lower = word.toLowerCase();
+  const distance = (c: string): number => {
+    if (c.toLowerCase() === lower) return 0;
+    const d = levenshtein(word, c);
+    if (d <= maxDistance) return d;
+    const isStart = lower.replace(/^-+/, '').length >= 3 && c.toLowerCase().startsWith(lower);
+    return isStart ? maxDistance + 1 : Infinity;
+  };
   return candidates
-    .map((c) => ({ c, d: c.toLowerCase() === lower ? 0 : levenshtein(word, c) }))
-    .filter(({ d }) => d <= maxDistance)
+    .map((c) => ({ c, d: distance(c) }))
+    .filter(({ d }) => d <= maxDistance + 1)
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
     .map(({ c }) => c);
 }

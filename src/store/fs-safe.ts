@@ -2,7 +2,7 @@
  * File-system primitives of the store: atomic replace and create-once. Everything the store
  * writes goes through here, so a crash at any instant leaves either the old file or the new one.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -23,6 +23,40 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** Removes temp files of writers that died before their rename (a kill -9 mid-write leaves one). */
+export function sweepStaleTemps(dir: string): number {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  for (const entry of entries) {
+    const match = TEMP_FILE.exec(entry);
+    if (!match || isProcessAlive(Number(match[1]))) continue;
+    try {
+      unlinkSync(join(dir, entry));
+      removed++;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return removed;
+}
+
 function writeTemp(path: string, data: string | Buffer): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', FILE_MODE);
@@ -35,9 +69,18 @@ function writeTemp(path: string, data: string | Buffer): string {
   return temp;
 }
 
-/** Hook for crash-safety tests: lets a test process die at a named point of a write. */
+const pointsReached = new Map<string, number>();
+
+/**
+ * Hook for crash-safety tests: KMS_LOCAL_TEST_CRASH_AT=<point> or <point>:<n> kills the process
+ * with SIGKILL the first (or n-th) time it reaches that point of a write.
+ */
 function reachPoint(name: string): void {
-  if (process.env.KMS_LOCAL_TEST_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+  const wanted = process.env.KMS_LOCAL_TEST_CRASH_AT;
+  if (!wanted || !wanted.startsWith(name)) return;
+  const count = (pointsReached.get(name) ?? 0) + 1;
+  pointsReached.set(name, count);
+  if (wanted === name || wanted === `${name}:${count}`) process.kill(process.pid, 'SIGKILL');
 }
 
 /** Replaces `path` with `data`: temp file in the same folder, fsync, rename, fsync of the folder. */

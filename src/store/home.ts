@@ -12,10 +12,14 @@ import { createFileOnce, ensureDir } from './fs-safe.js';
 
 export type Env = Record<string, string | undefined>;
 
+/** Where the next master key of an unfinished `rekey` waits, when the home manages the key. */
+export const NEXT_KEY_FILE = 'master.key.next';
+
 export class Home {
   readonly root: string;
   private readonly env: Env;
-  private keyring: Keyring | undefined;
+  private currentKeyring: Keyring | undefined;
+  private nextKeyring: Keyring | null | undefined;
 
   constructor(env: Env) {
     this.env = env;
@@ -39,8 +43,52 @@ export class Home {
 
   /** The master key: KMS_LOCAL_MASTER_KEY, else KMS_LOCAL_MASTER_KEY_FILE, else a key file in the home. */
   keys(): Keyring {
-    this.keyring ??= new Keyring(this.loadMasterKey());
-    return this.keyring;
+    this.currentKeyring ??= new Keyring(this.loadMasterKey());
+    return this.currentKeyring;
+  }
+
+  /** Whether the master key lives in the home (rather than in the environment). */
+  managesKey(): boolean {
+    return !this.env.KMS_LOCAL_MASTER_KEY && !this.env.KMS_LOCAL_MASTER_KEY_FILE;
+  }
+
+  /**
+   * The key a `rekey` is moving the store to, if one is known: KMS_LOCAL_NEW_MASTER_KEY, or the
+   * home's next-key file left by a rekey that has not finished. Secrets already moved stay readable.
+   */
+  nextKeys(): Keyring | undefined {
+    if (this.nextKeyring === undefined) {
+      const inline = this.env.KMS_LOCAL_NEW_MASTER_KEY;
+      let text: string | undefined = inline;
+      if (!text && this.managesKey()) {
+        try {
+          text = readFileSync(this.path(NEXT_KEY_FILE), 'utf8');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      this.nextKeyring = text ? new Keyring(decodeKey(text, inline ? 'KMS_LOCAL_NEW_MASTER_KEY' : `the key file '${this.path(NEXT_KEY_FILE)}'`)) : null;
+    }
+    return this.nextKeyring ?? undefined;
+  }
+
+  /** Whether a rekey's next key waits in the home's next-key file (not in the environment). */
+  keepsNextKeyFile(): boolean {
+    return this.managesKey() && !this.env.KMS_LOCAL_NEW_MASTER_KEY;
+  }
+
+  /** Makes a next key given on the command line known, as if it were in the environment. */
+  useNextKeys(keys: Keyring): Keyring {
+    this.nextKeyring = keys;
+    return keys;
+  }
+
+  /** The keyring for a key id found in a file: the current master key or the next one. */
+  keyring(keyId: string): Keyring | undefined {
+    const current = this.keys();
+    if (current.keyId === keyId) return current;
+    const next = this.nextKeys();
+    return next?.keyId === keyId ? next : undefined;
   }
 
   private loadMasterKey(): Buffer {
@@ -61,7 +109,7 @@ export class Home {
   }
 }
 
-function decodeKey(text: string, source: string): Buffer {
+export function decodeKey(text: string, source: string): Buffer {
   const trimmed = text.trim();
   const key = Buffer.from(trimmed, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || key.length !== 32) {

@@ -10,7 +10,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { FILE_MODE } from './fs-safe.js';
+import { FILE_MODE, isProcessAlive } from './fs-safe.js';
 
 const WAIT_LIMIT_MS = 15_000;
 /** A lock whose owner is alive is still considered abandoned after this long (pid reuse). */
@@ -55,15 +55,6 @@ function unlinkQuietly(path: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function ageMs(path: string): number | undefined {
   try {
     return Date.now() - statSync(path).mtimeMs;
@@ -80,7 +71,7 @@ function isStale(path: string, content: string | undefined, maxAge: number): boo
   if (!content) return age > 1_000;
   const pid = Number.parseInt(content.split(' ')[0] ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 0) return age > 1_000;
-  return !isAlive(pid) || age > maxAge;
+  return !isProcessAlive(pid) || age > maxAge;
 }
 
 /** Returns true when it removed the stale lock, so the caller may retry at once. */

@@ -40,6 +40,11 @@ export function fileNameFor(secretName: string): string {
   return `${encoded}.json`;
 }
 
+/** The secret name a file name stands for (the inverse of fileNameFor, for names kept whole). */
+export function decodeFileName(fileName: string): string {
+  return fileName.replace(/\.json$/, '').replace(/%([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
 export function integrityError(secretName: string, why: string): ServiceError {
   return new ServiceError('Rejected.IntegrityCheckFailed', `The secret '${secretName}' failed its integrity check: ${why}.`);
 }
@@ -58,7 +63,18 @@ export function encodeSecretFile(secret: SecretRecord, region: string, keys: Key
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-export function decodeSecretFile(text: string, secretName: string, region: string, keys: Keyring): SecretRecord {
+/** The master key a file was written under: every version of a file is sealed under the same key. */
+export function fileKeyId(secret: SecretRecord): string | undefined {
+  return secret.versions[0]?.payload.keyId;
+}
+
+export function decodeSecretFile(
+  text: string,
+  secretName: string,
+  region: string,
+  keyringFor: (keyId: string) => Keyring | undefined,
+  currentKeyId: string,
+): SecretRecord {
   let file: SecretFile;
   try {
     file = JSON.parse(text) as SecretFile;
@@ -69,11 +85,12 @@ export function decodeSecretFile(text: string, secretName: string, region: strin
   if (file.secret.name !== secretName || file.region !== region) {
     throw integrityError(secretName, 'its file holds another secret');
   }
-  const writtenWith = file.secret.versions[0]?.payload.keyId;
-  if (writtenWith && writtenWith !== keys.keyId) {
+  const writtenWith = fileKeyId(file.secret) ?? currentKeyId;
+  const keys = keyringFor(writtenWith);
+  if (!keys) {
     throw integrityError(
       secretName,
-      `it was written under master key ${writtenWith}, but the current master key is ${keys.keyId} (check KMS_LOCAL_MASTER_KEY)`,
+      `it was written under master key ${writtenWith}, but the current master key is ${currentKeyId} (check KMS_LOCAL_MASTER_KEY)`,
     );
   }
   const { mac, ...body } = file;

@@ -7,11 +7,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretRecord } from '../core/model.js';
 import { isPastDeletion } from '../core/lifecycle.js';
-import { IntegrityError } from '../crypto/envelope.js';
+import { IntegrityError, type Keyring } from '../crypto/envelope.js';
+import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
-import { ensureDir, removeFile, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { withLock } from './lock.js';
-import { decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
+import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
 
 /** What a mutation returns: the secret to write (`null` deletes it, `undefined` leaves it) and a result. */
 export interface Mutation<T> {
@@ -49,7 +50,7 @@ export class SecretStore {
       throw err;
     }
     try {
-      return decodeSecretFile(text, name, this.region, this.home.keys());
+      return decodeSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId);
     } catch (err) {
       if (err instanceof IntegrityError) throw integrityError(name, err.message);
       throw err;
@@ -75,20 +76,45 @@ export class SecretStore {
   mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): T {
     ensureDir(join(this.dir, '.locks'));
     return withLock(this.lockOf(name), `secret '${name}'`, () => {
+      const keys = this.home.keys();
+      const keyringFor = (keyId: string) => this.home.keyring(keyId);
       let current = this.readRaw(name);
       if (current && this.isExpired(current)) {
         removeFile(this.fileOf(name));
         current = undefined;
       }
+      // A file left under the other key of an unfinished rekey comes back under the current key
+      // before anything compares digests or adds a version: a file is always under one key.
+      if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
       if (next === null) removeFile(this.fileOf(name));
-      else if (next !== undefined) writeFileAtomic(this.fileOf(name), encodeSecretFile(next, this.region, this.home.keys()));
+      else if (next !== undefined) this.write(rewrapRecord(next, keyringFor, keys), keys);
       return result;
     });
   }
 
-  /** Every secret of the region, expired ones left out. */
-  list(): SecretRecord[] {
+  private write(secret: SecretRecord, keys: Keyring): void {
+    writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys));
+  }
+
+  /** Removes temp files that writers killed mid-write left in the region's folder. */
+  sweepTemps(): number {
+    return sweepStaleTemps(this.dir);
+  }
+
+  /** Moves one secret under `keys` (for rekey); false when it is gone or already there. */
+  moveUnder(name: string, keys: Keyring): boolean {
+    ensureDir(join(this.dir, '.locks'));
+    return withLock(this.lockOf(name), `secret '${name}'`, () => {
+      const current = this.readRaw(name);
+      if (!current || isUnder(current, keys)) return false;
+      this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys);
+      return true;
+    });
+  }
+
+  /** The names of the region's secret files (unverified: reading one verifies it). */
+  names(): string[] {
     let entries: string[];
     try {
       entries = readdirSync(this.dir);
@@ -96,12 +122,25 @@ export class SecretStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const secrets: SecretRecord[] = [];
+    const names: string[] = [];
     for (const entry of entries) {
       if (!entry.endsWith('.json') || entry.startsWith('.')) continue;
-      const text = readFileSync(join(this.dir, entry), 'utf8');
-      const name = (JSON.parse(text) as { secret?: { name?: string } }).secret?.name;
-      if (typeof name !== 'string' || fileNameFor(name) !== entry) continue;
+      let name: unknown;
+      try {
+        name = (JSON.parse(readFileSync(join(this.dir, entry), 'utf8')) as { secret?: { name?: unknown } }).secret?.name;
+      } catch {
+        name = undefined;
+      }
+      // A file that names no secret, or another one, is reported by reading it under its own name.
+      names.push(typeof name === 'string' && fileNameFor(name) === entry ? name : decodeFileName(entry));
+    }
+    return names;
+  }
+
+  /** Every secret of the region, expired ones left out. */
+  list(): SecretRecord[] {
+    const secrets: SecretRecord[] = [];
+    for (const name of this.names()) {
       const secret = this.get(name);
       if (secret) secrets.push(secret);
     }

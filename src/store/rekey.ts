@@ -1,0 +1,109 @@
+/**
+ * `rekey`: moves every secret of every region under a new master key, one secret at a time under
+ * its lock. Crash-safe by construction: each secret file is replaced atomically and is always
+ * wholly under one key, both keys stay known until the end (the next key waits in
+ * KMS_LOCAL_NEW_MASTER_KEY or in the home's next-key file), so an interrupted rekey leaves every
+ * secret readable and a rerun finishes the job. Only when every secret has moved does the home's
+ * key file change (an atomic rename).
+ */
+import { readFileSync, readdirSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { CliError, ServiceError } from '../errors/errors.js';
+import { Keyring } from '../crypto/envelope.js';
+import { createFileOnce, fsyncDir } from './fs-safe.js';
+import { Home, NEXT_KEY_FILE, decodeKey } from './home.js';
+import { SecretStore } from './store.js';
+
+export interface RekeyProgress {
+  (done: number, total: number): void;
+}
+
+export interface RekeySummary {
+  FromKeyId: string;
+  ToKeyId: string;
+  Total: number;
+  Rekeyed: number;
+  AlreadyRekeyed: number;
+  Failed: { Region: string; SecretName: string; ErrorCode: string; Message: string }[];
+  /** Where the master key now lives, or what the user must change. */
+  KeyLocation: string;
+}
+
+function regionsOf(home: Home): string[] {
+  try {
+    return readdirSync(home.path('store'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** The key to move to: given (environment or file), or a new one kept beside the current key file. */
+function nextKeyOf(home: Home, newKeyFile: string | undefined): Keyring {
+  if (newKeyFile !== undefined) {
+    // Registered with the home, so that secrets an earlier run already moved can be read.
+    return home.useNextKeys(new Keyring(decodeKey(readKeyFile(newKeyFile), `the key file '${newKeyFile}'`)));
+  }
+  const next = home.nextKeys();
+  if (next) return next;
+  if (!home.managesKey()) {
+    throw new CliError('the master key comes from KMS_LOCAL_MASTER_KEY(_FILE): give the new one in KMS_LOCAL_NEW_MASTER_KEY or with --NewMasterKeyFile <path>.', {
+      kind: 'withTip',
+      tip: 'generate one with: head -c 32 /dev/urandom | base64',
+    });
+  }
+  home.ensure();
+  const path = home.path(NEXT_KEY_FILE);
+  const text = createFileOnce(path, `${randomBytes(32).toString('base64')}\n`);
+  return home.useNextKeys(new Keyring(decodeKey(text, `the key file '${path}'`)));
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read --NewMasterKeyFile '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress }): RekeySummary {
+  const from = home.keys();
+  const to = nextKeyOf(home, options.newKeyFile);
+  const work = regionsOf(home).flatMap((region) => {
+    const store = new SecretStore(home, region, () => options.nowMs);
+    store.sweepTemps();
+    return store.names().map((name) => ({ region, name, store }));
+  });
+  const summary: RekeySummary = {
+    FromKeyId: from.keyId,
+    ToKeyId: to.keyId,
+    Total: work.length,
+    Rekeyed: 0,
+    AlreadyRekeyed: 0,
+    Failed: [],
+    KeyLocation: '',
+  };
+  if (from.keyId === to.keyId) throw new CliError('the new master key is the current one; nothing to do.');
+  work.forEach(({ region, name, store }, index) => {
+    try {
+      if (store.moveUnder(name, to)) summary.Rekeyed++;
+      else summary.AlreadyRekeyed++;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      summary.Failed.push({ Region: region, SecretName: name, ErrorCode: err.code, Message: err.message });
+    }
+    options.progress?.(index + 1, work.length);
+  });
+  if (summary.Failed.length > 0) {
+    summary.KeyLocation = 'unchanged: fix the failed secrets and run rekey again; both keys stay in use until then';
+  } else if (options.newKeyFile === undefined && home.keepsNextKeyFile()) {
+    renameSync(home.path(NEXT_KEY_FILE), home.path('master.key'));
+    fsyncDir(home.root);
+    summary.KeyLocation = home.path('master.key');
+  } else {
+    summary.KeyLocation = 'every secret is under the new key: set KMS_LOCAL_MASTER_KEY (or _FILE) to it now';
+  }
+  return summary;
+}

@@ -1,0 +1,112 @@
+/**
+ * `kms-local rekey`: every secret moves under a new master key; an interrupted rekey (the process
+ * killed between two secrets, or between temp write and rename) leaves every secret readable and
+ * writable, and a rerun finishes the job.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listFiles, makeHome, removeHome, runCli } from '../support/cli.js';
+
+let home: string;
+beforeEach(() => {
+  home = makeHome();
+});
+afterEach(() => removeHome(home));
+
+const cli = (args: string[], env?: Record<string, string | undefined>) => runCli(args, { home, env });
+
+function seed(env?: Record<string, string | undefined>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (let i = 1; i <= 5; i++) {
+    const value = `rekey-value-${i}-${randomBytes(4).toString('hex')}`;
+    expect(cli(['kms', 'CreateSecret', '--SecretName', `app/s${i}`, '--SecretData', value, '--VersionId', 'v1'], env).code).toBe(0);
+    values[`app/s${i}`] = value;
+  }
+  return values;
+}
+
+function readAll(values: Record<string, string>, env?: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    const got = cli(['kms', 'GetSecretValue', '--SecretName', name], env);
+    expect(got.code).toBe(0);
+    expect(got.json.SecretData).toBe(value);
+  }
+}
+
+describe('rekey with the key file the home manages', () => {
+  test('moves every secret under a new key and replaces the key file', () => {
+    const values = seed();
+    const oldKey = readFileSync(join(home, 'master.key'), 'utf8');
+    const result = cli(['rekey']);
+    expect(result.code).toBe(0);
+    expect(result.json).toMatchObject({ Total: 5, Rekeyed: 5, AlreadyRekeyed: 0, Failed: [] });
+    expect(result.json.ToKeyId).not.toBe(result.json.FromKeyId);
+    expect(readFileSync(join(home, 'master.key'), 'utf8')).not.toBe(oldKey);
+    expect(existsSync(join(home, 'master.key.next'))).toBe(false);
+    readAll(values);
+    // The old key no longer opens anything.
+    const withOld = cli(['kms', 'GetSecretValue', '--SecretName', 'app/s1'], { KMS_LOCAL_MASTER_KEY: oldKey.trim() });
+    expect(withOld.code).toBe(1);
+    expect(withOld.stderr).toContain('Rejected.IntegrityCheckFailed');
+    expect(withOld.stderr).not.toContain(values['app/s1']);
+  });
+
+  test.each(['after-rename:3', 'after-temp-write:2'])('killed at %s: every secret stays readable and writable, and a rerun finishes', (point) => {
+    const values = seed();
+    const killed = cli(['rekey'], { KMS_LOCAL_TEST_CRASH_AT: point });
+    expect(killed.code).not.toBe(0);
+    expect(existsSync(join(home, 'master.key.next'))).toBe(true);
+    readAll(values);
+    // A write in between lands under the current key; the rerun moves it too.
+    expect(cli(['kms', 'PutSecretValue', '--SecretName', 'app/s1', '--SecretData', 'between-runs', '--VersionId', 'v2']).code).toBe(0);
+    values['app/s1'] = 'between-runs';
+    const rerun = cli(['rekey']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.json.Failed).toEqual([]);
+    expect(rerun.json.Rekeyed + rerun.json.AlreadyRekeyed).toBe(5);
+    expect(existsSync(join(home, 'master.key.next'))).toBe(false);
+    readAll(values);
+    expect(listFiles(home).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+});
+
+describe('rekey with the master key in the environment', () => {
+  const oldKey = randomBytes(32).toString('base64');
+  const newKey = randomBytes(32).toString('base64');
+
+  test('refuses without a new key, with a tip', () => {
+    seed({ KMS_LOCAL_MASTER_KEY: oldKey });
+    const result = cli(['rekey'], { KMS_LOCAL_MASTER_KEY: oldKey });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('KMS_LOCAL_NEW_MASTER_KEY');
+  });
+
+  test('with KMS_LOCAL_NEW_MASTER_KEY: interrupted, readable with either key setting, finished by a rerun', () => {
+    const values = seed({ KMS_LOCAL_MASTER_KEY: oldKey });
+    const both = { KMS_LOCAL_MASTER_KEY: oldKey, KMS_LOCAL_NEW_MASTER_KEY: newKey };
+    expect(cli(['rekey'], { ...both, KMS_LOCAL_TEST_CRASH_AT: 'after-rename:2' }).code).not.toBe(0);
+    readAll(values, both);
+    const rerun = cli(['rekey'], both);
+    expect(rerun.code).toBe(0);
+    expect(rerun.json.KeyLocation).toContain('KMS_LOCAL_MASTER_KEY');
+    readAll(values, { KMS_LOCAL_MASTER_KEY: newKey });
+  });
+
+  test('with --NewMasterKeyFile', () => {
+    const values = seed({ KMS_LOCAL_MASTER_KEY: oldKey });
+    const keyFile = join(home, 'new.key');
+    writeFileSync(keyFile, `${newKey}\n`, { mode: 0o600 });
+    const result = cli(['rekey', '--NewMasterKeyFile', keyFile], { KMS_LOCAL_MASTER_KEY: oldKey });
+    expect(result.code).toBe(0);
+    expect(result.json.Rekeyed).toBe(5);
+    readAll(values, { KMS_LOCAL_MASTER_KEY_FILE: keyFile });
+  });
+
+  test('an unknown flag is refused with a suggestion', () => {
+    const result = cli(['rekey', '--NewMasterKey', 'x'], { KMS_LOCAL_MASTER_KEY: oldKey });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('--NewMasterKeyFile');
+  });
+});
