@@ -84,8 +84,10 @@ export function kmsClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_
   return new Kms.default({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou' });
 }
 
-export function openApiClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET): any {
-  return new OpenApi.default(new OpenApi.Config({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou' }));
+export function openApiClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET, signatureAlgorithm?: 'v2'): any {
+  return new OpenApi.default(
+    new OpenApi.Config({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou', ...(signatureAlgorithm ? { signatureAlgorithm } : {}) }),
+  );
 }
 
 const lowerFirst = (s: string): string => s[0]!.toLowerCase() + s.slice(1);
