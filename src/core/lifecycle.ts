@@ -3,7 +3,7 @@
  * (secret, input, now) -> outcome or a ServiceError. No file system, clock or randomness.
  */
 import { ServiceError, invalidParameter } from '../errors/errors.js';
-import type { SecretRecord } from './model.js';
+import type { SecretMetadata, SecretRecord } from './model.js';
 import { DAY_MS, formatTime, parseTime } from './time.js';
 
 export const RecoveryWindow = { minDays: 7, maxDays: 30, defaultDays: 30 } as const;
@@ -22,12 +22,12 @@ export type DeleteOutcome =
   | { kind: 'schedule'; secret: SecretRecord; plannedDeleteTime: string };
 
 /** Whether the secret waits in its recovery window. */
-export function isPendingDeletion(secret: SecretRecord): boolean {
+export function isPendingDeletion(secret: SecretMetadata): boolean {
   return secret.plannedDeleteTime !== undefined;
 }
 
 /** Once PlannedDeleteTime has come, the secret is gone for every operation. */
-export function isPastDeletion(secret: SecretRecord, nowMs: number): boolean {
+export function isPastDeletion(secret: SecretMetadata, nowMs: number): boolean {
   if (secret.plannedDeleteTime === undefined) return false;
   const planned = parseTime(secret.plannedDeleteTime);
   return planned !== undefined && planned <= nowMs;

@@ -10,7 +10,7 @@
  * An empty Values list sets no condition.
  */
 import { invalidParameter } from '../errors/errors.js';
-import type { SecretRecord } from './model.js';
+import type { SecretMetadata } from './model.js';
 
 export const FILTER_KEYS = ['SecretName', 'Description', 'TagKey', 'TagValue', 'DKMSInstanceId', 'SecretType', 'Creator'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -71,7 +71,7 @@ export interface FilterContext {
   creator: string;
 }
 
-function matchesValue(secret: SecretRecord, key: FilterKey, value: string, ctx: FilterContext): boolean {
+function matchesValue(secret: SecretMetadata, key: FilterKey, value: string, ctx: FilterContext): boolean {
   switch (key) {
     case 'SecretName':
       return secret.name.includes(value);
@@ -91,13 +91,13 @@ function matchesValue(secret: SecretRecord, key: FilterKey, value: string, ctx: 
 }
 
 /** Values of one filter are OR-ed, filters are AND-ed; an empty Values list sets no condition. */
-export function matchesFilters(secret: SecretRecord, filters: readonly SecretFilter[], ctx: FilterContext): boolean {
+export function matchesFilters(secret: SecretMetadata, filters: readonly SecretFilter[], ctx: FilterContext): boolean {
   return filters.every((f) => f.values.length === 0 || f.values.some((v) => matchesValue(secret, f.key, v, ctx)));
 }
 
-export interface SecretPage {
+export interface SecretPage<T extends SecretMetadata> {
   total: number;
-  secrets: SecretRecord[];
+  secrets: T[];
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -106,10 +106,10 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * ListSecrets: the matching secrets (pending deletion included), ordered by SecretName (code units,
  * so the order is the same everywhere), one page of them.
  */
-export function listSecrets(
-  secrets: readonly SecretRecord[],
+export function listSecrets<T extends SecretMetadata>(
+  secrets: readonly T[],
   opts: { filters: readonly SecretFilter[]; pageNumber: number; pageSize: number } & FilterContext,
-): SecretPage {
+): SecretPage<T> {
   const matching = secrets.filter((s) => matchesFilters(s, opts.filters, opts)).sort((a, b) => byCodeUnits(a.name, b.name));
   const start = (opts.pageNumber - 1) * opts.pageSize;
   return { total: matching.length, secrets: matching.slice(start, start + opts.pageSize) };

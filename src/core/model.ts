@@ -85,6 +85,9 @@ export interface SecretRecord {
   versions: SecretVersion[];
 }
 
+/** What ListSecrets and the metadata index know of a secret: everything but its versions. */
+export type SecretMetadata = Omit<SecretRecord, 'versions'>;
+
 /** The version that holds a stage, if any. */
 export function holderOf(secret: SecretRecord, stage: string): SecretVersion | undefined {
   return secret.versions.find((v) => v.stages.includes(stage));

@@ -1,6 +1,6 @@
 /** Tag rules of a secret (TagResource, UntagResource, ListTagResources), as pure functions. */
 import { ServiceError, invalidParameter } from '../errors/errors.js';
-import { Limits, type SecretRecord, type Tag } from './model.js';
+import { Limits, type SecretMetadata, type SecretRecord, type Tag } from './model.js';
 
 /** TagResource: a given key replaces that tag's value, new keys are added; at most 20 tags in all. */
 export function addTags(secret: SecretRecord, tags: readonly Tag[], now: string): SecretRecord {
@@ -45,8 +45,8 @@ export interface TagRow {
  * ListTagResources: a secret qualifies when it carries every condition's tag (and value, when given);
  * the rows are all the tags of the qualifying secrets, ordered by ResourceId, then TagKey.
  */
-export function tagRows(secrets: readonly SecretRecord[], conditions: readonly TagCondition[]): TagRow[] {
-  const qualifies = (s: SecretRecord): boolean =>
+export function tagRows(secrets: readonly SecretMetadata[], conditions: readonly TagCondition[]): TagRow[] {
+  const qualifies = (s: SecretMetadata): boolean =>
     conditions.every((c) => s.tags.some((t) => t.TagKey === c.key && (c.value === undefined || t.TagValue === c.value)));
   const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return secrets

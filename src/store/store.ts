@@ -5,7 +5,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SecretRecord } from '../core/model.js';
+import type { SecretMetadata, SecretRecord } from '../core/model.js';
+import { MetadataIndex } from './metadata-index.js';
 import { isPastDeletion } from '../core/lifecycle.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
@@ -25,12 +26,14 @@ export class SecretStore {
   readonly region: string;
   private readonly dir: string;
   private readonly nowMs: () => number;
+  private readonly index: MetadataIndex;
 
   constructor(home: Home, region: string, nowMs: () => number) {
     this.home = home;
     this.region = region;
     this.dir = home.path('store', region);
     this.nowMs = nowMs;
+    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name) });
   }
 
   private fileOf(name: string): string {
@@ -80,17 +83,28 @@ export class SecretStore {
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
       let current = this.readRaw(name);
       if (current && this.isExpired(current)) {
-        removeFile(this.fileOf(name));
+        this.remove(name);
         current = undefined;
       }
       // A file left under the other key of an unfinished rekey comes back under the current key
       // before anything compares digests or adds a version: a file is always under one key.
       if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
-      if (next === null) removeFile(this.fileOf(name));
-      else if (next !== undefined) this.write(rewrapRecord(next, keyringFor, keys), keys);
+      if (next === null) this.remove(name);
+      else if (next !== undefined) {
+        const written = rewrapRecord(next, keyringFor, keys);
+        this.index.markDirty(name);
+        this.write(written, keys);
+        this.index.record(name, written);
+      }
       return result;
     });
+  }
+
+  private remove(name: string): void {
+    this.index.markDirty(name);
+    removeFile(this.fileOf(name));
+    this.index.record(name, null);
   }
 
   private write(secret: SecretRecord, keys: Keyring): void {
@@ -137,13 +151,12 @@ export class SecretStore {
     return names;
   }
 
-  /** Every secret of the region, expired ones left out. */
-  list(): SecretRecord[] {
-    const secrets: SecretRecord[] = [];
-    for (const name of this.names()) {
-      const secret = this.get(name);
-      if (secret) secrets.push(secret);
-    }
-    return secrets;
+  /** The metadata of every secret of the region, from the index; expired ones are purged. */
+  list(): SecretMetadata[] {
+    return this.index.load().filter((meta) => {
+      if (!isPastDeletion(meta, this.nowMs())) return true;
+      this.get(meta.name);
+      return false;
+    });
   }
 }

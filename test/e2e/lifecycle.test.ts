@@ -39,7 +39,8 @@ function fails(result: CliResult, code: string): void {
   expect({ exit: result.code, stdout: result.stdout, code: serviceError(result.stderr)?.code }).toEqual({ exit: 1, stdout: '', code });
 }
 
-const storeFiles = (home: string): string[] => listFiles(join(home, 'store')).filter((f) => !f.includes('.locks'));
+// Secret files only: the lock and metadata-index folders are the store's bookkeeping.
+const storeFiles = (home: string): string[] => listFiles(join(home, 'store')).filter((f) => !f.includes('/.locks/') && !f.includes('/.index/'));
 const withoutRequestId = (json: any): any => ({ ...json, RequestId: undefined });
 
 describe('the deletion and restore flow', () => {

@@ -1,5 +1,5 @@
 import { ServiceError, invalidParameter } from '../../errors/errors.js';
-import type { SecretRecord } from '../../core/model.js';
+import type { SecretMetadata } from '../../core/model.js';
 import { pageRows, tagRows, type TagCondition } from '../../core/tags.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireSecret } from '../secrets.js';
@@ -28,7 +28,7 @@ export const handler: Handler = (ctx, p) => {
   });
   const offset = decodeToken(p.NextToken as string | undefined);
   const ids = p.ResourceId as string[] | undefined;
-  let secrets: SecretRecord[];
+  let secrets: SecretMetadata[];
   if (ids === undefined) secrets = ctx.store.list();
   else {
     const names = [...new Set(ids.map((id) => resolveSecretName(ctx, id)))];

@@ -1,0 +1,176 @@
+/**
+ * The metadata index of a region: every secret's metadata (all but its versions), kept apart from
+ * the encrypted files so that ListSecrets reads one small snapshot and a journal instead of opening
+ * and verifying thousands of files.
+ *
+ * Layout under `<region>/.index/`: `generation` (a number), `snapshot-<g>.json` (name -> metadata)
+ * and `journal-<g>.jsonl` (changes since that snapshot, one JSON line each). Writers, already
+ * holding the secret's lock, append under the short index lock:
+ *   1. `{"dirty":name}` (fsynced) before the secret file changes;
+ *   2. `{"name":name,"meta":...}` or `{"name":name,"removed":true}` after it changed.
+ * A reader replays the journal over the snapshot; a name whose last line is a dirty mark (its
+ * writer died in between) is read from its file, which is the truth. When the journal outgrows the
+ * snapshot, a writer compacts: a new snapshot and an empty journal under the next generation.
+ * Without a generation file the index is built by reading every secret file once.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SecretMetadata, SecretRecord } from '../core/model.js';
+import { ensureDir, writeFileAtomic } from './fs-safe.js';
+import { withLock } from './lock.js';
+
+type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
+
+/** A journal this much larger than the snapshot (or than 256 KiB for a small one) gets compacted. */
+const COMPACT_MIN_BYTES = 256 * 1024;
+
+export function metadataOf(secret: SecretRecord): SecretMetadata {
+  const { versions: _versions, ...meta } = secret;
+  return meta;
+}
+
+export interface IndexSources {
+  /** Every secret name of the region, from the files themselves. */
+  names(): string[];
+  /** One secret read from its file (verified), or undefined. */
+  read(name: string): SecretRecord | undefined;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export class MetadataIndex {
+  private readonly dir: string;
+  private readonly sources: IndexSources;
+
+  constructor(regionDir: string, sources: IndexSources) {
+    this.dir = join(regionDir, '.index');
+    this.sources = sources;
+  }
+
+  private path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  private generation(): number | undefined {
+    const text = readText(this.path('generation'));
+    const g = text === undefined ? NaN : Number.parseInt(text, 10);
+    return Number.isInteger(g) ? g : undefined;
+  }
+
+  private locked<T>(fn: () => T): T {
+    ensureDir(this.dir);
+    return withLock(this.path('lock'), 'the metadata index', fn);
+  }
+
+  /** Appends one line to the current journal; without an index yet there is nothing to keep up. */
+  private append(line: JournalLine, durable: boolean): void {
+    this.locked(() => {
+      const g = this.generation();
+      if (g === undefined) return;
+      const fd = openSync(this.path(`journal-${g}.jsonl`), 'a', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(line)}\n`);
+        if (durable) fsyncSync(fd);
+        if (!durable && fstatSync(fd).size > this.compactionThreshold(g)) this.compact(g);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  private compactionThreshold(g: number): number {
+    const snapshotBytes = readText(this.path(`snapshot-${g}.json`))?.length ?? 0;
+    return Math.max(COMPACT_MIN_BYTES, snapshotBytes);
+  }
+
+  /** Before a secret's file changes. */
+  markDirty(name: string): void {
+    this.append({ dirty: name }, true);
+  }
+
+  /** After a secret's file changed: its new metadata, or `null` when the file is gone. */
+  record(name: string, secret: SecretRecord | null): void {
+    this.append(secret ? { name, meta: metadataOf(secret) } : { name, removed: true }, false);
+  }
+
+  private replay(g: number): Map<string, SecretMetadata> | undefined {
+    const snapshot = readText(this.path(`snapshot-${g}.json`));
+    const journal = readText(this.path(`journal-${g}.jsonl`));
+    if (snapshot === undefined || journal === undefined) return undefined;
+    const entries = new Map(Object.entries(JSON.parse(snapshot) as Record<string, SecretMetadata>));
+    const dirty = new Set<string>();
+    for (const text of journal.split('\n')) {
+      if (!text) continue;
+      let line: JournalLine;
+      try {
+        line = JSON.parse(text) as JournalLine;
+      } catch {
+        continue; // a line torn by a crash: its dirty mark (fsynced before) makes the file the truth
+      }
+      if ('dirty' in line) {
+        dirty.add(line.dirty);
+        continue;
+      }
+      dirty.delete(line.name);
+      if ('meta' in line) entries.set(line.name, line.meta);
+      else entries.delete(line.name);
+    }
+    for (const name of dirty) {
+      const secret = this.sources.read(name);
+      if (secret) entries.set(name, metadataOf(secret));
+      else entries.delete(name);
+    }
+    return entries;
+  }
+
+  private compact(g: number): void {
+    const entries = this.replay(g) ?? this.scan();
+    this.publish(entries, g + 1);
+    for (const file of [`snapshot-${g}.json`, `journal-${g}.jsonl`]) {
+      try {
+        unlinkSync(this.path(file));
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  private scan(): Map<string, SecretMetadata> {
+    const entries = new Map<string, SecretMetadata>();
+    for (const name of this.sources.names()) {
+      const secret = this.sources.read(name);
+      if (secret) entries.set(name, metadataOf(secret));
+    }
+    return entries;
+  }
+
+  private publish(entries: Map<string, SecretMetadata>, g: number): void {
+    writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)));
+    writeFileAtomic(this.path(`journal-${g}.jsonl`), '');
+    writeFileAtomic(this.path('generation'), `${g}\n`);
+  }
+
+  /** The metadata of every secret of the region. */
+  load(): SecretMetadata[] {
+    // A compaction between reading the generation and its files makes them vanish: read again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const g = this.generation();
+      if (g === undefined) break;
+      const entries = this.replay(g);
+      if (entries) return [...entries.values()];
+    }
+    return this.locked(() => {
+      const g = this.generation();
+      const entries = (g !== undefined && this.replay(g)) || this.scan();
+      if (g === undefined) this.publish(entries, 1);
+      return [...entries.values()];
+    });
+  }
+}
