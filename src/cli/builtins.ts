@@ -50,6 +50,15 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     run: async (args, io) => (await import('./builtin-target.js')).runTarget(args, io),
   },
   {
+    name: 'rotate-due',
+    usage: 'rotate-due [--dry-run] [--region <id>]',
+    summary: 'rotate every ECS/Rds secret whose NextRotationDate has passed, purge expired secrets; JSON summary',
+    run: async () => {
+      throw new CliError('`rotate-due` must be the first word: kms-local rotate-due [--dry-run] [--region <id>]');
+    },
+    runRaw: async (argv, io) => (await import('./builtin-rotate-due.js')).runRotateDue(argv, io),
+  },
+  {
     name: 'rekey',
     usage: 'rekey [--NewMasterKeyFile <path>]',
     summary: 're-encrypt every secret under a new master key (resumable)',
