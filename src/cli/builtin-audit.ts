@@ -4,18 +4,15 @@
  * `grep`. `--since` takes an ISO-8601 time or a duration back from now (30m, 24h, 7d).
  */
 import { CliError } from '../errors/errors.js';
-import { clockFrom } from '../api/context.js';
-import { parseTime } from '../core/time.js';
-import { Home } from '../store/home.js';
 import { readAudit } from '../audit/audit-log.js';
 import type { ParsedArgv } from './argv.js';
+import type { BuiltinKit } from './builtin-kit.js';
 import type { CliIo } from './io.js';
-import { suggest } from './suggest.js';
 
 const PARAMS = ['SecretName', 'since'];
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export function parseSince(value: string, nowMs: number): number {
+export function parseSince(value: string, nowMs: number, parseTime: (text: string) => number | undefined): number {
   const duration = /^(\d{1,9})([smhd])$/.exec(value);
   if (duration) return nowMs - Number(duration[1]) * UNIT_MS[duration[2]!]!;
   const at = parseTime(value);
@@ -25,25 +22,25 @@ export function parseSince(value: string, nowMs: number): number {
   return at;
 }
 
-export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
+export async function runAudit(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
   if (args.words.length > 1) throw new CliError(`unexpected argument '${args.words[1]}' after audit`);
   const given: Record<string, string> = {};
   for (const param of args.params) {
     if (!PARAMS.includes(param.name) || param.fromFile) {
       throw new CliError(`'${param.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, {
         kind: 'suggestible',
-        suggestions: suggest(param.flag, PARAMS.map((p) => `--${p}`)),
+        suggestions: kit.suggest(param.flag, PARAMS.map((p) => `--${p}`)),
       });
     }
     given[param.name] = param.value;
   }
-  const since = given.since === undefined ? undefined : parseSince(given.since, clockFrom(io.env));
+  const since = given.since === undefined ? undefined : parseSince(given.since, kit.nowMs(), kit.parseTime);
   // An ARN names the same secret: the log holds names.
   const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
   let out = '';
-  for (const { line, record } of readAudit(new Home(io.env))) {
+  for (const { line, record } of readAudit(kit.home)) {
     if (name !== undefined && record.secretName !== name) continue;
-    if (since !== undefined && (parseTime(record.time) ?? 0) < since) continue;
+    if (since !== undefined && (kit.parseTime(record.time) ?? 0) < since) continue;
     out += `${line}\n`;
   }
   io.stdout(out);

@@ -1,24 +1,15 @@
 /**
  * `kms-local configure` as `aliyun configure` (config/configure*.go): interactive set-up of a
  * profile, and `get`, `set`, `list`, `switch`, `delete`. An access key secret is never printed in
- * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts).
+ * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts). What this
+ * module shares with the operation path comes in the kit (see builtin-kit.ts).
  */
 import { CliError } from '../errors/errors.js';
-import { Home } from '../store/home.js';
-import {
-  CONFIG_FILE,
-  DEFAULT_PROFILE,
-  lastChars,
-  mosaic,
-  namedProfile,
-  readProfileFile,
-  type Profile,
-  type ProfileFile,
-} from '../config/profile-read.js';
+import type { Profile, ProfileFile } from '../config/profile-read.js';
 import { tabwrite } from '../output/tabwriter.js';
 import type { ParsedArgv } from './argv.js';
+import type { BuiltinKit } from './builtin-kit.js';
 import type { CliIo } from './io.js';
-import { suggest } from './suggest.js';
 
 const SUBCOMMANDS = ['get', 'set', 'list', 'delete', 'switch'];
 const DEFAULT_REGION = 'cn-hangzhou';
@@ -44,17 +35,17 @@ function checkProfile(profile: Profile): void {
   if (profile.mode && profile.mode !== 'AK') throw new CliError(`fail to set configuration: kms-local supports the AK mode only, not ${profile.mode}`);
 }
 
-async function write<T>(io: CliIo, change: (file: ProfileFile) => T): Promise<T> {
+async function write<T>(kit: BuiltinKit, change: (file: ProfileFile) => T): Promise<T> {
   const { updateProfileFile } = await import('../config/profile-write.js');
-  return updateProfileFile(new Home(io.env).root, change);
+  return updateProfileFile(kit, change);
 }
 
-function read(io: CliIo): ProfileFile {
-  return readProfileFile(new Home(io.env).path(CONFIG_FILE));
+function read(kit: BuiltinKit): ProfileFile {
+  return kit.profiles.readProfileFile(kit.home.path(kit.profiles.CONFIG_FILE));
 }
 
 /** What `configure get` prints: the profile as Go's json.MarshalIndent prints it, secret masked. */
-function shownProfile(profile: Profile): Record<string, unknown> {
+function shownProfile(profile: Profile, mosaic: (text?: string) => string): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...profile, access_key_secret: mosaic(profile.access_key_secret) };
   const order = ['name', 'mode', 'access_key_id', 'access_key_secret', 'region_id', 'output_format', 'language'];
   const sorted: Record<string, unknown> = {};
@@ -63,15 +54,15 @@ function shownProfile(profile: Profile): Record<string, unknown> {
   return sorted;
 }
 
-function runGet(args: ParsedArgv, io: CliIo): number {
-  const file = read(io);
-  const explicit = flag(args, 'profile');
-  const name = namedProfile(explicit, io.env) ?? (file.current || DEFAULT_PROFILE);
+function runGet(args: ParsedArgv, io: CliIo, kit: BuiltinKit): number {
+  const { mosaic, namedProfile, DEFAULT_PROFILE } = kit.profiles;
+  const file = read(kit);
+  const name = namedProfile(flag(args, 'profile'), io.env) ?? (file.current || DEFAULT_PROFILE);
   const profile = file.profiles.find((p) => p.name === name);
   if (!profile) throw new CliError(`profile ${name} not found`);
   const keys = args.words.slice(2);
   if (keys.length === 0) {
-    io.stdout(`${JSON.stringify(shownProfile(profile), null, '\t')}\n\n`);
+    io.stdout(`${JSON.stringify(shownProfile(profile, mosaic), null, '\t')}\n\n`);
     return 0;
   }
   let out = '';
@@ -88,9 +79,9 @@ function runGet(args: ParsedArgv, io: CliIo): number {
   return 0;
 }
 
-async function runSet(args: ParsedArgv, io: CliIo): Promise<number> {
-  await write(io, (file) => {
-    const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
+async function runSet(args: ParsedArgv, kit: BuiltinKit): Promise<number> {
+  await write(kit, (file) => {
+    const name = flag(args, 'profile') ?? (file.current || kit.profiles.DEFAULT_PROFILE);
     const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
     profile.mode = flag(args, 'mode') ?? profile.mode ?? 'AK';
     profile.access_key_id = flag(args, 'access-key-id') ?? profile.access_key_id ?? '';
@@ -105,8 +96,9 @@ async function runSet(args: ParsedArgv, io: CliIo): Promise<number> {
   return 0;
 }
 
-function runList(io: CliIo): number {
-  const file = read(io);
+function runList(io: CliIo, kit: BuiltinKit): number {
+  const { lastChars } = kit.profiles;
+  const file = read(kit);
   let table = 'Profile\t| Credential \t| Valid\t| Region\t| Language\n';
   table += '---------\t| ------------------\t| -------\t| ----------------\t| --------\n';
   for (const p of file.profiles) {
@@ -119,10 +111,10 @@ function runList(io: CliIo): number {
   return 0;
 }
 
-async function runSwitch(args: ParsedArgv, io: CliIo): Promise<number> {
+async function runSwitch(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
   const name = flag(args, 'profile');
   if (name === undefined) throw new CliError('the --profile <profileName> is required');
-  await write(io, (file) => {
+  await write(kit, (file) => {
     if (!file.profiles.some((p) => p.name === name)) throw new CliError(`the profile \`${name}\` is inexist`);
     file.current = name;
   });
@@ -130,16 +122,16 @@ async function runSwitch(args: ParsedArgv, io: CliIo): Promise<number> {
   return 0;
 }
 
-async function runDelete(args: ParsedArgv, io: CliIo): Promise<number> {
+async function runDelete(args: ParsedArgv, kit: BuiltinKit): Promise<number> {
   const name = flag(args, 'profile');
   if (name === undefined) {
     throw new CliError('missing --profile <profileName>', { tip: 'usage:\n  kms-local configure delete --profile <profileName>' });
   }
-  await write(io, (file) => {
+  await write(kit, (file) => {
     const kept = file.profiles.filter((p) => p.name !== name);
     if (kept.length === file.profiles.length) throw new CliError(`error: configuration profile \`${name}\` not found`);
     file.profiles = kept;
-    if (file.current === name) file.current = kept[0]?.name ?? DEFAULT_PROFILE;
+    if (file.current === name) file.current = kept[0]?.name ?? kit.profiles.DEFAULT_PROFILE;
   });
   return 0;
 }
@@ -155,9 +147,10 @@ function answerReader(io: CliIo): (question: string) => Promise<string> {
   };
 }
 
-async function runInteractive(args: ParsedArgv, io: CliIo): Promise<number> {
-  const file = read(io);
-  const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
+async function runInteractive(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
+  const { mosaic } = kit.profiles;
+  const file = read(kit);
+  const name = flag(args, 'profile') ?? (file.current || kit.profiles.DEFAULT_PROFILE);
   const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)), mode: 'AK' };
   const ask = answerReader(io);
   const answer = async (question: string, current: string): Promise<string> => (await ask(question)).trim() || current;
@@ -171,7 +164,7 @@ async function runInteractive(args: ParsedArgv, io: CliIo): Promise<number> {
   profile.output_format = 'json';
   checkProfile(profile);
   io.stdout(`Saving profile[${name}] ...`);
-  await write(io, (latest) => {
+  await write(kit, (latest) => {
     putProfile(latest, profile);
     latest.current = name;
   });
@@ -179,7 +172,7 @@ async function runInteractive(args: ParsedArgv, io: CliIo): Promise<number> {
   return 0;
 }
 
-export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number> {
+export async function runConfigure(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
   const sub = args.words[1];
   if (args.params.length > 0) {
     throw new CliError(`'${args.params[0]!.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, { kind: 'suggestible' });
@@ -187,18 +180,18 @@ export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number>
   if (sub !== 'get' && args.words.length > 2) throw new CliError(`unexpected argument '${args.words[2]}' after configure ${sub}`);
   switch (sub) {
     case undefined:
-      return runInteractive(args, io);
+      return runInteractive(args, io, kit);
     case 'get':
-      return runGet(args, io);
+      return runGet(args, io, kit);
     case 'set':
-      return runSet(args, io);
+      return runSet(args, kit);
     case 'list':
-      return runList(io);
+      return runList(io, kit);
     case 'switch':
-      return runSwitch(args, io);
+      return runSwitch(args, io, kit);
     case 'delete':
-      return runDelete(args, io);
+      return runDelete(args, kit);
     default:
-      throw new CliError(`'${sub}' is not a valid command`, { kind: 'suggestible', suggestions: suggest(sub, SUBCOMMANDS) });
+      throw new CliError(`'${sub}' is not a valid command`, { kind: 'suggestible', suggestions: kit.suggest(sub, SUBCOMMANDS) });
   }
 }

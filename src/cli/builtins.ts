@@ -2,12 +2,14 @@
 import { CliError } from '../errors/errors.js';
 import type { CliIo } from './io.js';
 import type { ParsedArgv } from './argv.js';
+import type { BuiltinKit } from './builtin-kit.js';
 
 export interface BuiltinCommand {
   name: string;
   usage: string;
   summary: string;
-  run: (args: ParsedArgv, io: CliIo) => Promise<number>;
+  /** `kit`: what the lazily loaded commands share with the operation path (see builtin-kit.ts). */
+  run: (args: ParsedArgv, io: CliIo, kit: BuiltinKit) => Promise<number>;
   /** Takes argv as typed, before parsing (for `run`, whose `--` starts the command to run). */
   runRaw?: (argv: readonly string[], io: CliIo) => Promise<number>;
 }
@@ -29,19 +31,19 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     name: 'configure',
     usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
     summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
-    run: async (args, io) => (await import('./builtin-configure.js')).runConfigure(args, io),
+    run: async (args, io, kit) => (await import('./builtin-configure.js')).runConfigure(args, io, kit),
   },
   {
     name: 'audit',
     usage: 'audit [--SecretName <name>] [--since <time|30m|24h|7d>]',
     summary: 'the audit trail of mutating operations, as JSON lines',
-    run: async (args, io) => (await import('./builtin-audit.js')).runAudit(args, io),
+    run: async (args, io, kit) => (await import('./builtin-audit.js')).runAudit(args, io, kit),
   },
   {
     name: 'completion',
     usage: 'completion bash|zsh',
     summary: 'a shell completion script for operations and their parameters',
-    run: async (args, io) => (await import('./builtin-completion.js')).runCompletion(args, io),
+    run: async (args, io, kit) => (await import('./builtin-completion.js')).runCompletion(args, io, kit),
   },
   {
     name: 'target',

@@ -7,6 +7,7 @@ import { CliError, ExitCode, ServiceError, exitCodeFor } from '../errors/errors.
 import { findOperation } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
+import { builtinKit } from './builtin-kit.js';
 import { builtinCommands, findBuiltin } from './builtins.js';
 import type { CliIo } from './io.js';
 import { runOperation, type OperationRun } from './run-operation.js';
@@ -26,10 +27,10 @@ async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): 
   if (args.words[0]?.toLowerCase() === 'kms') args.words.shift();
   const [first] = args.words;
   if (first === undefined) {
-    return findBuiltin('help')!.run({ ...args, words: ['help'] }, io);
+    return findBuiltin('help')!.run({ ...args, words: ['help'] }, io, builtinKit(io));
   }
   const builtin = findBuiltin(first);
-  if (builtin) return builtin.run(args, io);
+  if (builtin) return builtin.run(args, io, builtinKit(io));
   const op = findOperation(first);
   if (op) return runOperation(op, args, io, run);
   const { unknownOperation } = await import('./builtin-help.js');

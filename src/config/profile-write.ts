@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import Conf from 'conf';
 import { CliError } from '../errors/errors.js';
 import { ensureDir, FILE_MODE } from '../store/fs-safe.js';
-import { withLock } from '../store/lock.js';
-import { CONFIG_FILE, CONFIGURE_TIP, type ProfileFile } from './profile-read.js';
+import type { BuiltinKit } from '../cli/builtin-kit.js';
+import type { ProfileFile } from './profile-read.js';
 
 const text = { type: 'string' } as const;
 
@@ -36,10 +36,10 @@ const schema = {
   },
 } as const;
 
-function open(root: string): Conf<ProfileFile> {
+function open(root: string, configFile: string): Conf<ProfileFile> {
   return new Conf<ProfileFile>({
     cwd: root,
-    configName: CONFIG_FILE.replace(/\.json$/, ''),
+    configName: configFile.replace(/\.json$/, ''),
     configFileMode: FILE_MODE,
     // conf's own types want a schema per key of ProfileFile; this one is checked by ajv at run time.
     schema: schema as never,
@@ -47,22 +47,27 @@ function open(root: string): Conf<ProfileFile> {
   });
 }
 
-function load(conf: Conf<ProfileFile>): ProfileFile {
+function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
   let stored: Partial<ProfileFile>;
   try {
     stored = conf.store;
   } catch (err) {
-    throw new CliError(`load configuration failed: ${conf.path}: ${(err as Error).message}`, { kind: 'withTip', tip: CONFIGURE_TIP });
+    throw new CliError(`load configuration failed: ${conf.path}: ${(err as Error).message}`, { kind: 'withTip', tip });
   }
   return { current: stored.current ?? '', profiles: [...(stored.profiles ?? [])], meta_path: stored.meta_path ?? '' };
 }
 
-/** Applies `change` to the profile file and saves it, under the file's lock. */
-export function updateProfileFile<T>(root: string, change: (file: ProfileFile) => T): T {
+/**
+ * Applies `change` to the profile file and saves it, under the file's lock. The kit brings the
+ * home, the file name and the lock (see builtin-kit.ts for why they are not imported here).
+ */
+export function updateProfileFile<T>(kit: Pick<BuiltinKit, 'home' | 'profiles' | 'withLock'>, change: (file: ProfileFile) => T): T {
+  const root = kit.home.root;
+  const { CONFIG_FILE, CONFIGURE_TIP } = kit.profiles;
   ensureDir(root);
-  return withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
-    const conf = open(root);
-    const file = load(conf);
+  return kit.withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
+    const conf = open(root, CONFIG_FILE);
+    const file = load(conf, CONFIGURE_TIP);
     const result = change(file);
     try {
       conf.store = file;

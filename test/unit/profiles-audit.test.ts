@@ -7,7 +7,8 @@ import { lastChars, mosaic, readProfileFile, selectProfile } from '../../src/con
 import { auditRecord } from '../../src/audit/audit-log.js';
 import { parseSince } from '../../src/cli/builtin-audit.js';
 import { bashScript, zshScript, type CompletionModel } from '../../src/cli/completion.js';
-import { completionModel } from '../../src/cli/builtin-completion.js';
+import { completionModel } from '../../src/cli/builtin-kit.js';
+import { parseTime } from '../../src/core/time.js';
 import { operations } from '../../src/api/operations.js';
 import { CliError, ServiceError } from '../../src/errors/errors.js';
 
@@ -91,10 +92,10 @@ describe('parseSince', () => {
     ['7d', '2026-05-25T12:00:00.000Z'],
     ['2026-01-31T12:00:00Z', '2026-01-31T12:00:00.000Z'],
   ])('%s', (since, at) => {
-    expect(new Date(parseSince(since, now)).toISOString()).toBe(at);
+    expect(new Date(parseSince(since, now, parseTime)).toISOString()).toBe(at);
   });
   test('anything else is refused', () => {
-    expect(() => parseSince('yesterday', now)).toThrow(CliError);
+    expect(() => parseSince('yesterday', now, parseTime)).toThrow(CliError);
   });
 });
 
