@@ -4,8 +4,10 @@
  * is checked with `psql` logging in. No mock anywhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { BIN, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const bin = findPostgres();
 if (!bin) {
@@ -152,6 +154,50 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     const failed = kms('RotateSecret', '--SecretName', 'db-wrong', '--VersionId', 'v2');
     expect(serviceError(failed.stderr)?.message).toMatch(/refused every credential/);
     expect(current('db-wrong').AccountPassword).toBe('not-the-password');
+  });
+
+  test('a second RotateSecret while one runs is refused; a rotation killed after reaching the server is recovered by the next one', async () => {
+    // A server that accepts connections and never answers keeps the first rotation busy.
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    pg.sql("CREATE ROLE app_busy LOGIN PASSWORD 'Initial-busy-Pw1'");
+    createRds('db-busy', 'SingleUser', [{ AccountName: 'app_busy', AccountPassword: 'Initial-busy-Pw1' }], 'rm-busy');
+    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', String(silentPort)], { home }));
+    const first = spawn(process.execPath, [BIN, 'kms', 'RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v2', '--SecretData', '{"AccountPassword":"Pending-busy-Pw2"}'], {
+      env: { ...process.env, KMS_LOCAL_HOME: home, NODE_OPTIONS: '' },
+      stdio: 'ignore',
+    });
+    try {
+      for (let i = 0; i < 100 && !ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus?.InProgress; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus.InProgress.VersionId).toBe('v2');
+      const second = serviceError(kms('RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v3').stderr);
+      expect(second?.code).toBe('Rejected.RotationInProgress');
+      expect(second?.message).toMatch(/^Your secret is being rotated, please try again later/);
+      expect(current('db-busy').AccountPassword).toBe('Initial-busy-Pw1');
+    } finally {
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+    // Suppose the killed rotation had reached the server: the account now has the pending password.
+    pg.sql("ALTER ROLE app_busy PASSWORD 'Pending-busy-Pw2'");
+    expect(pg.canLogin('app_busy', 'Initial-busy-Pw1')).toBe(false);
+
+    // The killed process left its marker; the next rotation sees that its process is gone, finds
+    // ACSCurrent refused and the interrupted version accepted, adopts it, and rotates from there.
+    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', pg.host, '--Port', String(pg.port)], { home }));
+    ok(kms('RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v4'));
+    const now = current('db-busy');
+    expect(now.AccountPassword).not.toBe('Pending-busy-Pw2');
+    expect(pg.canLogin('app_busy', now.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_busy', 'Pending-busy-Pw2')).toBe(false);
+    expect(current('db-busy', 'ACSPrevious').AccountPassword).toBe('Pending-busy-Pw2');
+    expect(ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus).toBeUndefined();
   });
 
   test('a secret whose instance has no target cannot rotate, and says so', () => {
