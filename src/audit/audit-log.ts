@@ -6,7 +6,13 @@
 import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { CliError, ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
-import { FILE_MODE } from '../store/fs-safe.js';
+
+/**
+ * The store's file mode (fs-safe.ts FILE_MODE), written out: this module is loaded lazily, and
+ * importing a module of the operation path from it would split that module into a chunk of its
+ * own in the bundle (see src/cli/builtin-kit.ts).
+ */
+const LOG_MODE = 0o600;
 
 export interface AuditRecord {
   time: string;
@@ -26,7 +32,7 @@ export function auditPath(home: Home): string {
 
 export function appendAudit(home: Home, record: AuditRecord): void {
   home.ensure();
-  const fd = openSync(auditPath(home), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, FILE_MODE);
+  const fd = openSync(auditPath(home), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, LOG_MODE);
   try {
     writeSync(fd, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
     fdatasyncSync(fd);

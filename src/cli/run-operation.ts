@@ -109,7 +109,7 @@ async function formatResponse(response: Record<string, unknown>, args: ParsedArg
   const output = args.globals.get('output');
   if (query !== undefined || output !== undefined) {
     const { formatWithTools } = await import('../output/tools.js');
-    return formatWithTools(response, { query, output });
+    return formatWithTools(response, { query, output, render: renderJson });
   }
   return renderJson(response);
 }

@@ -8,10 +8,11 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { CliError } from '../errors/errors.js';
-import { ensureDir, FILE_MODE } from '../store/fs-safe.js';
 import type { BuiltinKit } from '../cli/builtin-kit.js';
 import type { ProfileFile } from './profile-read.js';
 
+/** The store's file mode (fs-safe.ts), written out for the reason given in builtin-kit.ts. */
+const FILE_MODE = 0o600;
 const text = { type: 'string' } as const;
 
 /** Profiles may hold more fields (a copied ~/.aliyun/config.json does): they are kept as they are. */
@@ -64,7 +65,7 @@ function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
 export function updateProfileFile<T>(kit: Pick<BuiltinKit, 'home' | 'profiles' | 'withLock'>, change: (file: ProfileFile) => T): T {
   const root = kit.home.root;
   const { CONFIG_FILE, CONFIGURE_TIP } = kit.profiles;
-  ensureDir(root);
+  kit.home.ensure();
   return kit.withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
     const conf = open(root, CONFIG_FILE);
     const file = load(conf, CONFIGURE_TIP);

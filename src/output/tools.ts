@@ -5,7 +5,6 @@
  * When both are given, the query runs first and the table is made from its result.
  */
 import { CliError } from '../errors/errors.js';
-import { renderJson } from './json.js';
 import { parseFields } from './fields.js';
 import { checkSyntax, JmesPathError, search } from './query.js';
 import { formatTable, OUTPUT_FIELDS } from './table.js';
@@ -13,6 +12,11 @@ import { formatTable, OUTPUT_FIELDS } from './table.js';
 export interface OutputOptions {
   query?: string;
   output?: string[];
+  /**
+   * The JSON rendering of responses (json.ts renderJson), handed in by the caller: this module is
+   * loaded lazily, and importing json.ts here would split it out of the main chunk.
+   */
+  render: (value: unknown) => string;
 }
 
 export function runQuery(data: unknown, query: string): unknown {
@@ -26,7 +30,7 @@ export function runQuery(data: unknown, query: string): unknown {
 
 export function formatWithTools(response: unknown, options: OutputOptions): string {
   const data = options.query === undefined ? response : runQuery(response, options.query);
-  if (options.output === undefined) return renderJson(data);
+  if (options.output === undefined) return options.render(data);
   return `${formatTable(data, parseFields('output', options.output, OUTPUT_FIELDS))}\n`;
 }
 

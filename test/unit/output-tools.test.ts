@@ -8,11 +8,13 @@ import { tabwrite } from '../../src/output/tabwriter.js';
 import { goFormat } from '../../src/output/go-format.js';
 import { formatTable } from '../../src/output/table.js';
 import { parseFields, unquote } from '../../src/output/fields.js';
-import { checkTools, formatWithTools } from '../../src/output/tools.js';
+import { checkTools, formatWithTools as format, type OutputOptions } from '../../src/output/tools.js';
+import { renderJson } from '../../src/output/json.js';
 import { collectPages, collectionDocument, detectArrayPath } from '../../src/output/pager.js';
 import { CliError } from '../../src/errors/errors.js';
 import type { OperationSpec } from '../../src/api/operations.js';
 
+const formatWithTools = (response: unknown, options: Omit<OutputOptions, 'render'>): string => format(response, { ...options, render: renderJson });
 const debugTable = { minwidth: 0, padding: 1, padchar: ' ', debug: true };
 const fields = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
 
