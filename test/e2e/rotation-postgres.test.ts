@@ -77,6 +77,15 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     expect(pg.sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$4096:%' FROM pg_authid WHERE rolname = 'app_single'").trim()).toBe('t');
   });
 
+  test('Rds secrets: only ACSCurrent and ACSPrevious are readable; PutSecretValue and UpdateSecretVersionStage are refused', () => {
+    const code = (r: CliResult) => serviceError(r.stderr)?.code;
+    expect(code(kms('GetSecretValue', '--SecretName', 'db-single', '--VersionStage', 'ACSPending'))).toBe('InvalidParameter');
+    expect(code(kms('PutSecretValue', '--SecretName', 'db-single', '--VersionId', 'x', '--SecretData', '{}'))).toBe('UnsupportedOperation');
+    expect(code(kms('UpdateSecretVersionStage', '--SecretName', 'db-single', '--VersionStage', 'ACSCurrent', '--MoveToVersion', 'v1'))).toBe('UnsupportedOperation');
+    // VersionId is ignored for dynamic secrets: the stage decides.
+    expect(ok(kms('GetSecretValue', '--SecretName', 'db-single', '--VersionId', 'v1')).VersionId).toBe('v2');
+  });
+
   test('RotateSecret is idempotent on VersionId: the same VersionId again changes nothing', () => {
     const before = current('db-single');
     ok(kms('RotateSecret', '--SecretName', 'db-single', '--VersionId', 'v2'));
