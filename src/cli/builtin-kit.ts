@@ -9,7 +9,7 @@ import { clockFrom } from '../api/context.js';
 import { operations } from '../api/operations.js';
 import { flagNames } from '../api/params.js';
 import { parseTime } from '../core/time.js';
-import * as profiles from '../config/profile-read.js';
+import { CONFIG_FILE, CONFIGURE_TIP, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile } from '../config/profile-read.js';
 import { Home } from '../store/home.js';
 import { withLock } from '../store/lock.js';
 import { builtinCommands } from './builtins.js';
@@ -17,6 +17,9 @@ import type { CompletionModel } from './completion.js';
 import { globalFlags } from './global-flags.js';
 import type { CliIo } from './io.js';
 import { suggest } from './suggest.js';
+
+/** Named, not `import * as`: a namespace object needs a bundler helper that lands in a chunk of its own. */
+const profiles = { CONFIG_FILE, CONFIGURE_TIP, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile };
 
 export interface BuiltinKit {
   home: Home;
