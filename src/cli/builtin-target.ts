@@ -104,8 +104,7 @@ export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
     return 0;
   }
   if (sub === 'add') {
-    const target = targetFrom(values);
-    registry.put(target);
+    const target = registry.put(targetFrom(values));
     io.stdout(renderJson({ Target: describeTarget(target) }));
     return 0;
   }

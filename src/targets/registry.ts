@@ -105,12 +105,28 @@ export class TargetRegistry {
     });
   }
 
-  /** Adds or replaces the target of an instance. */
-  put(target: Target): void {
-    this.update((targets) => ({
-      targets: [...targets.filter((t) => !(t.kind === target.kind && t.instanceId === target.instanceId)), target],
-      result: undefined,
-    }));
+  /**
+   * Adds or replaces the target of an instance. An SSH target re-added at the same host and port
+   * without a fingerprint keeps the one pinned before: re-adding must not reopen trust on first use.
+   * Returns the target as stored.
+   */
+  put(target: Target): Target {
+    return this.update((targets) => {
+      const before = targets.find((t) => t.kind === target.kind && t.instanceId === target.instanceId);
+      const stored = { ...target };
+      if (
+        stored.kind === 'ssh' &&
+        before?.kind === 'ssh' &&
+        !stored.hostKeyFingerprint &&
+        before.hostKeyFingerprint &&
+        before.host === stored.host &&
+        before.port === stored.port
+      ) {
+        stored.hostKeyFingerprint = before.hostKeyFingerprint;
+        if (before.hostKeyLearned) stored.hostKeyLearned = true;
+      }
+      return { targets: [...targets.filter((t) => t !== before), stored], result: stored };
+    });
   }
 
   remove(kind: Target['kind'], instanceId: string): boolean {

@@ -86,9 +86,10 @@ describeIfSshd('ECS secrets rotated on a real OpenSSH server', () => {
 
   test('the host key was learned on the first connection and pinned', () => {
     const targets = ok(runCli(['target', 'list'], { home })).Targets.Target;
-    expect(targets).toEqual([
-      { Type: 'ECS', InstanceId: 'i-test', Host: sshd.host, Port: sshd.port, HostKeyFingerprint: sshd.fingerprint(), HostKeyLearned: true },
-    ]);
+    const pinned = { Type: 'ECS', InstanceId: 'i-test', Host: sshd.host, Port: sshd.port, HostKeyFingerprint: sshd.fingerprint(), HostKeyLearned: true };
+    expect(targets).toEqual([pinned]);
+    // Adding the same target again does not forget the pinned key.
+    expect(ok(runCli(['target', 'add', '--InstanceId', 'i-test', '--Host', sshd.host, '--Port', String(sshd.port)], { home })).Target).toEqual(pinned);
   });
 
   test('Password: after RotateSecret the new password logs in over ssh and the old one does not', () => {
