@@ -34,7 +34,7 @@ export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 export const SERVICE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** A clean environment: nothing of the caller's kms-local or Alibaba Cloud settings leaks in. */
-function environment(opts: RunOptions): NodeJS.ProcessEnv {
+export function cliEnvironment(opts: RunOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(KMS_LOCAL_|ALIBABA_CLOUD_|ALICLOUD_)/.test(key)) continue;
@@ -61,29 +61,38 @@ function result(code: number | null, signal: NodeJS.Signals | null, stdout: stri
   return { code: code ?? (signal ? 128 : -1), stdout, stderr, json: parseJson(stdout) };
 }
 
+/** A child that exits before reading its stdin makes the write fail with EPIPE; its result still counts. */
+function isEarlyExit(err: NodeJS.ErrnoException, status: number | null): boolean {
+  return err.code === 'EPIPE' && status !== null;
+}
+
 /** Runs kms-local and waits for it. */
 export function runCli(args: readonly string[], opts: RunOptions): CliResult {
   const child = spawnSync(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
-    env: environment(opts),
+    env: cliEnvironment(opts),
     input: opts.input ?? '',
     encoding: 'utf8',
     timeout: 30_000,
   });
-  if (child.error) throw child.error;
+  if (child.error && !isEarlyExit(child.error, child.status)) throw child.error;
   return result(child.status, child.signal, child.stdout, child.stderr);
 }
 
 /** Runs kms-local without blocking, so that many runs can overlap. */
 export function runCliAsync(args: readonly string[], opts: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: environment(opts) });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnvironment(opts) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(result(code, signal, stdout, stderr)));
+    // A run that fails before reading stdin closes it early: that EPIPE is not the test's concern.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -93,12 +102,12 @@ export function runShell(script: string, opts: RunOptions): CliResult {
   const prelude = `aliyun() { "${process.execPath}" "${BIN}" "$@"; }\n`;
   const child = spawnSync('bash', ['-c', prelude + script], {
     cwd: REPO_ROOT,
-    env: environment(opts),
+    env: cliEnvironment(opts),
     input: opts.input ?? '',
     encoding: 'utf8',
     timeout: 30_000,
   });
-  if (child.error) throw child.error;
+  if (child.error && !isEarlyExit(child.error, child.status)) throw child.error;
   return result(child.status, child.signal, child.stdout, child.stderr);
 }
 
@@ -113,8 +122,9 @@ export function removeHome(home: string): void {
 /**
  * A digest of every entry under `dir` (path, type, mode, and a file's bytes): equal digests mean
  * the tree is byte-for-byte unchanged, lock and temp files included. A missing dir hashes too.
+ * `skip` leaves out the entries (relative paths) it returns true for.
  */
-export function hashTree(dir: string): string {
+export function hashTree(dir: string, skip?: (rel: string) => boolean): string {
   const hash = createHash('sha256');
   const walk = (path: string): void => {
     let st;
@@ -125,6 +135,7 @@ export function hashTree(dir: string): string {
       return;
     }
     const rel = relative(dir, path) || '.';
+    if (skip?.(rel)) return;
     if (st.isDirectory()) {
       hash.update(`dir ${rel} ${st.mode.toString(8)}\n`);
       for (const entry of readdirSync(path).sort()) walk(join(path, entry));
