@@ -5,6 +5,7 @@
  * `callHandler`, so that both front ends take exactly the same path.
  */
 import { ServiceError } from '../errors/errors.js';
+import { audited } from '../audit/audit-log.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
 import type { OperationSpec } from './operations.js';
@@ -26,7 +27,6 @@ export async function callHandler(op: OperationSpec, ctx: Context, values: Param
   const { handler } = await op.load();
   if (!op.mutates) return handler(ctx, values);
   // Every call of a mutating operation that got past validation leaves one audit line.
-  const { audited } = await import('../audit/audit-log.js');
   return audited(op.name, ctx, values, async () => handler(ctx, values));
 }
 

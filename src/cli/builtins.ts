@@ -1,5 +1,17 @@
-/** The lowercase built-in commands, beside the PascalCase operations. */
+/**
+ * The lowercase built-in commands, beside the PascalCase operations. They are imported statically:
+ * they are small, and every lazily imported module costs start-up time twice over (its own file,
+ * and the shared chunks the bundler must split out of the operation path for it). Only `serve` and
+ * `run`, which bring node:http and node:child_process, load on demand.
+ */
 import { CliError } from '../errors/errors.js';
+import { runAudit } from './builtin-audit.js';
+import { runCompletion } from './builtin-completion.js';
+import { runConfigure } from './builtin-configure.js';
+import { runHelp, runVersion } from './builtin-help.js';
+import { runRekey } from './builtin-rekey.js';
+import { runRotateDue } from './builtin-rotate-due.js';
+import { runTarget } from './builtin-target.js';
 import type { CliIo } from './io.js';
 import type { ParsedArgv } from './argv.js';
 import type { BuiltinKit } from './builtin-kit.js';
@@ -19,37 +31,37 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     name: 'help',
     usage: 'help [kms [<Operation>]]',
     summary: 'this page, or the parameters of an operation',
-    run: async (args, io) => (await import('./builtin-help.js')).runHelp(args, io),
+    run: (args, io) => runHelp(args, io),
   },
   {
     name: 'version',
     usage: 'version',
     summary: 'the version of kms-local',
-    run: async (_args, io) => (await import('./builtin-help.js')).runVersion(io),
+    run: (_args, io) => runVersion(io),
   },
   {
     name: 'configure',
     usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
     summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
-    run: async (args, io, kit) => (await import('./builtin-configure.js')).runConfigure(args, io, kit),
+    run: (args, io, kit) => runConfigure(args, io, kit),
   },
   {
     name: 'audit',
     usage: 'audit [--SecretName <name>] [--since <time|30m|24h|7d>]',
     summary: 'the audit trail of mutating operations, as JSON lines',
-    run: async (args, io, kit) => (await import('./builtin-audit.js')).runAudit(args, io, kit),
+    run: (args, io, kit) => runAudit(args, io, kit),
   },
   {
     name: 'completion',
     usage: 'completion bash|zsh',
     summary: 'a shell completion script for operations and their parameters',
-    run: async (args, io, kit) => (await import('./builtin-completion.js')).runCompletion(args, io, kit),
+    run: (args, io, kit) => runCompletion(args, io, kit),
   },
   {
     name: 'target',
     usage: 'target add|list|remove [--InstanceId <i-..> | --DBInstanceId <rm-..>] [--Host ..] [--Port ..]',
     summary: 'where the servers behind ECS and Rds secrets are, for rotation (no credentials kept)',
-    run: async (args, io) => (await import('./builtin-target.js')).runTarget(args, io),
+    run: (args, io) => runTarget(args, io),
   },
   {
     name: 'rotate-due',
@@ -58,13 +70,13 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     run: async () => {
       throw new CliError('`rotate-due` must be the first word: kms-local rotate-due [--dry-run] [--region <id>]');
     },
-    runRaw: async (argv, io) => (await import('./builtin-rotate-due.js')).runRotateDue(argv, io),
+    runRaw: (argv, io) => runRotateDue(argv, io),
   },
   {
     name: 'rekey',
     usage: 'rekey [--NewMasterKeyFile <path>]',
     summary: 're-encrypt every secret under a new master key (resumable)',
-    run: async (args, io) => (await import('./builtin-rekey.js')).runRekey(args, io),
+    run: (args, io) => runRekey(args, io),
   },
   {
     name: 'serve',
