@@ -23,6 +23,16 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** A file's text, or undefined when there is no such file. */
+export function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -72,15 +82,19 @@ function writeTemp(path: string, data: string | Buffer): string {
 const pointsReached = new Map<string, number>();
 
 /**
- * Hook for crash-safety tests: KMS_LOCAL_TEST_CRASH_AT=<point> or <point>:<n> kills the process
- * with SIGKILL the first (or n-th) time it reaches that point of a write.
+ * Hook for crash-safety tests: KMS_LOCAL_TEST_CRASH_AT=<point>[:<n>][:SIGSTOP] kills the process
+ * with SIGKILL (or stops it with SIGSTOP, so that a test can hold it there) the first (or n-th)
+ * time it reaches that point of a write.
  */
 function reachPoint(name: string): void {
   const wanted = process.env.KMS_LOCAL_TEST_CRASH_AT;
-  if (!wanted || !wanted.startsWith(name)) return;
+  if (!wanted) return;
+  const [point, ...rest] = wanted.split(':');
+  if (point !== name) return;
   const count = (pointsReached.get(name) ?? 0) + 1;
   pointsReached.set(name, count);
-  if (wanted === name || wanted === `${name}:${count}`) process.kill(process.pid, 'SIGKILL');
+  const nth = Number(rest.find((part) => /^\d+$/.test(part)) ?? '1');
+  if (count === nth) process.kill(process.pid, rest.includes('SIGSTOP') ? 'SIGSTOP' : 'SIGKILL');
 }
 
 /** Replaces `path` with `data`: temp file in the same folder, fsync, rename, fsync of the folder. */

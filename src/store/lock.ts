@@ -7,10 +7,10 @@
  * Breaking a stale lock is itself guarded by a short-lived "breaker" lock, so two processes that
  * both find the same dead owner cannot both remove it and then both believe they hold the lock.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { FILE_MODE, isProcessAlive } from './fs-safe.js';
+import { FILE_MODE, isProcessAlive, readTextIfExists } from './fs-safe.js';
 
 const WAIT_LIMIT_MS = 15_000;
 /** A lock whose owner is alive is still considered abandoned after this long (pid reuse). */
@@ -36,15 +36,6 @@ function tryCreate(path: string, content: string): boolean {
     closeSync(fd);
   }
   return true;
-}
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 function unlinkQuietly(path: string): void {
@@ -79,20 +70,20 @@ function breakIfStale(lockPath: string, observed: string | undefined): boolean {
   const breakerPath = `${lockPath}.break`;
   const breakerToken = `${process.pid} ${randomBytes(8).toString('hex')}`;
   if (!tryCreate(breakerPath, breakerToken)) {
-    const breaker = readOrUndefined(breakerPath);
+    const breaker = readTextIfExists(breakerPath);
     if (isStale(breakerPath, breaker, BREAKER_MAX_AGE_MS)) unlinkQuietly(breakerPath);
     return false;
   }
   try {
     // Only the holder of the breaker removes a lock, and only the exact lock it judged stale.
-    const current = readOrUndefined(lockPath);
+    const current = readTextIfExists(lockPath);
     if (current !== undefined && current === observed && isStale(lockPath, current, MAX_HOLD_MS)) {
       unlinkQuietly(lockPath);
       return true;
     }
     return false;
   } finally {
-    if (readOrUndefined(breakerPath) === breakerToken) unlinkQuietly(breakerPath);
+    if (readTextIfExists(breakerPath) === breakerToken) unlinkQuietly(breakerPath);
   }
 }
 
@@ -105,7 +96,7 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   let pause = 1;
   while (!tryCreate(lockPath, token)) {
-    const observed = readOrUndefined(lockPath);
+    const observed = readTextIfExists(lockPath);
     if (observed !== undefined && isStale(lockPath, observed, MAX_HOLD_MS) && breakIfStale(lockPath, observed)) {
       continue;
     }
@@ -120,7 +111,7 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
   }
   return {
     release() {
-      if (readOrUndefined(lockPath) === token) unlinkQuietly(lockPath);
+      if (readTextIfExists(lockPath) === token) unlinkQuietly(lockPath);
     },
   };
 }

@@ -13,10 +13,10 @@
  * snapshot, a writer compacts: a new snapshot and an empty journal under the next generation.
  * Without a generation file the index is built by reading every secret file once.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
-import { ensureDir, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, readTextIfExists, writeFileAtomic } from './fs-safe.js';
 import { withLock } from './lock.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
@@ -36,15 +36,6 @@ export interface IndexSources {
   read(name: string): SecretRecord | undefined;
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 export class MetadataIndex {
   private readonly dir: string;
   private readonly sources: IndexSources;
@@ -59,7 +50,7 @@ export class MetadataIndex {
   }
 
   private generation(): number | undefined {
-    const text = readText(this.path('generation'));
+    const text = readTextIfExists(this.path('generation'));
     const g = text === undefined ? NaN : Number.parseInt(text, 10);
     return Number.isInteger(g) ? g : undefined;
   }
@@ -86,7 +77,7 @@ export class MetadataIndex {
   }
 
   private compactionThreshold(g: number): number {
-    const snapshotBytes = readText(this.path(`snapshot-${g}.json`))?.length ?? 0;
+    const snapshotBytes = readTextIfExists(this.path(`snapshot-${g}.json`))?.length ?? 0;
     return Math.max(COMPACT_MIN_BYTES, snapshotBytes);
   }
 
@@ -101,8 +92,8 @@ export class MetadataIndex {
   }
 
   private replay(g: number): Map<string, SecretMetadata> | undefined {
-    const snapshot = readText(this.path(`snapshot-${g}.json`));
-    const journal = readText(this.path(`journal-${g}.jsonl`));
+    const snapshot = readTextIfExists(this.path(`snapshot-${g}.json`));
+    const journal = readTextIfExists(this.path(`journal-${g}.jsonl`));
     if (snapshot === undefined || journal === undefined) return undefined;
     const entries = new Map(Object.entries(JSON.parse(snapshot) as Record<string, SecretMetadata>));
     const dirty = new Set<string>();
