@@ -5,7 +5,6 @@
  * their PlannedDeleteTime are purged. `dryRun` only lists.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { ServiceError } from '../errors/errors.js';
 import { isPastDeletion } from '../core/lifecycle.js';
 import type { SecretRecord } from '../core/model.js';
@@ -38,55 +37,52 @@ export interface DueSummary {
   Purged: DueEntry[];
 }
 
-function regionsOf(home: Home, only: string | undefined): string[] {
-  if (only) return [only];
-  try {
-    return readdirSync(home.path('store'), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+export interface RotateDueOptions {
+  dryRun: boolean;
+  region?: string;
+  /** Called after each secret looked at, for a progress bar. */
+  progress?: (done: number, total: number) => void;
 }
 
-export async function rotateDue(home: Home, nowMs: number, opts: { dryRun: boolean; region?: string }): Promise<DueSummary> {
+export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOptions): Promise<DueSummary> {
   const summary: DueSummary = { Now: formatTime(nowMs), DryRun: opts.dryRun, Due: [], Rotated: [], Failed: [], Skipped: [], Purged: [] };
   const rotate = findOperation('RotateSecret')!;
-  for (const region of regionsOf(home, opts.region)) {
+  const work = (opts.region ? [opts.region] : home.regions()).flatMap((region) => {
     // A store whose clock is at the beginning of time reads every file and purges none.
     const scan = new SecretStore(home, region, () => Number.NEGATIVE_INFINITY);
     const live = new SecretStore(home, region, () => nowMs);
-    for (const name of scan.names().sort()) {
-      let secret: SecretRecord | undefined;
-      try {
-        secret = scan.get(name);
-      } catch (err) {
-        const e = err as ServiceError;
-        summary.Failed.push({ Region: region, SecretName: name, Code: e.code ?? 'InternalFailure', Message: e.message });
-        continue;
-      }
-      if (!secret) continue;
-      if (isPastDeletion(secret, nowMs)) {
-        if (!opts.dryRun) live.get(name); // reading it past its date purges it
-        summary.Purged.push({ Region: region, SecretName: name, PlannedDeleteTime: secret.plannedDeleteTime });
-        continue;
-      }
-      if (!isDue(secret, nowMs)) continue;
-      const entry: DueEntry = { Region: region, SecretName: name, NextRotationDate: secret.rotation?.nextRotationDate };
-      summary.Due.push(entry);
-      if (opts.dryRun) continue;
-      const versionId = randomUUID();
-      try {
-        await invoke(rotate, { SecretName: name, VersionId: versionId }, { home, region, nowMs });
-        summary.Rotated.push({ ...entry, VersionId: versionId });
-      } catch (err) {
-        const code = err instanceof ServiceError ? err.code : 'InternalFailure';
-        const failed = { ...entry, VersionId: versionId, Code: code, Message: (err as Error).message };
-        (code === 'Rejected.RotationInProgress' ? summary.Skipped : summary.Failed).push(failed);
-      }
+    return scan.names().sort().map((name) => ({ region, name, scan, live }));
+  });
+  for (const [index, { region, name, scan, live }] of work.entries()) {
+    opts.progress?.(index, work.length);
+    let secret: SecretRecord | undefined;
+    try {
+      secret = scan.get(name);
+    } catch (err) {
+      const e = err as ServiceError;
+      summary.Failed.push({ Region: region, SecretName: name, Code: e.code ?? 'InternalFailure', Message: e.message });
+      continue;
+    }
+    if (!secret) continue;
+    if (isPastDeletion(secret, nowMs)) {
+      if (!opts.dryRun) live.get(name); // reading it past its date purges it
+      summary.Purged.push({ Region: region, SecretName: name, PlannedDeleteTime: secret.plannedDeleteTime });
+      continue;
+    }
+    if (!isDue(secret, nowMs)) continue;
+    const entry: DueEntry = { Region: region, SecretName: name, NextRotationDate: secret.rotation?.nextRotationDate };
+    summary.Due.push(entry);
+    if (opts.dryRun) continue;
+    const versionId = randomUUID();
+    try {
+      await invoke(rotate, { SecretName: name, VersionId: versionId }, { home, region, nowMs });
+      summary.Rotated.push({ ...entry, VersionId: versionId });
+    } catch (err) {
+      const code = err instanceof ServiceError ? err.code : 'InternalFailure';
+      const failed = { ...entry, VersionId: versionId, Code: code, Message: (err as Error).message };
+      (code === 'Rejected.RotationInProgress' ? summary.Skipped : summary.Failed).push(failed);
     }
   }
+  opts.progress?.(work.length, work.length);
   return summary;
 }

@@ -8,6 +8,7 @@ import { CliError } from '../errors/errors.js';
 import { clockFrom } from '../api/context.js';
 import { rotateDue } from '../api/rotate-due.js';
 import { renderJson } from '../output/json.js';
+import { progressBar } from '../output/progress.js';
 import { Home } from '../store/home.js';
 import type { CliIo } from './io.js';
 import { suggest } from './suggest.js';
@@ -33,7 +34,9 @@ export async function runRotateDue(argv: readonly string[], io: CliIo): Promise<
       });
     }
   }
-  const summary = await rotateDue(new Home(io.env), clockFrom(io.env), { dryRun, region });
+  const bar = progressBar('rotate-due', io.stderr, io.stderrIsTty);
+  const summary = await rotateDue(new Home(io.env), clockFrom(io.env), { dryRun, region, progress: bar.report });
+  bar.finish();
   io.stdout(renderJson(summary));
   return summary.Failed.length > 0 ? 1 : 0;
 }

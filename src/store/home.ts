@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, ensureDir } from './fs-safe.js';
@@ -32,6 +32,19 @@ export class Home {
 
   ensure(): void {
     ensureDir(this.root);
+  }
+
+  /** The regions that have a store folder, sorted. */
+  regions(): string[] {
+    try {
+      return readdirSync(this.path('store'), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
   }
 
   /** A stable 16-digit account id, made when the home is first used. */

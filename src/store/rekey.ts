@@ -6,7 +6,7 @@
  * secret readable and a rerun finishes the job. Only when every secret has moved does the home's
  * key file change (an atomic rename).
  */
-import { readFileSync, readdirSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CliError, ServiceError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
@@ -27,17 +27,6 @@ export interface RekeySummary {
   Failed: { Region: string; SecretName: string; ErrorCode: string; Message: string }[];
   /** Where the master key now lives, or what the user must change. */
   KeyLocation: string;
-}
-
-function regionsOf(home: Home): string[] {
-  try {
-    return readdirSync(home.path('store'), { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }
 
 /** The key to move to: given (environment or file), or a new one kept beside the current key file. */
@@ -71,7 +60,7 @@ function readKeyFile(path: string): string {
 export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress }): RekeySummary {
   const from = home.keys();
   const to = nextKeyOf(home, options.newKeyFile);
-  const work = regionsOf(home).flatMap((region) => {
+  const work = home.regions().flatMap((region) => {
     const store = new SecretStore(home, region, () => options.nowMs);
     store.sweepTemps();
     return store.names().map((name) => ({ region, name, store }));
