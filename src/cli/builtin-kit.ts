@@ -1,9 +1,10 @@
 /**
- * What the lazily loaded built-in commands share with the operation path (the home, the clock,
- * the profile reader, suggestions, the lock, the operation table), handed to them by main.ts.
- * A lazily loaded module that imported these itself would make the bundler (esbuild, code
- * splitting) move each of them out of the main chunk into a chunk of its own, and every operation
- * would load those extra files at start-up. Only main.ts imports this module.
+ * What configure, audit and completion share with the operation path (the home, the clock, the
+ * profile reader, suggestions, the lock, the operation table), handed to them by main.ts. They are
+ * bundled with the operation path now, but the profile writer they call is loaded lazily (it brings
+ * conf), and a lazily loaded module that imported these itself would make the bundler (esbuild,
+ * code splitting) move each of them out of the main chunk into a chunk of its own, which every
+ * operation would then load at start-up. Only main.ts imports this module.
  */
 import { clockFrom } from '../api/context.js';
 import { operations } from '../api/operations.js';

@@ -20,7 +20,7 @@ export interface BuiltinCommand {
   name: string;
   usage: string;
   summary: string;
-  /** `kit`: what the lazily loaded commands share with the operation path (see builtin-kit.ts). */
+  /** `kit`: what configure, audit and completion share with the operation path (see builtin-kit.ts). */
   run: (args: ParsedArgv, io: CliIo, kit: BuiltinKit) => Promise<number>;
   /** Takes argv as typed, before parsing (for `run`, whose `--` starts the command to run). */
   runRaw?: (argv: readonly string[], io: CliIo) => Promise<number>;
