@@ -20,7 +20,8 @@ export function generalHelp(): string {
     columns(operations.map((op) => [op.name, op.summary])),
     '',
     'Commands:',
-    columns(builtinCommands.map((c) => [c.usage, c.summary])),
+    // Usages are long: each on its own line, its summary indented below it.
+    builtinCommands.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n'),
     '',
     'Flags:',
     columns([

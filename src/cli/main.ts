@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CliError, ExitCode, ServiceError, exitCodeFor } from '../errors/errors.js';
-import { findOperation } from '../api/operations.js';
+import { findOperation, operations } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
 import { builtinKit } from './builtin-kit.js';
@@ -37,7 +37,8 @@ async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): 
   if (/^[A-Z]/.test(first)) throw unknownOperation(first);
   throw new CliError(`'${first}' is not a valid command or product. See \`kms-local help\`.`, {
     kind: 'suggestible',
-    suggestions: suggest(first, ['kms', ...builtinCommands.map((c) => c.name)]),
+    // `getsecretvalue` is an operation typed in the wrong case more often than a product.
+    suggestions: suggest(first, ['kms', ...builtinCommands.map((c) => c.name), ...operations.map((op) => op.name)]),
   });
 }
 

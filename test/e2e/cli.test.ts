@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { operations } from '../../src/api/operations.js';
+import { builtinCommands } from '../../src/cli/builtins.js';
 import { REPO_ROOT, SERVICE_TIME, UUID_V4, aliyunJson, hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 let home: string;
@@ -293,14 +294,28 @@ describe('--<Param>-FILE', () => {
   });
 });
 
+describe('a first word that is neither kms, a command nor an operation', () => {
+  test.each([
+    ['getsecretvalue', 'GetSecretValue'],
+    ['ecs', 'kms'],
+    ['rekye', 'rekey'],
+  ])('%s: exit 2, suggestion %s on stdout', (word, suggestion) => {
+    const result = runCli([word], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`ERROR: '${word}' is not a valid command or product. See \`kms-local help\`.\n`);
+    expect(result.stdout).toContain(`Did you mean:\n  ${suggestion}\n`);
+  });
+});
+
 describe('help and version', () => {
   test('kms-local help lists every operation of the table and the built-in commands', () => {
     const result = runCli(['help'], { home });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     for (const op of operations) expect(result.stdout).toMatch(new RegExp(`^  ${op.name} +${op.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-    expect(result.stdout).toMatch(/^ {2}help /m);
-    expect(result.stdout).toMatch(/^ {2}version /m);
+    for (const command of builtinCommands) {
+      expect(result.stdout).toContain(`\n  ${command.usage}\n      ${command.summary}\n`);
+    }
   });
 
   test('kms-local with no arguments, and kms-local kms, print the same help', () => {
