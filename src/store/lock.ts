@@ -88,6 +88,8 @@ function breakIfStale(lockPath: string, observed: string | undefined): boolean {
 }
 
 export interface HeldLock {
+  /** Whether taking the lock broke a stale one: a writer died holding it, and may have left debris. */
+  readonly recovered: boolean;
   release(): void;
 }
 
@@ -95,9 +97,11 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
   const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + WAIT_LIMIT_MS;
   let pause = 1;
+  let recovered = false;
   while (!tryCreate(lockPath, token)) {
     const observed = readTextIfExists(lockPath);
     if (observed !== undefined && isStale(lockPath, observed, MAX_HOLD_MS) && breakIfStale(lockPath, observed)) {
+      recovered = true;
       continue;
     }
     if (Date.now() > deadline) {
@@ -110,15 +114,21 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
     pause = Math.min(pause * 2, 50);
   }
   return {
+    recovered,
     release() {
       if (readTextIfExists(lockPath) === token) unlinkQuietly(lockPath);
     },
   };
 }
 
-export function withLock<T>(lockPath: string, what: string, fn: () => T): T {
+/**
+ * Runs `fn` holding the lock. `afterRecovery` runs first when a dead writer's lock had to be broken
+ * (to clear what that writer left, such as its temp files).
+ */
+export function withLock<T>(lockPath: string, what: string, fn: () => T, afterRecovery?: () => void): T {
   const lock = acquireLock(lockPath, what);
   try {
+    if (lock.recovered) afterRecovery?.();
     return fn();
   } finally {
     lock.release();

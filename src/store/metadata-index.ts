@@ -16,7 +16,7 @@
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
-import { ensureDir, readTextIfExists, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { withLock } from './lock.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
@@ -57,7 +57,7 @@ export class MetadataIndex {
 
   private locked<T>(fn: () => T): T {
     ensureDir(this.dir);
-    return withLock(this.path('lock'), 'the metadata index', fn);
+    return withLock(this.path('lock'), 'the metadata index', fn, () => sweepStaleTemps(this.dir));
   }
 
   /** Appends one line to the current journal; without an index yet there is nothing to keep up. */

@@ -98,7 +98,7 @@ export class SecretStore {
         this.index.record(name, written);
       }
       return result;
-    });
+    }, () => this.sweepTemps());
   }
 
   private remove(name: string): void {
@@ -124,7 +124,7 @@ export class SecretStore {
       if (!current || isUnder(current, keys)) return false;
       this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys);
       return true;
-    });
+    }, () => this.sweepTemps());
   }
 
   /** The names of the region's secret files (unverified: reading one verifies it). */
