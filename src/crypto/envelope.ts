@@ -91,9 +91,10 @@ export class Keyring {
     return createHmac('sha256', this.macKey).update(canonicalText, 'utf8').digest('base64');
   }
 
+  /** Compares the text of the MAC, not its decoded bytes: base64 decoding skips stray characters. */
   verifyFileMac(canonicalText: string, mac: string): boolean {
-    const expected = Buffer.from(this.fileMac(canonicalText), 'base64');
-    const given = Buffer.from(mac, 'base64');
+    const expected = Buffer.from(this.fileMac(canonicalText), 'utf8');
+    const given = Buffer.from(mac, 'utf8');
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The on-disk format of one secret: `{schemaVersion, region, secret, mac}`, validated against
  * secret-file.schema.json on every read and write, and authenticated with a MAC (keyed by the
- * master key) over its canonical text, so that any changed byte is detected, not just changed
- * ciphertext.
+ * master key) over its canonical text, and read back only when its text is exactly what is written
+ * here, so that any changed byte is detected, not just changed ciphertext.
  */
 import { createHash } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
@@ -94,7 +94,9 @@ export function decodeSecretFile(
     );
   }
   const { mac, ...body } = file;
-  if (!keys.verifyFileMac(canonicalJson(body), mac)) {
+  // The MAC covers the content; the text must also be exactly what encodeSecretFile writes, so that
+  // no byte can change unnoticed (white space, a key given twice, a key moved).
+  if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
     throw integrityError(secretName, 'its file was modified outside kms-local');
   }
   return file.secret;
