@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/bundle/kms-local.js';
+// CommonJS (bin/package.json), so that node starts the bundled CLI without its ES module loader.
+require('../dist/bundle/kms-local.cjs');

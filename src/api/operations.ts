@@ -2,7 +2,7 @@
  * The operation table: the one source of truth for operation names, parameters, limits, help,
  * suggestions and validation. The CLI parser, the help pages, the shell completion and the
  * validators are all read from here. Handlers are imported statically (one bundle chunk loads
- * faster than many small ones), except the rotation handlers, which bring the target adapters.
+ * faster than many small ones), except the rotation handlers, which bring the target adapters (src/lazy.ts).
  */
 import type { Handler } from './context.js';
 import type { ParamSpec } from './params.js';
@@ -237,7 +237,7 @@ export const operations: readonly OperationSpec[] = [
       'The new value is stored under ACSPending, applied on the target, and verified by logging in with it; only then does ACSCurrent move (ACSPrevious follows). ECS SSHKey: the new public key is added to authorized_keys, verified, then the secret\'s other keys are removed. Rds DoubleUsers: the ACSPrevious account\'s password is reset, so the account read as ACSCurrent before keeps working.',
       'On failure (Rejected.RotationFailed) ACSCurrent and the working credential on the target are unchanged, the pending version is kept, and DescribeSecret shows the error under RotationStatus. A second RotateSecret while one runs: Rejected.RotationInProgress.',
     ],
-    load: () => import('./handlers/rotate-secret.js'),
+    load: async () => ({ handler: (await import('../lazy.js')).rotateSecret }),
   },
   {
     name: 'UpdateSecretRotationPolicy',
@@ -254,7 +254,7 @@ export const operations: readonly OperationSpec[] = [
       'The next rotation is due one interval after the last rotation (or after creation). `kms-local rotate-due`, run on a schedule, rotates the secrets that are due.',
       'Generic secrets: UnsupportedOperation.',
     ],
-    load: () => import('./handlers/update-secret-rotation-policy.js'),
+    load: async () => ({ handler: (await import('../lazy.js')).updateSecretRotationPolicy }),
   },
   {
     name: 'GetRandomPassword',

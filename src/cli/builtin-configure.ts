@@ -36,7 +36,7 @@ function checkProfile(profile: Profile): void {
 }
 
 async function write<T>(kit: BuiltinKit, change: (file: ProfileFile) => T): Promise<T> {
-  const { updateProfileFile } = await import('../config/profile-write.js');
+  const { updateProfileFile } = await import('../lazy.js');
   return updateProfileFile(kit, change);
 }
 

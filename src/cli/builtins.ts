@@ -2,7 +2,7 @@
  * The lowercase built-in commands, beside the PascalCase operations. They are imported statically:
  * they are small, and every lazily imported module costs start-up time twice over (its own file,
  * and the shared chunks the bundler must split out of the operation path for it). Only `serve` and
- * `run`, which bring node:http and node:child_process, load on demand.
+ * `run`, which bring node:http and node:child_process, load on demand (src/lazy.ts).
  */
 import { CliError } from '../errors/errors.js';
 import { runAudit } from './builtin-audit.js';
@@ -82,7 +82,7 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     name: 'serve',
     usage: 'serve [--host 127.0.0.1] [--port 8080] [--allow-remote true]',
     summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',
-    run: async (args, io) => (await import('../server/serve-command.js')).runServe(args, io),
+    run: async (args, io) => (await import('../lazy.js')).runServe(args, io),
   },
   {
     name: 'run',
@@ -91,7 +91,7 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     run: async () => {
       throw new CliError('`run` must be the first word: kms-local run --SecretName <name> -- <command> [args...]');
     },
-    runRaw: async (argv, io) => (await import('../run/run-command.js')).runRun(argv, io),
+    runRaw: async (argv, io) => (await import('../lazy.js')).runRun(argv, io),
   },
 ];
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { main } from './main.js';
 
-const code = await main(process.argv.slice(2), {
+// No top-level await: the bundle is CommonJS, which node loads faster than an ES module.
+void main(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
@@ -18,5 +19,6 @@ const code = await main(process.argv.slice(2), {
       rl.close();
     }
   },
+}).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;

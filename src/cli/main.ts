@@ -8,6 +8,7 @@ import { findOperation, operations } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
 import { builtinKit } from './builtin-kit.js';
+import { unknownOperation } from './builtin-help.js';
 import { builtinCommands, findBuiltin } from './builtins.js';
 import type { CliIo } from './io.js';
 import { runOperation, type OperationRun } from './run-operation.js';
@@ -33,7 +34,6 @@ async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): 
   if (builtin) return builtin.run(args, io, builtinKit(io));
   const op = findOperation(first);
   if (op) return runOperation(op, args, io, run);
-  const { unknownOperation } = await import('./builtin-help.js');
   if (/^[A-Z]/.test(first)) throw unknownOperation(first);
   throw new CliError(`'${first}' is not a valid command or product. See \`kms-local help\`.`, {
     kind: 'suggestible',

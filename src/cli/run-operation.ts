@@ -95,10 +95,10 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
     return 0;
   }
 
-  if (TOOL_FLAGS.some((f) => args.globals.has(f))) (await import('../output/tools.js')).checkTools(args.globals);
+  if (TOOL_FLAGS.some((f) => args.globals.has(f))) (await import('../lazy.js')).checkTools(args.globals);
   const pager = args.globals.get('pager');
   const response = pager
-    ? await (await import('../output/pager.js')).collectPages(op, (v) => callHandler(op, ctx, v), values, pager)
+    ? await (await import('../lazy.js')).collectPages(op, (v) => callHandler(op, ctx, v), values, pager)
     : await callHandler(op, ctx, values);
   if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
   return 0;
@@ -108,7 +108,7 @@ async function formatResponse(response: Record<string, unknown>, args: ParsedArg
   const query = args.globals.get('cli-query')?.[0];
   const output = args.globals.get('output');
   if (query !== undefined || output !== undefined) {
-    const { formatWithTools } = await import('../output/tools.js');
+    const { formatWithTools } = await import('../lazy.js');
     return formatWithTools(response, { query, output, render: renderJson });
   }
   return renderJson(response);

@@ -6,7 +6,7 @@
  */
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import Conf from 'conf';
+import type Conf from 'conf';
 import { CliError } from '../errors/errors.js';
 import type { BuiltinKit } from '../cli/builtin-kit.js';
 import type { ProfileFile } from './profile-read.js';
@@ -37,8 +37,10 @@ const schema = {
   },
 } as const;
 
-function open(root: string, configFile: string): Conf<ProfileFile> {
-  return new Conf<ProfileFile>({
+type ConfClass = typeof Conf;
+
+function open(ConfImpl: ConfClass, root: string, configFile: string): Conf<ProfileFile> {
+  return new ConfImpl<ProfileFile>({
     cwd: root,
     configName: configFile.replace(/\.json$/, ''),
     configFileMode: FILE_MODE,
@@ -62,12 +64,14 @@ function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
  * Applies `change` to the profile file and saves it, under the file's lock. The kit brings the
  * home, the file name and the lock (see builtin-kit.ts for why they are not imported here).
  */
-export function updateProfileFile<T>(kit: Pick<BuiltinKit, 'home' | 'profiles' | 'withLock'>, change: (file: ProfileFile) => T): T {
+export async function updateProfileFile<T>(kit: Pick<BuiltinKit, 'home' | 'profiles' | 'withLock'>, change: (file: ProfileFile) => T): Promise<T> {
+  // conf is an ES module only: imported, not required, so the CommonJS bundle can load it.
+  const { default: ConfImpl } = await import('conf');
   const root = kit.home.root;
   const { CONFIG_FILE, CONFIGURE_TIP } = kit.profiles;
   kit.home.ensure();
   return kit.withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
-    const conf = open(root, CONFIG_FILE);
+    const conf = open(ConfImpl, root, CONFIG_FILE);
     const file = load(conf, CONFIGURE_TIP);
     const result = change(file);
     try {

@@ -1,12 +1,12 @@
-/** Opens the adapter session for a target; adapters (and ssh2, pg) load only when a rotation runs. */
+/** Opens the adapter session for a target; adapters (and ssh2, pg) load only when a rotation runs (src/lazy.ts). */
 import type { TargetSession } from './adapter.js';
 import type { Target, TargetRegistry } from './registry.js';
 
 export async function openSession(target: Target, registry: TargetRegistry): Promise<TargetSession> {
   if (target.kind === 'db') {
-    const { PostgresSession } = await import('./postgres.js');
+    const { PostgresSession } = await import('../lazy.js');
     return new PostgresSession(target);
   }
-  const { SshSession } = await import('./ssh.js');
+  const { SshSession } = await import('../lazy.js');
   return new SshSession(target, registry);
 }
