@@ -84,17 +84,19 @@ const pointsReached = new Map<string, number>();
 /**
  * Hook for crash-safety tests: KMS_LOCAL_TEST_CRASH_AT=<point>[:<n>][:SIGSTOP] kills the process
  * with SIGKILL (or stops it with SIGSTOP, so that a test can hold it there) the first (or n-th)
- * time it reaches that point of a write.
+ * time it reaches that point of a write. Several, separated by commas, act in turn: with
+ * `after-temp-write:SIGSTOP,after-rename` a process continued after its stop dies after the rename.
  */
 function reachPoint(name: string): void {
   const wanted = process.env.KMS_LOCAL_TEST_CRASH_AT;
   if (!wanted) return;
-  const [point, ...rest] = wanted.split(':');
-  if (point !== name) return;
   const count = (pointsReached.get(name) ?? 0) + 1;
   pointsReached.set(name, count);
-  const nth = Number(rest.find((part) => /^\d+$/.test(part)) ?? '1');
-  if (count === nth) process.kill(process.pid, rest.includes('SIGSTOP') ? 'SIGSTOP' : 'SIGKILL');
+  for (const directive of wanted.split(',')) {
+    const [point, ...rest] = directive.split(':');
+    if (point !== name || count !== Number(rest.find((part) => /^\d+$/.test(part)) ?? '1')) continue;
+    process.kill(process.pid, rest.includes('SIGSTOP') ? 'SIGSTOP' : 'SIGKILL');
+  }
 }
 
 /** Replaces `path` with `data`: temp file in the same folder, fsync, rename, fsync of the folder. */

@@ -34,6 +34,8 @@ export interface IndexSources {
   names(): string[];
   /** One secret read from its file (verified), or undefined. */
   read(name: string): SecretRecord | undefined;
+  /** The secrets whose lock is taken: a writer is changing them (or died doing so). */
+  busy(): string[];
 }
 
 export class MetadataIndex {
@@ -142,9 +144,15 @@ export class MetadataIndex {
     return entries;
   }
 
+  /**
+   * A new generation. Its journal starts with a dirty mark for every secret a writer holds the lock
+   * of: that writer may change the file after it was read here and die before it records the change
+   * (its own mark, if it made one, is in the journal being replaced).
+   */
   private publish(entries: Map<string, SecretMetadata>, g: number): void {
+    const dirty = this.sources.busy().map((name) => `${JSON.stringify({ dirty: name } satisfies JournalLine)}\n`);
     writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)));
-    writeFileAtomic(this.path(`journal-${g}.jsonl`), '');
+    writeFileAtomic(this.path(`journal-${g}.jsonl`), dirty.join(''));
     writeFileAtomic(this.path('generation'), `${g}\n`);
   }
 

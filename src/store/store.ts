@@ -33,7 +33,7 @@ export class SecretStore {
     this.region = region;
     this.dir = home.path('store', region);
     this.nowMs = nowMs;
-    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name) });
+    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked() });
   }
 
   private fileOf(name: string): string {
@@ -149,6 +149,30 @@ export class SecretStore {
       names.push(typeof name === 'string' && fileNameFor(name) === entry ? name : decodeFileName(entry));
     }
     return names;
+  }
+
+  /** The secrets whose lock file exists (a writer holds it, or died holding it). */
+  private locked(): string[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(join(this.dir, '.locks'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return entries.flatMap((entry) => {
+      if (!entry.endsWith('.json.lock')) return [];
+      const file = entry.slice(0, -'.lock'.length);
+      const name = decodeFileName(file);
+      if (fileNameFor(name) === file) return [name];
+      // A long name is kept in its file name as a prefix and a hash: its file says which it is.
+      try {
+        const named = (JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as { secret?: { name?: unknown } }).secret?.name;
+        return typeof named === 'string' && fileNameFor(named) === file ? [named] : [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** The metadata of every secret of the region, from the index; expired ones are purged. */

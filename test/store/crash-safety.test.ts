@@ -11,7 +11,7 @@
  * success is there.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
@@ -368,6 +368,51 @@ describe('writers killed at the injected points', () => {
       await checkStore(home);
     }
   }, 60_000);
+});
+
+// ---------------------------------------------------------------- the metadata index, rebuilt under a dying writer
+
+describe('a writer that dies after its rename while the metadata index is rebuilt under it', () => {
+  const DESCRIPTION = 'written by the writer that died';
+  const writerArgs = ['UpdateSecret', '--SecretName', 'target', '--Description', DESCRIPTION];
+  const inList = (home: string): number => ok(kms(home, 'ListSecrets', '--Filters', JSON.stringify([{ Key: 'Description', Values: ['writer that died'] }]))).TotalCount;
+
+  /** Runs the writer: it stops holding the lock with its temp file written, `meanwhile` runs, then it is continued and dies just after its rename. */
+  async function writerDiesAround(home: string, meanwhile: () => void): Promise<void> {
+    const writer = spawnCli(['kms', ...writerArgs], { home, env: { KMS_LOCAL_TEST_CRASH_AT: 'after-temp-write:SIGSTOP,after-rename' } });
+    await waitUntil('the writer stops before its rename', () => isStopped(writer.child.pid!));
+    meanwhile();
+    writer.child.kill('SIGCONT');
+    expect((await writer.done).signal).toBe('SIGKILL');
+    // The file has the new description; the index must say so too.
+    expect(ok(kms(home, 'DescribeSecret', '--SecretName', 'target')).Description).toBe(DESCRIPTION);
+  }
+
+  test('a compaction of the journal by another writer in between', async () => {
+    const home = preparedHome();
+    const index = join(home, 'store', REGION, '.index');
+    const generation = (): string => readFileSync(join(index, 'generation'), 'utf8').trim();
+    // A journal just over the compaction threshold (256 KiB): the next recorded write compacts it.
+    const journal = join(index, `journal-${generation()}.jsonl`);
+    appendFileSync(journal, '{"name":"padding","removed":true}\n'.repeat(Math.ceil((256 * 1024) / 34) + 1));
+    const before = generation();
+    await writerDiesAround(home, () => {
+      ok(kms(home, 'PutSecretValue', '--SecretName', 'bystander', '--VersionId', 'v2', '--SecretData', 'bystander-2'));
+      expect(generation()).not.toBe(before);
+    });
+    expect(inList(home)).toBe(1);
+    await checkStore(home);
+  });
+
+  test('the first ListSecrets of the region, building the index, in between', async () => {
+    const home = preparedHome();
+    rmSync(join(home, 'store', REGION, '.index'), { recursive: true, force: true });
+    await writerDiesAround(home, () => {
+      expect(ok(kms(home, 'ListSecrets')).TotalCount).toBe(2);
+    });
+    expect(inList(home)).toBe(1);
+    await checkStore(home);
+  });
 });
 
 // ---------------------------------------------------------------- a writer that dies holding the lock
