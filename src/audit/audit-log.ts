@@ -6,13 +6,10 @@
 import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { CliError, ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
+import { FILE_MODE } from '../store/fs-safe.js';
 
-/**
- * The store's file mode (fs-safe.ts FILE_MODE), written out: this module is loaded lazily, and
- * importing a module of the operation path from it would split that module into a chunk of its
- * own in the bundle (see src/cli/builtin-kit.ts).
- */
-const LOG_MODE = 0o600;
+/** The audit log is private like the store's files (fs-safe.ts FILE_MODE). */
+const LOG_MODE = FILE_MODE;
 
 export interface AuditRecord {
   time: string;

@@ -5,8 +5,11 @@
  */
 import { CliError } from '../errors/errors.js';
 import { readAudit } from '../audit/audit-log.js';
+import { clockFrom } from '../api/context.js';
+import { parseTime } from '../core/time.js';
+import { Home } from '../store/home.js';
+import { suggest } from './suggest.js';
 import type { ParsedArgv } from './argv.js';
-import type { BuiltinKit } from './builtin-kit.js';
 import type { CliIo } from './io.js';
 
 const PARAMS = ['SecretName', 'since'];
@@ -22,25 +25,25 @@ export function parseSince(value: string, nowMs: number, parseTime: (text: strin
   return at;
 }
 
-export async function runAudit(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
+export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
   if (args.words.length > 1) throw new CliError(`unexpected argument '${args.words[1]}' after audit`);
   const given: Record<string, string> = {};
   for (const param of args.params) {
     if (!PARAMS.includes(param.name) || param.fromFile) {
       throw new CliError(`'${param.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, {
         kind: 'suggestible',
-        suggestions: kit.suggest(param.flag, PARAMS.map((p) => `--${p}`)),
+        suggestions: suggest(param.flag, PARAMS.map((p) => `--${p}`)),
       });
     }
     given[param.name] = param.value;
   }
-  const since = given.since === undefined ? undefined : parseSince(given.since, kit.nowMs(), kit.parseTime);
+  const since = given.since === undefined ? undefined : parseSince(given.since, clockFrom(io.env), parseTime);
   // An ARN names the same secret: the log holds names.
   const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
   let out = '';
-  for (const { line, record } of readAudit(kit.home)) {
+  for (const { line, record } of readAudit(new Home(io.env))) {
     if (name !== undefined && record.secretName !== name) continue;
-    if (since !== undefined && (kit.parseTime(record.time) ?? 0) < since) continue;
+    if (since !== undefined && (parseTime(record.time) ?? 0) < since) continue;
     out += `${line}\n`;
   }
   io.stdout(out);

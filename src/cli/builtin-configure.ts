@@ -1,14 +1,14 @@
 /**
  * `kms-local configure` as `aliyun configure` (config/configure*.go): interactive set-up of a
  * profile, and `get`, `set`, `list`, `switch`, `delete`. An access key secret is never printed in
- * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts). What this
- * module shares with the operation path comes in the kit (see builtin-kit.ts).
+ * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts).
  */
 import { CliError } from '../errors/errors.js';
-import type { Profile, ProfileFile } from '../config/profile-read.js';
+import { CONFIG_FILE, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile, type Profile, type ProfileFile } from '../config/profile-read.js';
+import { Home } from '../store/home.js';
 import { tabwrite } from '../output/tabwriter.js';
 import type { ParsedArgv } from './argv.js';
-import type { BuiltinKit } from './builtin-kit.js';
+import { suggest } from './suggest.js';
 import type { CliIo } from './io.js';
 
 const SUBCOMMANDS = ['get', 'set', 'list', 'delete', 'switch'];
@@ -35,13 +35,13 @@ function checkProfile(profile: Profile): void {
   if (profile.mode && profile.mode !== 'AK') throw new CliError(`fail to set configuration: kms-local supports the AK mode only, not ${profile.mode}`);
 }
 
-async function write<T>(kit: BuiltinKit, change: (file: ProfileFile) => T): Promise<T> {
+async function write<T>(home: Home, change: (file: ProfileFile) => T): Promise<T> {
   const { updateProfileFile } = await import('../lazy.js');
-  return updateProfileFile(kit, change);
+  return updateProfileFile(home, change);
 }
 
-function read(kit: BuiltinKit): ProfileFile {
-  return kit.profiles.readProfileFile(kit.home.path(kit.profiles.CONFIG_FILE));
+function read(home: Home): ProfileFile {
+  return readProfileFile(home.path(CONFIG_FILE));
 }
 
 /** What `configure get` prints: the profile as Go's json.MarshalIndent prints it, secret masked. */
@@ -54,9 +54,8 @@ function shownProfile(profile: Profile, mosaic: (text?: string) => string): Reco
   return sorted;
 }
 
-function runGet(args: ParsedArgv, io: CliIo, kit: BuiltinKit): number {
-  const { mosaic, namedProfile, DEFAULT_PROFILE } = kit.profiles;
-  const file = read(kit);
+function runGet(args: ParsedArgv, io: CliIo, home: Home): number {
+  const file = read(home);
   const name = namedProfile(flag(args, 'profile'), io.env) ?? (file.current || DEFAULT_PROFILE);
   const profile = file.profiles.find((p) => p.name === name);
   if (!profile) throw new CliError(`profile ${name} not found`);
@@ -79,9 +78,9 @@ function runGet(args: ParsedArgv, io: CliIo, kit: BuiltinKit): number {
   return 0;
 }
 
-async function runSet(args: ParsedArgv, kit: BuiltinKit): Promise<number> {
-  await write(kit, (file) => {
-    const name = flag(args, 'profile') ?? (file.current || kit.profiles.DEFAULT_PROFILE);
+async function runSet(args: ParsedArgv, home: Home): Promise<number> {
+  await write(home, (file) => {
+    const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
     const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
     profile.mode = flag(args, 'mode') ?? profile.mode ?? 'AK';
     profile.access_key_id = flag(args, 'access-key-id') ?? profile.access_key_id ?? '';
@@ -96,9 +95,8 @@ async function runSet(args: ParsedArgv, kit: BuiltinKit): Promise<number> {
   return 0;
 }
 
-function runList(io: CliIo, kit: BuiltinKit): number {
-  const { lastChars } = kit.profiles;
-  const file = read(kit);
+function runList(io: CliIo, home: Home): number {
+  const file = read(home);
   let table = 'Profile\t| Credential \t| Valid\t| Region\t| Language\n';
   table += '---------\t| ------------------\t| -------\t| ----------------\t| --------\n';
   for (const p of file.profiles) {
@@ -111,10 +109,10 @@ function runList(io: CliIo, kit: BuiltinKit): number {
   return 0;
 }
 
-async function runSwitch(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
+async function runSwitch(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const name = flag(args, 'profile');
   if (name === undefined) throw new CliError('the --profile <profileName> is required');
-  await write(kit, (file) => {
+  await write(home, (file) => {
     if (!file.profiles.some((p) => p.name === name)) throw new CliError(`the profile \`${name}\` is inexist`);
     file.current = name;
   });
@@ -122,16 +120,16 @@ async function runSwitch(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<
   return 0;
 }
 
-async function runDelete(args: ParsedArgv, kit: BuiltinKit): Promise<number> {
+async function runDelete(args: ParsedArgv, home: Home): Promise<number> {
   const name = flag(args, 'profile');
   if (name === undefined) {
     throw new CliError('missing --profile <profileName>', { tip: 'usage:\n  kms-local configure delete --profile <profileName>' });
   }
-  await write(kit, (file) => {
+  await write(home, (file) => {
     const kept = file.profiles.filter((p) => p.name !== name);
     if (kept.length === file.profiles.length) throw new CliError(`error: configuration profile \`${name}\` not found`);
     file.profiles = kept;
-    if (file.current === name) file.current = kept[0]?.name ?? kit.profiles.DEFAULT_PROFILE;
+    if (file.current === name) file.current = kept[0]?.name ?? DEFAULT_PROFILE;
   });
   return 0;
 }
@@ -147,10 +145,9 @@ function answerReader(io: CliIo): (question: string) => Promise<string> {
   };
 }
 
-async function runInteractive(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
-  const { mosaic } = kit.profiles;
-  const file = read(kit);
-  const name = flag(args, 'profile') ?? (file.current || kit.profiles.DEFAULT_PROFILE);
+async function runInteractive(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
+  const file = read(home);
+  const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
   const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)), mode: 'AK' };
   const ask = answerReader(io);
   const answer = async (question: string, current: string): Promise<string> => (await ask(question)).trim() || current;
@@ -164,7 +161,7 @@ async function runInteractive(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Pro
   profile.output_format = 'json';
   checkProfile(profile);
   io.stdout(`Saving profile[${name}] ...`);
-  await write(kit, (latest) => {
+  await write(home, (latest) => {
     putProfile(latest, profile);
     latest.current = name;
   });
@@ -172,7 +169,8 @@ async function runInteractive(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Pro
   return 0;
 }
 
-export async function runConfigure(args: ParsedArgv, io: CliIo, kit: BuiltinKit): Promise<number> {
+export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number> {
+  const home = new Home(io.env);
   const sub = args.words[1];
   if (args.params.length > 0) {
     throw new CliError(`'${args.params[0]!.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, { kind: 'suggestible' });
@@ -180,18 +178,18 @@ export async function runConfigure(args: ParsedArgv, io: CliIo, kit: BuiltinKit)
   if (sub !== 'get' && args.words.length > 2) throw new CliError(`unexpected argument '${args.words[2]}' after configure ${sub}`);
   switch (sub) {
     case undefined:
-      return runInteractive(args, io, kit);
+      return runInteractive(args, io, home);
     case 'get':
-      return runGet(args, io, kit);
+      return runGet(args, io, home);
     case 'set':
-      return runSet(args, kit);
+      return runSet(args, home);
     case 'list':
-      return runList(io, kit);
+      return runList(io, home);
     case 'switch':
-      return runSwitch(args, io, kit);
+      return runSwitch(args, io, home);
     case 'delete':
-      return runDelete(args, kit);
+      return runDelete(args, home);
     default:
-      throw new CliError(`'${sub}' is not a valid command`, { kind: 'suggestible', suggestions: kit.suggest(sub, SUBCOMMANDS) });
+      throw new CliError(`'${sub}' is not a valid command`, { kind: 'suggestible', suggestions: suggest(sub, SUBCOMMANDS) });
   }
 }

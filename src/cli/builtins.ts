@@ -14,14 +14,12 @@ import { runRotateDue } from './builtin-rotate-due.js';
 import { runTarget } from './builtin-target.js';
 import type { CliIo } from './io.js';
 import type { ParsedArgv } from './argv.js';
-import type { BuiltinKit } from './builtin-kit.js';
 
 export interface BuiltinCommand {
   name: string;
   usage: string;
   summary: string;
-  /** `kit`: what configure, audit and completion share with the operation path (see builtin-kit.ts). */
-  run: (args: ParsedArgv, io: CliIo, kit: BuiltinKit) => Promise<number>;
+  run: (args: ParsedArgv, io: CliIo) => Promise<number>;
   /** Takes argv as typed, before parsing (for `run`, whose `--` starts the command to run). */
   runRaw?: (argv: readonly string[], io: CliIo) => Promise<number>;
 }
@@ -43,19 +41,19 @@ export const builtinCommands: readonly BuiltinCommand[] = [
     name: 'configure',
     usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
     summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
-    run: (args, io, kit) => runConfigure(args, io, kit),
+    run: (args, io) => runConfigure(args, io),
   },
   {
     name: 'audit',
     usage: 'audit [--SecretName <name>] [--since <time|30m|24h|7d>]',
     summary: 'the audit trail of mutating operations, as JSON lines',
-    run: (args, io, kit) => runAudit(args, io, kit),
+    run: (args, io) => runAudit(args, io),
   },
   {
     name: 'completion',
     usage: 'completion bash|zsh',
     summary: 'a shell completion script for operations and their parameters',
-    run: (args, io, kit) => runCompletion(args, io, kit),
+    run: (args, io) => runCompletion(args, io),
   },
   {
     name: 'target',

@@ -1,8 +1,12 @@
 /**
  * Shell completion scripts, made when `kms-local completion bash|zsh` runs from the operation
  * table, the built-in commands and the global flags: a new operation or parameter is completed
- * as soon as it is in the table. Pure: the lists are passed in.
+ * as soon as it is in the table. The scripts are pure functions of the model.
  */
+import { operations } from '../api/operations.js';
+import { flagNames } from '../api/params.js';
+import { builtinCommands } from './builtins.js';
+import { globalFlags } from './global-flags.js';
 
 export interface CompletionModel {
   /** Operation name -> its flags (`--SecretName`, `--ResourceId.1`, ...). */
@@ -13,6 +17,26 @@ export interface CompletionModel {
   globals: readonly string[];
   /** Flags that take no value. */
   switches: readonly string[];
+}
+
+/** Words completed after the built-in commands that have any. */
+const COMMAND_WORDS: Record<string, { subcommands: string[]; flags: string[] }> = {
+  configure: { subcommands: ['get', 'set', 'list', 'switch', 'delete'], flags: ['--profile', '--region', '--access-key-id', '--access-key-secret', '--language'] },
+  audit: { subcommands: [], flags: ['--SecretName', '--since'] },
+  completion: { subcommands: ['bash', 'zsh'], flags: [] },
+};
+
+/** The completion lists, read from the operation table, the built-ins and the global flags. */
+export function completionModel(): CompletionModel {
+  const acted = globalFlags.filter((f) => !f.ignored);
+  return {
+    operations: new Map(
+      operations.map((op) => [op.name, op.params.filter((p) => !p.fromRegion).flatMap((p) => flagNames(p, '1')).map((n) => `--${n}`)]),
+    ),
+    commands: new Map(builtinCommands.map((c) => [c.name, COMMAND_WORDS[c.name] ?? { subcommands: [], flags: [] }])),
+    globals: acted.map((f) => `--${f.name}`),
+    switches: acted.filter((f) => f.takes === 'none').flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]),
+  };
 }
 
 const words = (list: readonly string[]): string => list.join(' ');

@@ -7,7 +7,6 @@ import { CliError, ExitCode, ServiceError, exitCodeFor } from '../errors/errors.
 import { findOperation, operations } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
-import { builtinKit } from './builtin-kit.js';
 import { unknownOperation } from './builtin-help.js';
 import { builtinCommands, findBuiltin } from './builtins.js';
 import type { CliIo } from './io.js';
@@ -28,10 +27,10 @@ async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): 
   if (args.words[0]?.toLowerCase() === 'kms') args.words.shift();
   const [first] = args.words;
   if (first === undefined) {
-    return findBuiltin('help')!.run({ ...args, words: ['help'] }, io, builtinKit(io));
+    return findBuiltin('help')!.run({ ...args, words: ['help'] }, io);
   }
   const builtin = findBuiltin(first);
-  if (builtin) return builtin.run(args, io, builtinKit(io));
+  if (builtin) return builtin.run(args, io);
   const op = findOperation(first);
   if (op) return runOperation(op, args, io, run);
   if (/^[A-Z]/.test(first)) throw unknownOperation(first);

@@ -8,11 +8,11 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
 import { CliError } from '../errors/errors.js';
-import type { BuiltinKit } from '../cli/builtin-kit.js';
-import type { ProfileFile } from './profile-read.js';
+import type { Home } from '../store/home.js';
+import { FILE_MODE } from '../store/fs-safe.js';
+import { withLock } from '../store/lock.js';
+import { CONFIG_FILE, CONFIGURE_TIP, type ProfileFile } from './profile-read.js';
 
-/** The store's file mode (fs-safe.ts), written out for the reason given in builtin-kit.ts. */
-const FILE_MODE = 0o600;
 const text = { type: 'string' } as const;
 
 /** Profiles may hold more fields (a copied ~/.aliyun/config.json does): they are kept as they are. */
@@ -60,17 +60,13 @@ function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
   return { current: stored.current ?? '', profiles: [...(stored.profiles ?? [])], meta_path: stored.meta_path ?? '' };
 }
 
-/**
- * Applies `change` to the profile file and saves it, under the file's lock. The kit brings the
- * home, the file name and the lock (see builtin-kit.ts for why they are not imported here).
- */
-export async function updateProfileFile<T>(kit: Pick<BuiltinKit, 'home' | 'profiles' | 'withLock'>, change: (file: ProfileFile) => T): Promise<T> {
+/** Applies `change` to the profile file and saves it, under the file's lock. */
+export async function updateProfileFile<T>(home: Home, change: (file: ProfileFile) => T): Promise<T> {
   // conf is an ES module only: imported, not required, so the CommonJS bundle can load it.
   const { default: ConfImpl } = await import('conf');
-  const root = kit.home.root;
-  const { CONFIG_FILE, CONFIGURE_TIP } = kit.profiles;
-  kit.home.ensure();
-  return kit.withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
+  const root = home.root;
+  home.ensure();
+  return withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {
     const conf = open(ConfImpl, root, CONFIG_FILE);
     const file = load(conf, CONFIGURE_TIP);
     const result = change(file);

@@ -7,7 +7,7 @@ import { lastChars, mosaic, readProfileFile, selectProfile } from '../../src/con
 import { auditRecord } from '../../src/audit/audit-log.js';
 import { parseSince } from '../../src/cli/builtin-audit.js';
 import { bashScript, zshScript, type CompletionModel } from '../../src/cli/completion.js';
-import { completionModel } from '../../src/cli/builtin-kit.js';
+import { completionModel } from '../../src/cli/completion.js';
 import { parseTime } from '../../src/core/time.js';
 import { operations } from '../../src/api/operations.js';
 import { CliError, ServiceError } from '../../src/errors/errors.js';
