@@ -66,9 +66,8 @@ function isEarlyExit(err: NodeJS.ErrnoException, status: number | null): boolean
   return err.code === 'EPIPE' && status !== null;
 }
 
-/** Runs kms-local and waits for it. */
-export function runCli(args: readonly string[], opts: RunOptions): CliResult {
-  const child = spawnSync(process.execPath, [BIN, ...args], {
+function runSync(command: string, argv: readonly string[], opts: RunOptions): CliResult {
+  const child = spawnSync(command, argv, {
     cwd: REPO_ROOT,
     env: cliEnvironment(opts),
     input: opts.input ?? '',
@@ -77,6 +76,11 @@ export function runCli(args: readonly string[], opts: RunOptions): CliResult {
   });
   if (child.error && !isEarlyExit(child.error, child.status)) throw child.error;
   return result(child.status, child.signal, child.stdout, child.stderr);
+}
+
+/** Runs kms-local and waits for it. */
+export function runCli(args: readonly string[], opts: RunOptions): CliResult {
+  return runSync(process.execPath, [BIN, ...args], opts);
 }
 
 /** Runs kms-local without blocking, so that many runs can overlap. */
@@ -100,15 +104,7 @@ export function runCliAsync(args: readonly string[], opts: RunOptions): Promise<
 /** Runs a bash script in which `aliyun` is kms-local, as `alias aliyun=kms-local` would make it. */
 export function runShell(script: string, opts: RunOptions): CliResult {
   const prelude = `aliyun() { "${process.execPath}" "${BIN}" "$@"; }\n`;
-  const child = spawnSync('bash', ['-c', prelude + script], {
-    cwd: REPO_ROOT,
-    env: cliEnvironment(opts),
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (child.error && !isEarlyExit(child.error, child.status)) throw child.error;
-  return result(child.status, child.signal, child.stdout, child.stderr);
+  return runSync('bash', ['-c', prelude + script], opts);
 }
 
 export function makeHome(): string {
