@@ -1,5 +1,5 @@
 /** argv of one operation -> checked parameters -> handler -> printed response. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
 import { flagNames, matchParam, validateParams } from '../api/params.js';
@@ -42,6 +42,28 @@ function checkRequired(op: OperationSpec, args: ParsedArgv): void {
   });
 }
 
+/** More than any parameter takes (SecretData 30720 bytes, Policy 32768): a file past it is refused unread. */
+const FILE_VALUE_MAX_BYTES = 1024 * 1024;
+
+/** A file's bytes, up to the limit: /dev/zero or a huge file is refused instead of read until memory runs out. */
+function readFileValue(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      total += n;
+      if (total > FILE_VALUE_MAX_BYTES) throw new Error(`larger than ${FILE_VALUE_MAX_BYTES} bytes`);
+      chunks.push(chunk.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** `--Name-FILE path` reads the value from the file, or from stdin when the path is `-`. */
 function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -51,7 +73,7 @@ function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
       continue;
     }
     try {
-      raw[param.name] = (param.value === '-' ? io.readStdin() : readFileSync(param.value)).toString('utf8');
+      raw[param.name] = (param.value === '-' ? io.readStdin() : readFileValue(param.value)).toString('utf8');
     } catch (err) {
       throw new CliError(`failed to read ${param.flag} '${param.value}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }

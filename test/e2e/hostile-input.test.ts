@@ -4,7 +4,8 @@
  * misspelled parameters, wrong types for Integer, Boolean and enum parameters, malformed and deeply
  * nested JSON for every JSON parameter, oversize values for every length-limited parameter,
  * control characters and non-ASCII in names, empty strings, huge page numbers, --X-FILE of a
- * missing file, duplicated flags, a bare --, flags without values, and hostile global flags.
+ * missing file or of /dev/zero, duplicated flags, a bare --, flags without values, and hostile
+ * global flags.
  *
  * Every one must get an Aliyun-style error (`ERROR: ...` on stderr; the whole SDK.ServerError
  * block with its ErrorCode for a service error), a non-zero exit, no stack trace, no raw control
@@ -22,7 +23,7 @@ import { operations, type OperationSpec } from '../../src/api/operations.js';
 import { matchParam, type ParamSpec } from '../../src/api/params.js';
 import { findGlobalFlag } from '../../src/cli/global-flags.js';
 import { hashTree, makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
-import { LONG, mapLimit, randomSource, seedOf } from '../support/workload.js';
+import { LONG, mapLimit, randomSource, seedOf, spawnCli } from '../support/workload.js';
 
 type Want =
   /** A service error with one of these codes (exit 1). */
@@ -43,6 +44,7 @@ const INVALID: Want = { codes: ['InvalidParameter'] };
 const UNKNOWN_PARAM: Want = { exit: 2, stderr: /^ERROR: '--[^\n]*' is not a valid parameter or flag\. See `kms-local help kms \w+`\.\n/ };
 const DUPLICATED: Want = { exit: 1, stderr: /^ERROR: parse failed flag duplicated --\S+\n$/ };
 const MISSING_FILE: Want = { exit: 1, stderr: /^ERROR: failed to read --\S+-FILE '\/nonexistent\/kms-local-hostile\/[^']+': ENOENT\n$/ };
+const ENDLESS_FILE: Want = { exit: 1, stderr: /^ERROR: failed to read --\S+-FILE '\/dev\/zero': larger than 1048576 bytes\n$/ };
 const BARE_DASHES: Want = { exit: 1, stderr: /^ERROR: not support '--' in command line\n$/ };
 const NO_VALUE: Want = { exit: 1, stderr: /^ERROR: --\S+ must be assigned with value\n$/ };
 const MISSING_REQUIRED: Want = { exit: 3, stderr: /^ERROR: required parameters not assigned: \n( {2}--\S+\n)+\nuse `kms-local kms \w+ --help`/ };
@@ -195,6 +197,7 @@ function generate(): Case[] {
 
       // --X-FILE of a missing file; the same flag twice; a flag without a value.
       add({ op: name, kind: 'missing-file', what: `--${flag}-FILE of a missing file`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}-FILE`, `/nonexistent/kms-local-hostile/${flag}`], want: MISSING_FILE });
+      add({ op: name, kind: 'endless-file', what: `--${flag}-FILE /dev/zero`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}-FILE`, '/dev/zero'], want: ENDLESS_FILE });
       add({ op: name, kind: 'duplicated', what: `--${flag} twice`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}=b`], want: DUPLICATED });
       add({ op: name, kind: 'duplicated', what: `--${flag} and --${flag}-FILE`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}-FILE`, '/dev/null'], want: DUPLICATED });
       add({ op: name, kind: 'no-value', what: `--${flag} without a value`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`], want: NO_VALUE });
@@ -400,7 +403,8 @@ beforeAll(async () => {
     const before = storeHash(home);
     const auditBefore = auditOf(home);
     const input = c.args.some((a) => a.endsWith('-FILE') && c.args[c.args.indexOf(a) + 1] === '-') ? 'a'.repeat(30_721) : '';
-    const result = await runCliAsync(c.args, { home, input });
+    // A hang is a finding too: it is killed after 20 s and fails its case.
+    const result = await spawnCli(c.args, { home, input, timeoutMs: 20_000 }).done;
     outcomes.set(c.name, { result, before, after: storeHash(home), auditBefore, auditAfter: auditOf(home) });
     removeHome(home);
   });
@@ -414,7 +418,7 @@ describe('the corpus', () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
     for (const op of operations) expect(cases.filter((c) => c.op === op.name).length).toBeGreaterThanOrEqual(5);
-    for (const kind of ['unknown', 'misspelled', 'integer', 'boolean', 'enum', 'json', 'oversize', 'names', 'empty', 'missing-file', 'duplicated', 'bare-dashes']) {
+    for (const kind of ['unknown', 'misspelled', 'integer', 'boolean', 'enum', 'json', 'oversize', 'names', 'empty', 'missing-file', 'endless-file', 'duplicated', 'bare-dashes']) {
       expect({ kind, sampled: cases.some((c) => c.kind === kind) }).toEqual({ kind, sampled: true });
     }
   });

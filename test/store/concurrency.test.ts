@@ -43,7 +43,7 @@ import {
 const REGION = 'cn-hangzhou';
 const BASE = '2026-03-01T00:00:00Z';
 const PROCESSES = 50;
-const ROUNDS = LONG ? 4 : 1;
+const ROUNDS = LONG ? 8 : 1;
 /** The stages the workload uses: 4 of the 8 allowed, so no write is refused for the stage limit. */
 const STAGES = [ACS_CURRENT, ACS_PREVIOUS, 'Blue', 'Green'];
 

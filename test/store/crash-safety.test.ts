@@ -29,7 +29,7 @@ import {
 
 const REGION = 'cn-hangzhou';
 /** How long the write after a crash may take, stale lock recovery included. */
-const RECOVERY_MS = 3_000;
+const RECOVERY_MS = 5_000;
 
 const homes: string[] = [];
 afterAll(() => homes.forEach(removeHome));

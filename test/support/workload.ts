@@ -56,8 +56,11 @@ export interface Spawned {
   done: Promise<CliResult & { signal: NodeJS.Signals | null; endedAt: number }>;
 }
 
-/** Starts kms-local and hands back the process, so that a test can signal it while it runs. */
-export function spawnCli(args: readonly string[], opts: RunOptions): Spawned {
+/**
+ * Starts kms-local and hands back the process, so that a test can signal it while it runs. With
+ * `timeoutMs`, a process still running then is killed (SIGKILL): a hang fails fast, not the suite.
+ */
+export function spawnCli(args: readonly string[], opts: RunOptions & { timeoutMs?: number }): Spawned {
   const startedAt = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnvironment(opts) });
   let stdout = '';
@@ -66,9 +69,11 @@ export function spawnCli(args: readonly string[], opts: RunOptions): Spawned {
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin!.on('error', () => undefined); // a process killed before it read stdin
   child.stdin!.end(opts.input ?? '');
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
   const done = new Promise<CliResult & { signal: NodeJS.Signals | null; endedAt: number }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       let json: unknown;
       try {
         json = JSON.parse(stdout);
