@@ -1,6 +1,6 @@
 /**
  * Everything the everyday operations do not need, behind ONE lazily imported module: the HTTP
- * server, `run`, the output tools (jmespath), the pager, the rotation handlers and their SSH and
+ * server, `run`, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH and
  * PostgreSQL adapters, and the profile writer (conf). In the bundle (scripts/bundle.mjs) these
  * modules stay uninitialised, and their node built-ins and npm packages unloaded, until a command
  * needs them. One boundary keeps that rule visible in one place. Import it only as
@@ -10,6 +10,7 @@ export { runServe } from './server/serve-command.js';
 export { runRun } from './run/run-command.js';
 export { checkTools, formatWithTools } from './output/tools.js';
 export { collectPages } from './output/pager.js';
+export { parseWaiter, waitFor } from './output/waiter.js';
 export { handler as rotateSecret } from './api/handlers/rotate-secret.js';
 export { handler as updateSecretRotationPolicy } from './api/handlers/update-secret-rotation-policy.js';
 export { updateProfileFile } from './config/profile-write.js';

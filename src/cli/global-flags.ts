@@ -20,6 +20,7 @@ export const globalFlags: readonly GlobalFlag[] = [
   { name: 'cli-query', takes: 'value' },
   { name: 'output', short: 'o', takes: 'fields' },
   { name: 'pager', takes: 'fields' },
+  { name: 'waiter', takes: 'fields' },
   { name: 'quiet', short: 'q', takes: 'none' },
   { name: 'help', takes: 'none' },
   { name: 'dryrun', takes: 'none' },
@@ -43,5 +44,5 @@ export function findGlobalFlag(name: string): GlobalFlag | undefined {
   return byName.get(name);
 }
 
-/** The key=value words `--output` and `--pager` take. */
-export const FIELD_WORD = /^(cols|rows|num|path|PageNumber|PageSize|TotalCount|NextToken)=/;
+/** The key=value words `--output`, `--pager` and `--waiter` take. */
+export const FIELD_WORD = /^(cols|rows|num|path|PageNumber|PageSize|TotalCount|NextToken|expr|to|timeout|interval)=/;

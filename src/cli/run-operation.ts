@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
-import { flagNames, matchParam, validateParams } from '../api/params.js';
+import { flagNames, matchParam, validateParams, type ParamValues } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
@@ -15,7 +15,7 @@ import { operationHelp } from './help.js';
 import { suggest } from './suggest.js';
 
 export const DEFAULT_REGION = 'cn-hangzhou';
-const TOOL_FLAGS = ['cli-query', 'output', 'pager'];
+const TOOL_FLAGS = ['cli-query', 'output', 'pager', 'waiter'];
 
 function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
   for (const param of args.params) {
@@ -118,12 +118,21 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   }
 
   if (TOOL_FLAGS.some((f) => args.globals.has(f))) (await import('../lazy.js')).checkTools(args.globals);
-  const pager = args.globals.get('pager');
-  const response = pager
-    ? await (await import('../lazy.js')).collectPages(op, (v) => callHandler(op, ctx, v), values, pager)
-    : await callHandler(op, ctx, values);
+  const response = await respond(op, ctx, values, args);
   if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
   return 0;
+}
+
+/** One call, or every page merged (`--pager`), or calls until a value is reached (`--waiter`). */
+async function respond(op: OperationSpec, ctx: Context, values: ParamValues, args: ParsedArgv): Promise<Record<string, unknown>> {
+  const pager = args.globals.get('pager');
+  const waiter = args.globals.get('waiter');
+  if (pager) return (await import('../lazy.js')).collectPages(op, (v) => callHandler(op, ctx, v), values, pager);
+  if (waiter) {
+    const { parseWaiter, waitFor } = await import('../lazy.js');
+    return waitFor(() => callHandler(op, ctx, values), parseWaiter(waiter));
+  }
+  return callHandler(op, ctx, values);
 }
 
 async function formatResponse(response: Record<string, unknown>, args: ParsedArgv): Promise<string> {

@@ -8,6 +8,7 @@ import { CliError } from '../errors/errors.js';
 import { parseFields } from './fields.js';
 import { checkSyntax, JmesPathError, search } from './query.js';
 import { formatTable, OUTPUT_FIELDS } from './table.js';
+import { parseWaiter } from './waiter.js';
 
 export interface OutputOptions {
   query?: string;
@@ -37,7 +38,7 @@ export function formatWithTools(response: unknown, options: OutputOptions): stri
 export const PAGER_FIELDS = ['path', 'PageNumber', 'PageSize', 'TotalCount', 'NextToken'] as const;
 
 /**
- * Checks `--cli-query`, `--output` and `--pager` before the operation runs, so that a mistake in
+ * Checks `--cli-query`, `--output`, `--pager` and `--waiter` before the operation runs, so that a mistake in
  * them never follows a change to the store.
  */
 export function checkTools(globals: ReadonlyMap<string, string[]>): void {
@@ -66,4 +67,9 @@ export function checkTools(globals: ReadonlyMap<string, string[]>): void {
     }
   }
   if (pager !== undefined) parseFields('pager', pager, PAGER_FIELDS);
+  const waiter = globals.get('waiter');
+  if (waiter !== undefined) {
+    if (pager !== undefined) throw new CliError('flag --waiter is exclusive with --pager');
+    parseWaiter(waiter);
+  }
 }

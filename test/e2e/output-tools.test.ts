@@ -4,7 +4,7 @@
  * transcripts), and a mistake in them changes nothing in the store.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { aliyunJson, hashTree, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { aliyunJson, hashTree, makeHome, removeHome, runCli, runCliAsync, type CliResult } from '../support/cli.js';
 
 let home: string;
 
@@ -154,5 +154,31 @@ describe('--pager', () => {
     const result = kms('GetSecretValue', '--SecretName', 'db_cred', '--pager');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ERROR: --pager can't be used with GetSecretValue/);
+  });
+});
+
+describe('--waiter', () => {
+  test('returns once another process has changed the value the expression reads', async () => {
+    ok(kms('CreateSecret', '--SecretName', 'waited', '--SecretData', 'x', '--VersionId', 'v1', '--Description', 'provisioning'));
+    const waiting = runCliAsync(['kms', 'DescribeSecret', '--SecretName', 'waited', '--waiter', 'expr=Description', 'to=ready', 'interval=1', 'timeout=30', '--cli-query', 'Description'], { home });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    ok(kms('UpdateSecret', '--SecretName', 'waited', '--Description', 'ready'));
+    const done = await waiting;
+    expect({ code: done.code, stdout: done.stdout, stderr: done.stderr }).toEqual({ code: 0, stdout: '"ready"\n', stderr: '' });
+  });
+
+  test('times out with the last value, exit 1', () => {
+    const result = kms('DescribeSecret', '--SecretName', 'db_cred', '--waiter', 'expr=SecretType', 'to=Rds', 'interval=1', 'timeout=1');
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: "ERROR: wait 'SecretType' to 'Rds' timeout(1seconds), last='Generic'\n" });
+  });
+
+  test.each([
+    [['--waiter', 'to=x'], 'ERROR: bad flag format --waiter with field expr= required\n'],
+    [['--waiter', 'expr=SecretName', 'to=x', '--pager'], 'ERROR: flag --waiter is exclusive with --pager\n'],
+  ])('%j is refused before the operation runs', (flags, stderr) => {
+    const before = hashTree(home);
+    const result = kms('UpdateSecret', '--SecretName', 'db_cred', '--Description', 'changed', ...flags);
+    expect(result).toMatchObject({ code: 1, stderr });
+    expect(hashTree(home)).toBe(before);
   });
 });
