@@ -138,6 +138,9 @@ export function createFileOnce(path: string, data: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  // A creator killed before its link left its temp file (a copy of what it was creating: the
+  // account id or a master key); the next creator removes it.
+  sweepStaleTemps(dirname(path));
   const temp = writeTemp(path, data);
   try {
     linkSync(temp, path);

@@ -10,7 +10,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CliError, ServiceError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
-import { createFileOnce, fsyncDir } from './fs-safe.js';
+import { createFileOnce, fsyncDir, sweepStaleTemps } from './fs-safe.js';
 import { Home, NEXT_KEY_FILE, decodeKey } from './home.js';
 import { SecretStore } from './store.js';
 
@@ -58,6 +58,9 @@ function readKeyFile(path: string): string {
 }
 
 export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress }): RekeySummary {
+  // A temp file left in the home by a process killed while creating a key file may hold an old
+  // master key: a rekey is the moment no copy of it should survive.
+  sweepStaleTemps(home.root);
   const from = home.keys();
   const to = nextKeyOf(home, options.newKeyFile);
   const work = home.regions().flatMap((region) => {

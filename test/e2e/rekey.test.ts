@@ -72,6 +72,23 @@ describe('rekey with the key file the home manages', () => {
   });
 });
 
+describe('stale copies of key material', () => {
+  test('a temp file left by a creator killed mid-way (here: of a master key) is removed by rekey', () => {
+    seed();
+    const stale = join(home, '.master.key.99999999.0123456789ab.tmp');
+    writeFileSync(stale, 'an old master key\n', { mode: 0o600 });
+    expect(cli(['rekey']).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  test('and by the next process that creates a file of the home', () => {
+    const stale = join(home, '.account-id.99999999.0123456789ab.tmp');
+    writeFileSync(stale, '1234\n', { mode: 0o600 });
+    expect(cli(['kms', 'CreateSecret', '--SecretName', 'x', '--SecretData', 'y', '--VersionId', 'v1']).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+  });
+});
+
 describe('rekey with the master key in the environment', () => {
   const oldKey = randomBytes(32).toString('base64');
   const newKey = randomBytes(32).toString('base64');
