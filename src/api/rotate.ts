@@ -24,6 +24,7 @@ import {
 } from '../core/rotation.js';
 import { TargetError, type Credential, type TargetSession } from '../targets/adapter.js';
 import { TargetRegistry } from '../targets/registry.js';
+import { isProcessAlive } from '../store/fs-safe.js';
 import { openSession } from '../targets/session.js';
 import type { Context } from './context.js';
 import { checkKeyPair, newCredential } from './dynamic.js';
@@ -48,22 +49,13 @@ function ownerToken(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A rotation marker is stale when its process is gone (same host) or it is far too old. */
 function markerIsStale(secret: SecretRecord, nowMs: number): boolean {
   const marker = secret.rotation?.inProgress;
   if (!marker) return false;
   if (nowMs - Date.parse(marker.startedAt) > MARKER_MAX_AGE_MS) return true;
   const [host, pid] = marker.owner.split(':');
-  return host === hostname() && !isAlive(Number(pid));
+  return host === hostname() && !isProcessAlive(Number(pid));
 }
 
 function valueOf(ctx: Context, secret: SecretRecord, versionId: string): DynamicValue {
