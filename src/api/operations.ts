@@ -88,6 +88,14 @@ const page = (name: string, help: string, max: number): ParamSpec => ({
 
 const policyName: ParamSpec = { name: 'PolicyName', type: 'String', help: 'default (the only policy a secret has).', rule: { kind: 'enum', values: ['default'] } };
 
+/** The rotation fields GetSecretValue and DescribeSecret return for ECS and Rds secrets. */
+const rotationFields = {
+  AutomaticRotation: 'ECS and Rds secrets only: Enabled or Disabled.',
+  LastRotationDate: 'ECS and Rds secrets only: when the secret was last rotated.',
+  NextRotationDate: 'ECS and Rds secrets only, with automatic rotation: when it rotates next.',
+  RotationInterval: 'ECS and Rds secrets only, with automatic rotation: the period, in seconds such as 604800s.',
+} as const;
+
 export const operations: readonly OperationSpec[] = [
   {
     name: 'CreateSecret',
@@ -141,11 +149,8 @@ export const operations: readonly OperationSpec[] = [
       SecretType: 'The type of the secret.',
       VersionId: 'The id of the version read.',
       VersionStages: 'VersionStages.VersionStage: the stages of the version.',
-      AutomaticRotation: 'ECS and Rds secrets only: Enabled or Disabled.',
       ExtendedConfig: 'ECS and Rds secrets only, with FetchExtendedConfig=true: the ExtendedConfig, as JSON text.',
-      LastRotationDate: 'ECS and Rds secrets only: when the secret was last rotated.',
-      NextRotationDate: 'ECS and Rds secrets only, with automatic rotation: when it rotates next.',
-      RotationInterval: 'ECS and Rds secrets only, with automatic rotation: the period, in seconds such as 604800s.',
+      ...rotationFields,
     },
     errors: ['InvalidParameter', 'DryRunOperationError', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow', 'Rejected.IntegrityCheckFailed'],
     load: async () => ({ handler: getSecretValue }),
@@ -289,11 +294,8 @@ export const operations: readonly OperationSpec[] = [
       SecretType: 'Generic.',
       Tags: 'Tags.Tag: [{TagKey, TagValue}], only with FetchTags=true.',
       UpdateTime: 'When the secret (its versions, stages, metadata or deletion state) last changed.',
-      AutomaticRotation: 'Dynamic secrets only: Enabled or Disabled.',
-      ExtendedConfig: 'Dynamic secrets only: the ExtendedConfig, as JSON text.',
-      LastRotationDate: 'Dynamic secrets only: when the secret was last rotated.',
-      NextRotationDate: 'Dynamic secrets only, with automatic rotation: when it rotates next.',
-      RotationInterval: 'Dynamic secrets only, with automatic rotation: the period, in seconds such as 604800s.',
+      ExtendedConfig: 'ECS and Rds secrets only: the ExtendedConfig, as JSON text.',
+      ...rotationFields,
       RotationStatus: 'kms-local, dynamic secrets only, while a rotation runs or after one failed: {InProgress: {VersionId, StartedAt}, LastError: {Code, Message, Step, Time, VersionId}}.',
     },
     errors: ['InvalidParameter', 'Forbidden.ResourceNotFound'],
