@@ -17,6 +17,13 @@ import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
 import { ReplayGuard } from './replay.js';
+import { SecretStore } from '../store/store.js';
+
+/** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
+function secretNameOf(value: string): string {
+  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(value);
+  return arn ? arn[1]! : value;
+}
 
 /** SecretData is at most 30720 bytes; form encoding can triple it. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -124,9 +131,15 @@ export function createKmsServer(opts: ServerOptions): Server {
     if (!op) throw new ServiceError('InvalidAction.NotFound', `Specified api ${auth.action} is not found, please check your url and method.`);
     // Parameters the operation does not take are ignored, as the service ignores them.
     const known = Object.fromEntries(Object.entries(auth.params).filter(([name]) => matchParam(op.params, name)));
+    const region = auth.region ?? opts.defaultRegion;
+    // The store's lock waits synchronously, which is right for a CLI process but would stop this
+    // server answering anyone while another process holds a secret's lock: wait here instead.
+    if (op.mutates && known.SecretName) {
+      await new SecretStore(opts.home, region, () => Date.now()).waitUntilUnlocked(secretNameOf(known.SecretName));
+    }
     const response = await invoke(op, known, {
       home: opts.home,
-      region: auth.region ?? opts.defaultRegion,
+      region,
       nowMs: opts.storeNowMs(),
       requestId,
     });

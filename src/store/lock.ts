@@ -93,6 +93,29 @@ export interface HeldLock {
   release(): void;
 }
 
+/** The error of a lock that stayed held by a live process past the wait limit. */
+export function lockTimeout(what: string): ServiceError {
+  return new ServiceError(
+    'ServiceUnavailableTemporary',
+    `Another kms-local process has held the lock of ${what} for more than ${WAIT_LIMIT_MS / 1000} seconds; try again later.`,
+  );
+}
+
+/**
+ * Waits without blocking the event loop while a live process holds the lock, for a server that
+ * must keep answering other requests meanwhile; then `acquireLock` finds it free, or breaks it at
+ * once if its owner died. Past the wait limit: ServiceUnavailableTemporary.
+ */
+export async function waitUntilFree(lockPath: string, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const observed = readTextIfExists(lockPath);
+    if (observed === undefined || isStale(lockPath, observed, MAX_HOLD_MS)) return;
+    if (Date.now() > deadline) throw lockTimeout(what);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export function acquireLock(lockPath: string, what: string): HeldLock {
   const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + WAIT_LIMIT_MS;
@@ -104,12 +127,7 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
       recovered = true;
       continue;
     }
-    if (Date.now() > deadline) {
-      throw new ServiceError(
-        'ServiceUnavailableTemporary',
-        `Another kms-local process has held the lock of ${what} for more than ${WAIT_LIMIT_MS / 1000} seconds; try again later.`,
-      );
-    }
+    if (Date.now() > deadline) throw lockTimeout(what);
     sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 50);
   }

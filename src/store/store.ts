@@ -12,7 +12,7 @@ import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
-import { withLock } from './lock.js';
+import { waitUntilFree, withLock } from './lock.js';
 import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
 
 /** What a mutation returns: the secret to write (`null` deletes it, `undefined` leaves it) and a result. */
@@ -109,6 +109,11 @@ export class SecretStore {
 
   private write(secret: SecretRecord, keys: Keyring): void {
     writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys));
+  }
+
+  /** Resolves once no live process holds the secret's lock (see waitUntilFree). */
+  waitUntilUnlocked(name: string): Promise<void> {
+    return waitUntilFree(this.lockOf(name), `secret '${name}'`);
   }
 
   /** Removes temp files that writers killed mid-write left in the region's folder. */

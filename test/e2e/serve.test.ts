@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeHome, removeHome, runCliAsync, type CliResult } from '../support/cli.js';
+import { spawnCli } from '../support/workload.js';
 import {
   ACCESS_KEY_ID,
   ACCESS_KEY_SECRET,
@@ -356,4 +357,53 @@ describe('starting and stopping', () => {
     expect(await served.stop('SIGTERM')).toBe(0);
     expect(served.output()).toContain('SIGTERM received');
   });
+});
+
+describe('a CLI process stopped while it holds a secret lock', () => {
+  /** Whether a process is stopped (state T in /proc/<pid>/stat). */
+  const isStopped = (pid: number): boolean => {
+    try {
+      return /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+
+  test('stalls only the requests for that secret; the others are answered meanwhile, and it finishes when the holder goes on', async () => {
+    // A server of its own: the shared one is stopped by the tests of stopping.
+    const server = await startServe(home);
+    const client = kmsClient(server.endpoint);
+    await cli('CreateSecret', { SecretName: 'held', SecretData: 'held-v1', VersionId: 'v1' });
+    await cli('CreateSecret', { SecretName: 'free', SecretData: 'free-v1', VersionId: 'v1' });
+    values.push('held-v1', 'free-v1', 'held-v2', 'held-v3');
+    const holder = spawnCli(['kms', 'PutSecretValue', '--SecretName', 'held', '--SecretData', 'held-v2', '--VersionId', 'v2'], {
+      home,
+      env: { KMS_LOCAL_TEST_CRASH_AT: 'after-temp-write:SIGSTOP' },
+      timeoutMs: 60_000,
+    });
+    const deadline = Date.now() + 10_000;
+    while (!isStopped(holder.child.pid!)) {
+      if (Date.now() > deadline) throw new Error('the holder never stopped');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const waiting = callKmsSdk(client, 'PutSecretValue', { SecretName: 'held', SecretData: 'held-v3', VersionId: 'v3' });
+    // Let that request reach the server and wait on the lock before the others are sent.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      const started = Date.now();
+      const free = await callKmsSdk(client, 'GetSecretValue', { SecretName: 'free' });
+      expect(free.SecretData).toBe('free-v1');
+      const other = await callKmsSdk(client, 'PutSecretValue', { SecretName: 'free', SecretData: 'free-v2', VersionId: 'v2' });
+      expect(other.VersionId).toBe('v2');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      holder.child.kill('SIGCONT');
+    }
+    expect((await holder.done).code).toBe(0);
+    expect((await waiting).VersionStages.VersionStage).toEqual(['ACSCurrent']);
+    const current = await cli('GetSecretValue', { SecretName: 'held' });
+    expect(current.VersionId).toBe('v3');
+    expect((await cli('GetSecretValue', { SecretName: 'held', VersionStage: 'ACSPrevious' })).VersionId).toBe('v2');
+    expect(await server.stop()).toBe(0);
+  }, 60_000);
 });
