@@ -4,7 +4,7 @@
  * each table row a case of it. No input is ever changed in place.
  */
 import { describe, expect, test } from '@jest/globals';
-import { ServiceError } from '../../src/errors/errors.js';
+import { T0, secretRecord, serviceErrorCode as errorCodeOf } from '../support/core.js';
 import type { SecretRecord, Tag } from '../../src/core/model.js';
 import {
   assertNotPendingDeletion,
@@ -20,47 +20,14 @@ import { addTags, pageRows, removeTags, tagRows } from '../../src/core/tags.js';
 import { checkPolicyDocument, defaultPolicy } from '../../src/core/policy.js';
 import { updateSecret } from '../../src/core/metadata.js';
 
-const T0 = '2026-01-01T00:00:00Z';
 const NOW_MS = Date.parse('2026-06-01T12:00:00Z');
 const NOW = '2026-06-01T12:00:00Z';
 const DAY = 86_400_000;
 const ACCOUNT = '1234567890123456';
 
-function secretOf(over: Partial<SecretRecord> = {}): SecretRecord {
-  return {
-    name: 'db_cred',
-    type: 'Generic',
-    description: '',
-    createTime: T0,
-    updateTime: T0,
-    encryptionKeyId: 'key-local-test',
-    tags: [],
-    versions: [
-      {
-        versionId: 'v1',
-        createTime: T0,
-        stages: ['ACSCurrent'],
-        dataType: 'text',
-        digest: 'digest-of-v1',
-        payload: { keyId: 'key-local-test', wrappedKey: 'wk', ciphertext: 'ct' },
-      },
-    ],
-    ...over,
-  };
-}
+const secretOf = (over: Partial<SecretRecord> = {}): SecretRecord => secretRecord([['v1', ['ACSCurrent']]], over);
 
 const pending = (plannedDeleteTime = '2026-06-08T12:00:00Z'): SecretRecord => secretOf({ plannedDeleteTime });
-
-/** The Aliyun error code `fn` throws (failing the test when it throws something else or nothing). */
-function errorCodeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ServiceError);
-    return (err as ServiceError).code;
-  }
-  throw new Error('expected a ServiceError, but nothing was thrown');
-}
 
 /** Calls `fn` on a secret and checks that the secret itself was left as it was. */
 function unchanged<T>(secret: SecretRecord, fn: (s: SecretRecord) => T): T {

@@ -11,22 +11,12 @@ import { parseFields, unquote } from '../../src/output/fields.js';
 import { checkTools, formatWithTools as format, type OutputOptions } from '../../src/output/tools.js';
 import { renderJson } from '../../src/output/json.js';
 import { collectPages, collectionDocument, detectArrayPath } from '../../src/output/pager.js';
-import { CliError } from '../../src/errors/errors.js';
+import { cliErrorMessage as cliError } from '../support/core.js';
 import type { OperationSpec } from '../../src/api/operations.js';
 
 const formatWithTools = (response: unknown, options: Omit<OutputOptions, 'render'>): string => format(response, { ...options, render: renderJson });
 const debugTable = { minwidth: 0, padding: 1, padchar: ' ', debug: true };
 const fields = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
-
-function cliError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a CliError');
-}
 
 describe('tabwrite (Go text/tabwriter)', () => {
   test('pads each column block to its widest cell plus padding, | between columns with Debug', () => {

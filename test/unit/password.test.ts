@@ -1,6 +1,6 @@
 /** GetRandomPassword (DESIGN §4 rule 11): the pure plan (core/password-policy) and the sampler (crypto/password). */
 import { describe, expect, test } from '@jest/globals';
-import { ServiceError } from '../../src/errors/errors.js';
+import { serviceErrorCode as codeOf } from '../support/core.js';
 import { CHARACTER_CLASSES, meetsPlan, planPassword, type PasswordRequest } from '../../src/core/password-policy.js';
 import { generatePassword } from '../../src/crypto/password.js';
 
@@ -13,16 +13,6 @@ const PUNCT = [...PRINTABLE].filter((c) => !/[A-Za-z0-9`]/.test(c)).join('');
 
 function request(over: Partial<PasswordRequest> = {}): PasswordRequest {
   return { length: 32, excludeCharacters: '', exclude: {}, requireEachIncludedType: true, ...over };
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ServiceError);
-    return (err as ServiceError).code;
-  }
-  throw new Error('expected a ServiceError');
 }
 
 describe('character classes', () => {

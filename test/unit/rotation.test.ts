@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { ServiceError } from '../../src/errors/errors.js';
+import { T0, secretRecord, type VersionShape } from '../support/core.js';
 import { ACS_CURRENT as C, ACS_PENDING as PENDING, ACS_PREVIOUS as P, type SecretRecord } from '../../src/core/model.js';
 import {
   adoptVersion,
@@ -23,34 +24,20 @@ import {
 } from '../../src/core/rotation.js';
 import type { DynamicSubType } from '../../src/core/dynamic.js';
 
-const T0 = '2026-01-01T00:00:00Z';
 const NOW = '2026-06-01T12:00:00Z';
 const NOW_MS = Date.parse(NOW);
 const OWNER = '4242 host token';
 
-function secretOf(shape: [string, string[]][], type: 'ECS' | 'Rds' = 'ECS', subType: DynamicSubType = 'Password'): SecretRecord {
-  return {
+function secretOf(shape: VersionShape[], type: 'ECS' | 'Rds' = 'ECS', subType: DynamicSubType = 'Password'): SecretRecord {
+  return secretRecord(shape, {
     name: type === 'ECS' ? 'acs/ecs/web' : 'db',
     type,
-    description: '',
-    createTime: T0,
-    updateTime: T0,
-    encryptionKeyId: 'key-local-test',
-    tags: [],
     extendedConfig:
       type === 'ECS'
         ? { SecretSubType: subType, RegionId: 'cn-hangzhou', InstanceId: 'i-1', CustomData: {} }
         : { SecretSubType: subType, DBInstanceId: 'rm-1', CustomData: {} },
     rotation: { automatic: true, intervalSeconds: 86400 * 7, nextRotationDate: '2026-01-08T00:00:00Z' },
-    versions: shape.map(([versionId, stages]) => ({
-      versionId,
-      createTime: T0,
-      stages: [...stages],
-      dataType: 'text',
-      digest: `digest-of-${versionId}`,
-      payload: { keyId: 'key-local-test', wrappedKey: `wk-${versionId}`, ciphertext: `ct-${versionId}` },
-    })),
-  };
+  });
 }
 
 function stagesOf(secret: SecretRecord): Record<string, string[]> {

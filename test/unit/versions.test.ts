@@ -3,34 +3,15 @@
  * case of that rule. Secrets are written as shapes: [versionId, stages] pairs, oldest first.
  */
 import { describe, expect, test } from '@jest/globals';
-import { ServiceError } from '../../src/errors/errors.js';
+import { secretRecord, serviceErrorCode as errorCodeOf } from '../support/core.js';
 import { ACS_CURRENT as C, ACS_PREVIOUS as P, type SecretRecord } from '../../src/core/model.js';
 import { listVersions, putVersion, selectVersion, updateVersionStage, type NewVersion } from '../../src/core/versions.js';
 
 type Shape = [versionId: string, stages: string[]][];
 
-const T0 = '2026-01-01T00:00:00Z';
 const NOW = '2026-06-01T12:00:00Z';
 
-function secretOf(shape: Shape): SecretRecord {
-  return {
-    name: 'db_cred',
-    type: 'Generic',
-    description: '',
-    createTime: T0,
-    updateTime: T0,
-    encryptionKeyId: 'key-local-test',
-    tags: [],
-    versions: shape.map(([versionId, stages], i) => ({
-      versionId,
-      createTime: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
-      stages: [...stages],
-      dataType: 'text',
-      digest: `digest-of-${versionId}`,
-      payload: { keyId: 'key-local-test', wrappedKey: `wk-${versionId}`, ciphertext: `ct-${versionId}` },
-    })),
-  };
-}
+const secretOf = (shape: Shape): SecretRecord => secretRecord(shape);
 
 /** The shape of a secret, stages sorted so that order within a version does not matter. */
 function shapeOf(secret: SecretRecord): Shape {
@@ -49,17 +30,6 @@ function newVersion(versionId: string, stages?: string[]): NewVersion {
     payload: { keyId: 'key-local-test', wrappedKey: `wk-${versionId}`, ciphertext: `ct-${versionId}` },
     stages,
   };
-}
-
-/** The Aliyun error code `fn` throws (failing the test when it throws something else or nothing). */
-function errorCodeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ServiceError);
-    return (err as ServiceError).code;
-  }
-  throw new Error('expected a ServiceError, but nothing was thrown');
 }
 
 /** Rule 3 holds of every secret the core returns: each stage on at most one version, at most 8 stages. */
