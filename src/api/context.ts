@@ -5,6 +5,7 @@ import { formatTime, parseTime } from '../core/time.js';
 import type { Home, Env } from '../store/home.js';
 import { SecretStore } from '../store/store.js';
 import type { ParamValues } from './params.js';
+import { SECRET_NAME_PATTERN, isRegionId } from '../core/model.js';
 
 export interface Context {
   home: Home;
@@ -19,7 +20,6 @@ export interface Context {
 export type Response = Record<string, unknown>;
 export type Handler = (ctx: Context, params: ParamValues) => Response | Promise<Response>;
 
-const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** The clock: KMS_LOCAL_NOW (ISO-8601) when set, for tests and for rehearsing schedules. */
 export function clockFrom(env: Env): number {
@@ -31,7 +31,7 @@ export function clockFrom(env: Env): number {
 }
 
 export function createContext(home: Home, region: string, nowMs: number): Context {
-  if (!REGION_PATTERN.test(region) || region.length > 64) throw invalidParameter(`RegionId '${region}' is not a region id.`);
+  if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
   return {
     home,
     region,
@@ -42,7 +42,6 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
   };
 }
 
-export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
 
 export function arnOf(ctx: Context, secretName: string): string {
   return `acs:kms:${ctx.region}:${ctx.home.accountId()}:secret/${secretName}`;

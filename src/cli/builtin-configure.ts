@@ -6,6 +6,7 @@
 import { CliError } from '../errors/errors.js';
 import { CONFIG_FILE, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile, type Profile, type ProfileFile } from '../config/profile-read.js';
 import { Home } from '../store/home.js';
+import { isRegionId } from '../core/model.js';
 import { tabwrite } from '../output/tabwriter.js';
 import type { ParsedArgv } from './argv.js';
 import { suggest } from './suggest.js';
@@ -13,7 +14,6 @@ import type { CliIo } from './io.js';
 
 const SUBCOMMANDS = ['get', 'set', 'list', 'delete', 'switch'];
 const DEFAULT_REGION = 'cn-hangzhou';
-const REGION_PATTERN = /^[a-z0-9]+(-[a-z0-9]+){0,8}$/;
 
 function flag(args: ParsedArgv, name: string): string | undefined {
   return args.globals.get(name)?.[0];
@@ -31,7 +31,7 @@ function putProfile(file: ProfileFile, profile: Profile): void {
 
 function checkProfile(profile: Profile): void {
   if (!profile.region_id) throw new CliError('fail to set configuration: region can\'t be empty');
-  if (!REGION_PATTERN.test(profile.region_id)) throw new CliError(`fail to set configuration: invalid region ${profile.region_id}`);
+  if (!isRegionId(profile.region_id)) throw new CliError(`fail to set configuration: invalid region ${profile.region_id}`);
   if (profile.mode && profile.mode !== 'AK') throw new CliError(`fail to set configuration: kms-local supports the AK mode only, not ${profile.mode}`);
 }
 
@@ -101,7 +101,7 @@ function runList(io: CliIo, home: Home): number {
   table += '---------\t| ------------------\t| -------\t| ----------------\t| --------\n';
   for (const p of file.profiles) {
     const name = p.name === file.current ? `${p.name} *` : p.name;
-    const valid = p.region_id && REGION_PATTERN.test(p.region_id) ? 'Valid' : 'Invalid';
+    const valid = p.region_id && isRegionId(p.region_id) ? 'Valid' : 'Invalid';
     const cred = (p.mode ?? 'AK') === 'AK' ? `AK:***${lastChars(p.access_key_id)}` : `${p.mode}:***`;
     table += `${name}\t| ${cred}\t| ${valid}\t| ${p.region_id ?? ''}\t| ${p.language ?? ''}\n`;
   }

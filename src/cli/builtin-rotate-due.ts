@@ -12,6 +12,7 @@ import { progressBar } from '../output/progress.js';
 import { Home } from '../store/home.js';
 import type { CliIo } from './io.js';
 import { suggest } from './suggest.js';
+import { isRegionId } from '../core/model.js';
 
 const USAGE = 'usage: kms-local rotate-due [--dry-run] [--region <id>]';
 
@@ -26,7 +27,7 @@ export async function runRotateDue(argv: readonly string[], io: CliIo): Promise<
       return 0;
     } else if (arg === '--region' || arg === '--RegionId' || arg.startsWith('--region=') || arg.startsWith('--RegionId=')) {
       region = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (!region || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) throw new CliError(`--region needs a region id. ${USAGE}`);
+      if (!region || !isRegionId(region)) throw new CliError(`--region needs a region id. ${USAGE}`);
     } else {
       throw new CliError(`'${arg}' is not a valid flag of \`kms-local rotate-due\`. ${USAGE}`, {
         kind: 'suggestible',

@@ -5,7 +5,7 @@
  * at the door; they are sealed by the caller right after.
  */
 import { ServiceError, invalidParameter } from '../errors/errors.js';
-import { ACS_CURRENT, ACS_PREVIOUS, type ExtendedConfig, type SecretRecord, type SecretType } from './model.js';
+import { ACS_CURRENT, ACS_PREVIOUS, type ExtendedConfig, type SecretRecord, type SecretType, REGION_ID_PATTERN } from './model.js';
 
 export type EcsSubType = 'Password' | 'SSHKey';
 export type RdsSubType = 'SingleUser' | 'DoubleUsers';
@@ -80,7 +80,7 @@ export function checkExtendedConfig(type: 'ECS' | 'Rds', config: ExtendedConfig 
     throw invalidParameter(`ExtendedConfig.SecretSubType of a ${type} secret must be ${subTypes.join(' or ')}.`);
   }
   if (type === 'ECS') {
-    requireString(config, 'RegionId', /^[a-z0-9]+(-[a-z0-9]+)*$/, 'a region id such as cn-hangzhou');
+    requireString(config, 'RegionId', REGION_ID_PATTERN, 'a region id such as cn-hangzhou');
     requireString(config, 'InstanceId', INSTANCE_ID, 'an instance id such as i-bp1g6zv0ce8oghu7****');
   } else {
     requireString(config, 'DBInstanceId', INSTANCE_ID, 'a DB instance id such as rm-bp1b3dd3a506e****');

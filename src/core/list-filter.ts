@@ -10,7 +10,7 @@
  * An empty Values list sets no condition.
  */
 import { invalidParameter } from '../errors/errors.js';
-import type { SecretMetadata } from './model.js';
+import { SECRET_NAME_PATTERN, type SecretMetadata } from './model.js';
 
 export const FILTER_KEYS = ['SecretName', 'Description', 'TagKey', 'TagValue', 'DKMSInstanceId', 'SecretType', 'Creator'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -28,7 +28,7 @@ type ValueCheck = (value: string) => string | undefined;
 const lengthCheck = (max: number): ValueCheck => (v) => (v.length >= 1 && v.length <= max ? undefined : `is 1 to ${max} characters`);
 
 const VALUE_CHECKS: Record<FilterKey, ValueCheck> = {
-  SecretName: (v) => (/^[A-Za-z0-9_/+=.@-]{1,192}$/.test(v) ? undefined : 'is 1 to 192 letters, digits or _ / + = . @ -'),
+  SecretName: (v) => (SECRET_NAME_PATTERN.test(v) ? undefined : 'is 1 to 192 letters, digits or _ / + = . @ -'),
   Description: lengthCheck(256),
   TagKey: lengthCheck(256),
   TagValue: lengthCheck(256),

@@ -1,6 +1,6 @@
 import { ServiceError, invalidParameter } from '../../errors/errors.js';
-import { ACS_CURRENT, type SecretDataType, type SecretRecord, type SecretType, type Tag } from '../../core/model.js';
-import { SECRET_NAME_PATTERN, arnOf, type Handler } from '../context.js';
+import { ACS_CURRENT, type SecretDataType, type SecretRecord, type SecretType, type Tag, SECRET_NAME_PATTERN } from '../../core/model.js';
+import { arnOf, type Handler } from '../context.js';
 import { sealValue } from '../secrets.js';
 import { buildDynamicSecret, rotationFields } from '../dynamic.js';
 
