@@ -72,6 +72,29 @@ describe('rekey with the key file the home manages', () => {
   });
 });
 
+describe('a secret that cannot be moved', () => {
+  test('is reported by name, exit 1, the others move, and the current key stays until a rerun succeeds', () => {
+    const values = seed();
+    const file = join(home, 'store', 'cn-hangzhou', 'app%2Fs3.json');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('"description": ""', '"description": "x"'));
+    const oldKey = readFileSync(join(home, 'master.key'), 'utf8');
+    const result = cli(['rekey']);
+    expect(result.code).toBe(1);
+    expect(result.json.Failed).toEqual([expect.objectContaining({ Region: 'cn-hangzhou', SecretName: 'app/s3', ErrorCode: 'Rejected.IntegrityCheckFailed' })]);
+    expect(result.json.Rekeyed).toBe(4);
+    expect(result.json.KeyLocation).toContain('unchanged');
+    expect(readFileSync(join(home, 'master.key'), 'utf8')).toBe(oldKey);
+    expect(result.stdout + result.stderr).not.toContain(values['app/s3']);
+    // Moved secrets are still readable while the old key is the current one.
+    expect(cli(['kms', 'GetSecretValue', '--SecretName', 'app/s1']).json.SecretData).toBe(values['app/s1']);
+    writeFileSync(file, original);
+    const rerun = cli(['rekey']);
+    expect(rerun.json).toMatchObject({ Rekeyed: 1, AlreadyRekeyed: 4, Failed: [] });
+    readAll(values);
+  });
+});
+
 describe('stale copies of key material', () => {
   test('a temp file left by a creator killed mid-way (here: of a master key) is removed by rekey', () => {
     seed();
