@@ -9,7 +9,7 @@ import { audited } from '../audit/audit-log.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
 import type { OperationSpec } from './operations.js';
-import { matchParam, validateParams, type ParamValues } from './params.js';
+import { decodeParams, matchParam, validateParams, type ParamValues } from './params.js';
 
 /**
  * The required parameters of `op` that are not among `given`, sorted by name. A RepeatList is
@@ -39,11 +39,13 @@ export interface InvokeTarget {
 }
 
 /**
- * Runs `op` with raw string parameters, as the service would: a missing required parameter is a
- * MissingParameter error, a bad value InvalidParameter. Parameters `op` does not know are the
- * caller's business (the CLI refuses them; the server ignores them, as the service does).
+ * Runs `op` with the parameters as a request sent them, as the service would: they are decoded
+ * (decodeParams: flattened structures, RepeatLists), a missing required parameter is a
+ * MissingParameter error, a bad value InvalidParameter. Parameters `op` does not know are ignored,
+ * as the service ignores them (the CLI refuses them before it gets here).
  */
-export async function invoke(op: OperationSpec, raw: Record<string, string>, target: InvokeTarget): Promise<Response> {
+export async function invoke(op: OperationSpec, sent: Record<string, string>, target: InvokeTarget): Promise<Response> {
+  const { raw } = decodeParams(op.params, sent);
   const missing = missingParams(op, Object.keys(raw));
   if (missing.length > 0) {
     throw new ServiceError('MissingParameter', `The required parameter ${missing.join(', ')} is missing.`);

@@ -43,9 +43,14 @@ function checkText(name: string, value: string, rule: Extract<Rule, { kind: 'tex
   return value;
 }
 
+/**
+ * `true` / `false` in any case: the Python SDKs send `str(True)` = `True`, the Go and Java SDKs
+ * and the aliyun CLI `true`; the service takes all of them.
+ */
 export function parseBool(name: string, value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
   throw invalidParameter(`${name} must be true or false.`);
 }
 
@@ -117,6 +122,116 @@ function repeatKey(spec: ParamSpec, name: string): { index: number; field?: stri
 /** The spec a parameter name belongs to: an exact name, or `Name.N[.Field]` of a RepeatList. */
 export function matchParam(specs: readonly ParamSpec[], name: string): ParamSpec | undefined {
   return specs.find((s) => (s.repeat ? repeatKey(s, name) !== undefined : s.name === name && !s.fromRegion));
+}
+
+/**
+ * The spec a name given in a request belongs to, in any form a client sends it: the exact name, a
+ * RepeatList's `Name.N[.Field]` (or its bare `Name`, as a JSON array), or the flattened form
+ * `Name.Key.Sub` of a parameter. Undefined when no spec of `specs` claims the name.
+ */
+export function paramOf(specs: readonly ParamSpec[], name: string): ParamSpec | undefined {
+  const exact = matchParam(specs, name);
+  if (exact) return exact;
+  // The longest spec name first: `ExtendedConfig.CustomData.X` is CustomData's, not ExtendedConfig's.
+  let best: ParamSpec | undefined;
+  for (const spec of specs) {
+    if (spec.fromRegion) continue;
+    if ((name === spec.name || name.startsWith(`${spec.name}.`)) && (!best || spec.name.length > best.name.length)) best = spec;
+  }
+  return best;
+}
+
+/** Puts `value` at `path` of `tree`; a path that is both a value and a structure is refused. */
+function insertAt(tree: Record<string, unknown>, path: readonly string[], value: string, name: string): void {
+  let node = tree;
+  path.forEach((segment, i) => {
+    const last = i === path.length - 1;
+    const existing = node[segment];
+    if (segment === '' || (existing !== undefined && (last || typeof existing !== 'object'))) {
+      throw invalidParameter(`${name} conflicts with another parameter of the same structure.`);
+    }
+    if (last) node[segment] = value;
+    else node = (node[segment] ??= {}) as Record<string, unknown>;
+  });
+}
+
+/** Objects whose keys are all 1, 2, ... become arrays in that order (a flattened list: `X.1`, `X.2`). */
+function listsFromIndexes(node: unknown): unknown {
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, listsFromIndexes(v)] as const);
+  const indexes = entries.map(([k]) => (/^[1-9]\d{0,8}$/.test(k) ? Number(k) : NaN));
+  if (entries.length > 0 && indexes.every((n) => !Number.isNaN(n))) {
+    return entries.map((e, i) => [indexes[i]!, e[1]] as const).sort(([a], [b]) => a - b).map(([, v]) => v);
+  }
+  return Object.fromEntries(entries);
+}
+
+export interface DecodedParams {
+  /** One raw string value per parameter (RepeatLists as `Name.N[.Field]`), ready for validateParams. */
+  raw: Record<string, string>;
+  /** Names no spec claims: the server ignores them, as the service does; the CLI refuses them. */
+  unknown: string[];
+}
+
+/**
+ * The one decoder of request parameters, for the CLI, query strings and form bodies alike. It takes
+ * every form the SDKs send (Appendix B of the API reference):
+ * - a flattened structure, `ExtendedConfig.CustomData.DBName=app1` or `Tags.1.TagKey=k`, becomes
+ *   the JSON text the JSON-typed parameter takes (`{"DBName":"app1"}`); `X.1`, `X.2` become a list;
+ * - a RepeatList stays `Name.N[.Field]`; given bare as a JSON array (`ResourceId=["a","b"]`) it is
+ *   spread into that form;
+ * - a flattened form of a parameter that takes no structure (`SecretName.1=x`), or a RepeatList
+ *   name with a wrong N or field, is InvalidParameter: never silently dropped.
+ */
+export function decodeParams(specs: readonly ParamSpec[], sent: Readonly<Record<string, string>>): DecodedParams {
+  const raw: Record<string, string> = {};
+  const unknown: string[] = [];
+  const trees = new Map<ParamSpec, Record<string, unknown>>();
+  for (const [name, value] of Object.entries(sent)) {
+    const spec = paramOf(specs, name);
+    if (!spec) {
+      unknown.push(name);
+      continue;
+    }
+    if (spec.repeat) {
+      if (repeatKey(spec, name)) raw[name] = value;
+      else if (name === spec.name) spreadRepeatList(spec, value, raw);
+      else throw invalidParameter(`${name} is not a form of ${flagNames(spec).join(' / ')}.`);
+      continue;
+    }
+    if (name === spec.name) {
+      raw[name] = value;
+      continue;
+    }
+    if (spec.rule.kind !== 'json') throw invalidParameter(`${spec.name} takes a single value; ${name} is not one of its forms.`);
+    let tree = trees.get(spec);
+    if (!tree) trees.set(spec, (tree = {}));
+    insertAt(tree, name.slice(spec.name.length + 1).split('.'), value, name);
+  }
+  for (const [spec, tree] of trees) {
+    if (raw[spec.name] !== undefined) throw invalidParameter(`${spec.name} is given both as JSON text and in flattened form.`);
+    raw[spec.name] = JSON.stringify(listsFromIndexes(tree));
+  }
+  return { raw, unknown };
+}
+
+/** `ResourceId=["a","b"]` -> `ResourceId.1=a`, `ResourceId.2=b` (`Tag=[{"Key":..}]` -> `Tag.1.Key`). */
+function spreadRepeatList(spec: ParamSpec, text: string, raw: Record<string, string>): void {
+  const list = parseJsonText(spec.name, text);
+  if (!Array.isArray(list)) throw invalidParameter(`${spec.name} must be given as ${flagNames(spec).join(' / ')} or a JSON array.`);
+  list.forEach((item, i) => {
+    const fields = spec.repeat!.fields;
+    if (!fields) {
+      if (typeof item !== 'string') throw invalidParameter(`${spec.name} must be a JSON array of strings.`);
+      raw[`${spec.name}.${i + 1}`] = item;
+      return;
+    }
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalidParameter(`${spec.name} must be a JSON array of objects.`);
+    for (const [field, value] of Object.entries(item as Record<string, unknown>)) {
+      if (!fields.includes(field) || typeof value !== 'string') throw invalidParameter(`${spec.name}: each item has string fields ${fields.join(', ')} only.`);
+      raw[`${spec.name}.${i + 1}.${field}`] = value;
+    }
+  });
 }
 
 /** The flag names of a spec as help shows them: `ResourceId.n`, `Tag.n.Key`; `index` replaces n. */

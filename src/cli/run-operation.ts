@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
-import { flagNames, matchParam, validateParams, type ParamValues } from '../api/params.js';
+import { decodeParams, flagNames, paramOf, validateParams, type ParamValues } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
@@ -19,7 +19,7 @@ const TOOL_FLAGS = ['cli-query', 'output', 'pager', 'waiter'];
 
 function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
   for (const param of args.params) {
-    if (matchParam(op.params, param.name)) continue;
+    if (paramOf(op.params, param.name)) continue;
     // A RepeatList is suggested with the N that was typed: `--ResourceID.2` -> `--ResourceId.2`.
     const index = /\.(\d+)(?:\.|$)/.exec(param.name)?.[1] ?? '1';
     const names = op.params.filter((p) => !p.fromRegion).flatMap((p) => flagNames(p, index));
@@ -33,7 +33,7 @@ function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
 
 function checkRequired(op: OperationSpec, args: ParsedArgv): void {
   const missing = op.params
-    .filter((p) => p.required && !p.fromRegion && !args.params.some((a) => matchParam([p], a.name)))
+    .filter((p) => p.required && !p.fromRegion && !args.params.some((a) => paramOf([p], a.name)))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (missing.length === 0) return;
   throw new CliError(`required parameters not assigned: \n${missing.map((p) => `  --${flagNames(p)[0]}`).join('\n')}`, {
@@ -107,11 +107,11 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   const home = new Home(io.env);
   const ctx = createContext(home, regionFrom(args, io), clockFrom(io.env));
   run.ctx = ctx;
-  const values = validateParams(op.params, raw);
+  const values = validateParams(op.params, decodeParams(op.params, raw).raw);
 
   if (args.globals.has('dryrun')) {
     const shown = Object.fromEntries(
-      Object.entries(raw).map(([k, v]) => [k, matchParam(op.params, k)?.sensitive ? '******' : v]),
+      Object.entries(raw).map(([k, v]) => [k, paramOf(op.params, k)?.sensitive ? '******' : v]),
     );
     io.stdout(`Skip invoke in dry-run mode, request is:\n------------------------------------\n${renderJson({ Action: op.name, RegionId: ctx.region, ...shown })}`);
     return 0;

