@@ -12,26 +12,20 @@ import {
   type EcsSshKeyValue,
 } from '../core/dynamic.js';
 import { ACS_CURRENT, ACS_PREVIOUS, type ExtendedConfig, type RotationRecord, type SecretRecord, type SecretType, type SecretVersion } from '../core/model.js';
-import { planPassword } from '../core/password-policy.js';
 import { applyPolicy, formatInterval } from '../core/rotation-policy.js';
-import { generatePassword } from '../crypto/password.js';
+import { generateTargetPassword } from '../crypto/password.js';
 import { generateSshKeyPair, keyPairMatches } from '../crypto/ssh-key.js';
 import type { Context } from './context.js';
 import type { ParamValues } from './params.js';
 import { sealValue } from './secrets.js';
 
-/** Generated credentials: 32 characters by the GetRandomPassword rules (the service's default). */
-export const GENERATED_PASSWORD_LENGTH = 32;
-
-export function newPassword(): string {
-  const plan = planPassword({ length: GENERATED_PASSWORD_LENGTH, excludeCharacters: '', exclude: {}, requireEachIncludedType: true });
-  return generatePassword(plan);
-}
-
-/** A new credential for `owner` (a user or account name) of a dynamic secret. */
+/**
+ * A new credential for `owner` (a user or account name) of a dynamic secret. Passwords keep to the
+ * target's documented rules (TARGET_PASSWORD_RULES in src/core/password-policy.ts).
+ */
 export function newCredential(kind: DynamicKind, owner: string, secretName: string): DynamicValue {
-  if (kind.type === 'Rds') return { AccountName: owner, AccountPassword: newPassword() };
-  if (kind.subType === 'Password') return { UserName: owner, Password: newPassword() };
+  if (kind.type === 'Rds') return { AccountName: owner, AccountPassword: generateTargetPassword('Rds') };
+  if (kind.subType === 'Password') return { UserName: owner, Password: generateTargetPassword('ECS') };
   const pair = generateSshKeyPair(`kms-local:${secretName}`);
   return { UserName: owner, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
 }
