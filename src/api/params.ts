@@ -141,6 +141,17 @@ export function paramOf(specs: readonly ParamSpec[], name: string): ParamSpec | 
   return best;
 }
 
+/**
+ * The spec of `name` when it is a form decodeParams accepts (exact, `Name.N[.Field]`, a bare
+ * RepeatList, or a flattened JSON-typed parameter); undefined otherwise. The CLI takes these flags
+ * and calls every other name not a valid parameter, as the aliyun CLI does.
+ */
+export function acceptedForm(specs: readonly ParamSpec[], name: string): ParamSpec | undefined {
+  const spec = paramOf(specs, name);
+  if (!spec || name === spec.name || matchParam([spec], name)) return spec;
+  return !spec.repeat && spec.rule.kind === 'json' ? spec : undefined;
+}
+
 /** Puts `value` at `path` of `tree`; a path that is both a value and a structure is refused. */
 function insertAt(tree: Record<string, unknown>, path: readonly string[], value: string, name: string): void {
   let node = tree;

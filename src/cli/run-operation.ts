@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
-import { decodeParams, flagNames, paramOf, validateParams, type ParamValues } from '../api/params.js';
+import { acceptedForm, decodeParams, flagNames, paramOf, validateParams, type ParamValues } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
@@ -19,7 +19,7 @@ const TOOL_FLAGS = ['cli-query', 'output', 'pager', 'waiter'];
 
 function checkParamNames(op: OperationSpec, args: ParsedArgv): void {
   for (const param of args.params) {
-    if (paramOf(op.params, param.name)) continue;
+    if (acceptedForm(op.params, param.name)) continue;
     // A RepeatList is suggested with the N that was typed: `--ResourceID.2` -> `--ResourceId.2`.
     const index = /\.(\d+)(?:\.|$)/.exec(param.name)?.[1] ?? '1';
     const names = op.params.filter((p) => !p.fromRegion).flatMap((p) => flagNames(p, index));

@@ -39,7 +39,7 @@ export const ServiceErrors = {
   'Rejected.IntegrityCheckFailed': { status: 500, message: 'The stored secret failed its integrity check.' },
   // Refusals of the HTTP endpoint (`kms-local serve`), with the service's codes and statuses.
   IncompleteSignature: { status: 400, message: 'The request signature does not conform to Aliyun standards.' },
-  SignatureDoesNotMatch: { status: 400, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' },
+  SignatureDoesNotMatch: { status: 400, message: 'Specified signature is not matched with our calculation.' },
   'InvalidAccessKeyId.NotFound': { status: 404, message: 'The Access Key ID provided does not exist in our records.' },
   'InvalidTimeStamp.Expired': { status: 400, message: 'Specified time stamp or date value is expired.' },
   'InvalidTimeStamp.Format': { status: 400, message: 'Specified time stamp or date value is not well formatted.' },
@@ -61,6 +61,38 @@ export class ServiceError extends Error {
     this.code = code;
     this.httpStatus = ServiceErrors[code].status;
   }
+}
+
+/**
+ * The gateway's wording for a signature mismatch, which clients parse: the core SDK
+ * (aliyun-python-sdk-core) compares the part after the colon with the string it signed, to tell a
+ * wrong AccessKeySecret (InvalidAccessKeySecret) from a signing bug.
+ */
+export function signatureMismatch(serverStringToSign: string): ServiceError {
+  return new ServiceError('SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${serverStringToSign}`);
+}
+
+/** The troubleshooting page the gateway recommends for an error (the Recommend field and CLI line). */
+export function recommendFor(code: string, requestId: string): string {
+  return `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=Kms&requestId=${encodeURIComponent(requestId)}`;
+}
+
+/** An error body as the API gateway writes it (KMS adds HttpStatus). */
+export interface ErrorBody {
+  Code: string;
+  HostId: string;
+  HttpStatus: number;
+  Message: string;
+  Recommend: string;
+  RequestId: string;
+}
+
+/** The one mapping from a service error to the HTTP answer: its status and its body. */
+export function errorResponse(err: ServiceError, requestId: string, hostId: string, status = err.httpStatus): { status: number; body: ErrorBody } {
+  return {
+    status,
+    body: { Code: err.code, HostId: hostId, HttpStatus: status, Message: err.message, Recommend: recommendFor(err.code, requestId), RequestId: requestId },
+  };
 }
 
 /** Shorthand for the most common service error: a parameter that breaks a rule. */

@@ -1,5 +1,5 @@
 /** Error text as the aliyun CLI prints it (Go SDK ServerError, cli/command.go processError). */
-import { CliError, ServiceError } from '../errors/errors.js';
+import { CliError, recommendFor, ServiceError } from '../errors/errors.js';
 
 export interface Printed {
   stdout: string;
@@ -29,7 +29,7 @@ export function renderServiceError(err: ServiceError, requestId: string, paint: 
   const block = [
     'ERROR: SDK.ServerError',
     `ErrorCode: ${err.code}`,
-    'Recommend:',
+    `Recommend: ${recommendFor(err.code, requestId)}`,
     `RequestId: ${requestId}`,
     `Message: ${shown(err.message, false)}`,
   ].join('\n');

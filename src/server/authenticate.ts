@@ -3,16 +3,18 @@
  * or the service's refusal. Protocol parameters (Action, Signature, Timestamp, ...) are taken out;
  * what remains are the operation's parameters.
  */
-import { ServiceError } from '../errors/errors.js';
+import { ServiceError, signatureMismatch } from '../errors/errors.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import type { ReplayGuard } from './replay.js';
 import {
   acs3Signature,
+  acs3StringToSign,
   checkAcs3Shape,
   parseAcs3Authorization,
   safeEqual,
   sha256Hex,
   v1Signature,
+  v1StringToSign,
   type Acs3Request,
 } from './signature.js';
 
@@ -87,7 +89,7 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     const declared = header(req.headers, 'x-acs-content-sha256');
     const signed: Acs3Request = { method: req.method, path: req.path, query: req.query, headers: req.headers, payloadHash };
     if ((declared !== undefined && declared !== payloadHash) || !safeEqual(acs3Signature(signed, auth.signedHeaders, secret), auth.signature)) {
-      throw new ServiceError('SignatureDoesNotMatch');
+      throw signatureMismatch(acs3StringToSign(signed, auth.signedHeaders));
     }
     accessKeyId = auth.accessKeyId;
     timestamp = header(req.headers, 'x-acs-date');
@@ -101,7 +103,7 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     }
     const secret = opts.lookup(id);
     if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
-    if (!safeEqual(v1Signature(req.method, all, secret), all.get('Signature')!)) throw new ServiceError('SignatureDoesNotMatch');
+    if (!safeEqual(v1Signature(req.method, all, secret), all.get('Signature')!)) throw signatureMismatch(v1StringToSign(req.method, all));
     accessKeyId = id;
     timestamp = all.get('Timestamp');
     nonce = all.get('SignatureNonce');

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { CliError, ServiceError } from '../errors/errors.js';
+import { CliError, errorResponse, ServiceError } from '../errors/errors.js';
 import { findOperation } from '../api/operations.js';
 import { invoke } from '../api/invoke.js';
 import type { Home } from '../store/home.js';
@@ -40,13 +40,6 @@ export interface ServerOptions {
   /** One line per request, without values or signatures; omitted: silent. */
   log?: (line: string) => void;
   replay?: ReplayGuard;
-}
-
-export interface ErrorBody {
-  Code: string;
-  Message: string;
-  RequestId: string;
-  HttpStatus: number;
 }
 
 class BodyTooLarge extends Error {}
@@ -85,8 +78,10 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(text);
 }
 
-function errorBody(err: ServiceError, requestId: string): ErrorBody {
-  return { Code: err.code, HttpStatus: err.httpStatus, Message: err.message, RequestId: requestId };
+/** HostId of an error body: the host the client addressed, as the gateway names its own. */
+function hostIdOf(req: IncomingMessage): string {
+  const host = req.headers.host;
+  return host && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : 'kms-local';
 }
 
 function isForm(req: IncomingMessage): boolean {
@@ -146,23 +141,27 @@ export function createKmsServer(opts: ServerOptions): Server {
     outcome.status = 200;
   }
 
-  function fail(err: unknown, res: ServerResponse, requestId: string, outcome: Outcome): void {
+  function fail(err: unknown, req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): void {
+    const hostId = hostIdOf(req);
     if (err instanceof BodyTooLarge) {
       const refusal = new ServiceError('InvalidParameter', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-      send(res, 413, { ...errorBody(refusal, requestId), HttpStatus: 413 }, requestId, true);
-      Object.assign(outcome, { status: 413, code: refusal.code });
+      const { status, body } = errorResponse(refusal, requestId, hostId, 413);
+      send(res, status, body, requestId, true);
+      Object.assign(outcome, { status, code: refusal.code });
       return;
     }
     if (err instanceof ServiceError) {
-      send(res, err.httpStatus, errorBody(err, requestId), requestId);
-      Object.assign(outcome, { status: err.httpStatus, code: err.code });
+      const { status, body } = errorResponse(err, requestId, hostId);
+      send(res, status, body, requestId);
+      Object.assign(outcome, { status, code: err.code });
       return;
     }
     // Configuration problems (a bad master key) and bugs: the detail goes to the server's log,
     // which never holds a value (errors carry none); the client gets InternalFailure.
     const failure = new ServiceError('InternalFailure');
-    send(res, 500, errorBody(failure, requestId), requestId);
-    Object.assign(outcome, { status: 500, code: failure.code });
+    const { status, body } = errorResponse(failure, requestId, hostId);
+    send(res, status, body, requestId);
+    Object.assign(outcome, { status, code: failure.code });
     opts.log?.(`ERROR request ${requestId}: ${err instanceof CliError || err instanceof Error ? err.message : String(err)}`);
   }
 
@@ -171,7 +170,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     const requestId = randomUUID();
     const outcome: Outcome = { status: 0, action: '-' };
     handle(req, res, requestId, outcome)
-      .catch((err: unknown) => fail(err, res, requestId, outcome))
+      .catch((err: unknown) => fail(err, req, res, requestId, outcome))
       .then(() => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const who = outcome.accessKeyId ? ` ${outcome.accessKeyId}` : '';

@@ -106,9 +106,12 @@ export function acs3CanonicalRequest(req: Acs3Request, signedHeaders: readonly s
   return [req.method, req.path || '/', query, headers, names.join(';'), req.payloadHash].join('\n');
 }
 
+export function acs3StringToSign(req: Acs3Request, signedHeaders: readonly string[], algorithm = ACS3_ALGORITHM): string {
+  return `${algorithm}\n${sha256Hex(acs3CanonicalRequest(req, signedHeaders))}`;
+}
+
 export function acs3Signature(req: Acs3Request, signedHeaders: readonly string[], secret: string): string {
-  const stringToSign = `${ACS3_ALGORITHM}\n${sha256Hex(acs3CanonicalRequest(req, signedHeaders))}`;
-  return createHmac('sha256', secret).update(stringToSign).digest('hex');
+  return createHmac('sha256', secret).update(acs3StringToSign(req, signedHeaders)).digest('hex');
 }
 
 /** The headers a V3 signature must cover for the request to be bound to its action, time and nonce. */

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { makeHome, removeHome, runCliAsync, type CliResult } from '../support/cli.js';
 import { spawnCli } from '../support/workload.js';
@@ -210,7 +211,19 @@ describe('refusals, with the service codes', () => {
     });
     expect(status).toBe(400);
     expect(body).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400 });
-    expect(Object.keys(body).sort()).toEqual(['Code', 'HttpStatus', 'Message', 'RequestId']);
+    expect(Object.keys(body).sort()).toEqual(['Code', 'HostId', 'HttpStatus', 'Message', 'Recommend', 'RequestId']);
+    expect(body.HostId).toBe(served.endpoint);
+    expect(body.Recommend).toBe(`https://api.aliyun.com/troubleshoot?q=SignatureDoesNotMatch&product=Kms&requestId=${body.RequestId}`);
+  });
+
+  test("a wrong AccessKeySecret (V1): the gateway's wording, with the string kms-local signed, which the client signed too", async () => {
+    const { status, body, sent } = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { secret: 'wrong-secret' });
+    expect(status).toBe(400);
+    expect(body.Code).toBe('SignatureDoesNotMatch');
+    expect(body.Message).toMatch(/^Specified signature is not matched with our calculation\. server string to sign is:POST&%2F&/);
+    // What aliyun-python-sdk-core does with it: message.split(':')[1] is the string to sign.
+    const serverStringToSign = body.Message.split(':')[1];
+    expect(createHmac('sha1', 'wrong-secret&').update(serverStringToSign).digest('base64')).toBe(sent.Signature);
   });
 
   test('an unknown AccessKeyId: InvalidAccessKeyId.NotFound, 404', async () => {

@@ -175,8 +175,11 @@ export function aliyunJson(value: unknown): string {
 }
 
 /** The `ERROR: SDK.ServerError` block of a service error, parsed; undefined when stderr is not one. */
-export function serviceError(stderr: string): { code: string; requestId: string; message: string } | undefined {
-  const match = /^ERROR: SDK\.ServerError\nErrorCode: (\S+)\nRecommend:\nRequestId: (\S+)\nMessage: (.+)\n$/.exec(stderr);
+export function serviceError(stderr: string): { code: string; requestId: string; message: string; recommend: string } | undefined {
+  const match = /^ERROR: SDK\.ServerError\nErrorCode: (\S+)\nRecommend: (\S+)\nRequestId: (\S+)\nMessage: (.+)\n$/.exec(stderr);
   if (!match) return undefined;
-  return { code: match[1]!, requestId: match[2]!, message: match[3]! };
+  // The gateway's troubleshooting link names the code and the request.
+  const recommend = match[2]!;
+  if (recommend !== `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(match[1]!)}&product=Kms&requestId=${match[3]!}`) return undefined;
+  return { code: match[1]!, requestId: match[3]!, message: match[4]!, recommend };
 }

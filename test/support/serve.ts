@@ -129,7 +129,7 @@ export async function signedV1(
   action: string,
   params: Record<string, string>,
   opts: { timestamp?: string; nonce?: string; secret?: string; method?: 'GET' | 'POST'; tamper?: (q: Record<string, string>) => void } = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; sent: Record<string, string> }> {
   const method = opts.method ?? 'POST';
   const query: Record<string, string> = {
     Action: action, Format: 'JSON', Version: '2016-01-20', AccessKeyId: ACCESS_KEY_ID, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
@@ -138,5 +138,5 @@ export async function signedV1(
   query.Signature = RpcUtil.getSignatureV1(query, method, opts.secret ?? ACCESS_KEY_SECRET);
   opts.tamper?.(query);
   const response = await fetch(`http://${endpoint}/?${new URLSearchParams(query)}`, { method });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: await response.json(), sent: query };
 }
