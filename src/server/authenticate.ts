@@ -41,7 +41,10 @@ export interface Authenticated {
   action: string;
   accessKeyId: string;
   signatureVersion: 'V1' | 'ACS3-HMAC-SHA256';
-  /** RegionId of the request, if it named one (query, form or x-acs-region-id). */
+  /**
+   * RegionId of the request, if it named one, from signed parts only: the RegionId parameter, or
+   * (ACS3) an x-acs-region-id header listed in SignedHeaders. A V1 signature covers no header.
+   */
   region: string | undefined;
   params: Record<string, string>;
 }
@@ -78,6 +81,8 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
   let timestamp: string | undefined;
   let nonce: string | undefined;
   let signatureVersion: Authenticated['signatureVersion'];
+  /** A header the signature covers, or undefined. */
+  let signedHeader: (name: string) => string | undefined;
 
   if (authorization?.startsWith('ACS3-')) {
     const auth = parseAcs3Authorization(authorization);
@@ -95,6 +100,7 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     timestamp = header(req.headers, 'x-acs-date');
     nonce = header(req.headers, 'x-acs-signature-nonce');
     signatureVersion = 'ACS3-HMAC-SHA256';
+    signedHeader = (name) => (auth.signedHeaders.includes(name) ? header(req.headers, name) : undefined);
   } else if (all.has('Signature')) {
     const id = all.get('AccessKeyId');
     if (!id) throw new ServiceError('IncompleteSignature', 'The request carries a Signature but no AccessKeyId.');
@@ -108,6 +114,7 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     timestamp = all.get('Timestamp');
     nonce = all.get('SignatureNonce');
     signatureVersion = 'V1';
+    signedHeader = () => undefined;
   } else {
     throw new ServiceError('IncompleteSignature', 'The request is not signed: no Signature parameter and no ACS3-HMAC-SHA256 Authorization header.');
   }
@@ -116,13 +123,21 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
   const timestampMs = opts.replay.checkTimestamp(timestamp, opts.nowMs);
   opts.replay.useNonce(accessKeyId, nonce, timestampMs, opts.nowMs);
 
-  const action = all.get('Action') ?? header(req.headers, 'x-acs-action');
+  // What decides where a request goes (its action, version and region) is read only from what the
+  // signature covers, so nothing in transit can move a signed request elsewhere.
+  const action = all.get('Action') ?? signedHeader('x-acs-action');
   if (!action) throw new ServiceError('MissingParameter', 'The required parameter Action is missing.');
-  const version = all.get('Version') ?? header(req.headers, 'x-acs-version');
+  const version = all.get('Version') ?? signedHeader('x-acs-version');
   if (version !== undefined && version !== API_VERSION) {
     throw new ServiceError('InvalidParameter', `The specified parameter is not valid: Version must be ${API_VERSION}.`);
   }
   const params: Record<string, string> = {};
   for (const [key, value] of all) if (!PROTOCOL_PARAMS.has(key)) params[key] = value;
-  return { action, accessKeyId, signatureVersion, region: all.get('RegionId') ?? header(req.headers, 'x-acs-region-id'), params };
+  const region = all.get('RegionId') ?? signedHeader('x-acs-region-id');
+  const unsignedRegion = header(req.headers, 'x-acs-region-id');
+  if (unsignedRegion !== undefined && unsignedRegion !== region) {
+    // A region in a header the signature does not cover may have been put there in transit.
+    throw new ServiceError('IncompleteSignature', 'The x-acs-region-id header is not covered by the signature: send the region as the RegionId parameter (V1), or sign the header (ACS3).');
+  }
+  return { action, accessKeyId, signatureVersion, region, params };
 }

@@ -16,6 +16,7 @@ import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
 import { ReplayGuard } from './replay.js';
+import { logField, logText } from './log-line.js';
 import { SecretStore } from '../store/store.js';
 
 /** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
@@ -162,7 +163,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     const { status, body } = errorResponse(failure, requestId, hostId);
     send(res, status, body, requestId);
     Object.assign(outcome, { status, code: failure.code });
-    opts.log?.(`ERROR request ${requestId}: ${err instanceof CliError || err instanceof Error ? err.message : String(err)}`);
+    opts.log?.(`ERROR request ${requestId}: ${logText(err instanceof CliError || err instanceof Error ? err.message : String(err))}`);
   }
 
   const server = createServer((req, res) => {
@@ -173,9 +174,9 @@ export function createKmsServer(opts: ServerOptions): Server {
       .catch((err: unknown) => fail(err, req, res, requestId, outcome))
       .then(() => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const who = outcome.accessKeyId ? ` ${outcome.accessKeyId}` : '';
+        const who = outcome.accessKeyId ? ` ${logField(outcome.accessKeyId)}` : '';
         const code = outcome.code ? ` ${outcome.code}` : '';
-        opts.log?.(`${new Date().toISOString()} ${req.method} ${outcome.action}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
+        opts.log?.(`${new Date().toISOString()} ${logField(req.method ?? '-')} ${logField(outcome.action)}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
       })
       .catch(() => res.destroy());
   });

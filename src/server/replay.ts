@@ -12,9 +12,24 @@ import { ServiceError } from '../errors/errors.js';
 export const TIMESTAMP_WINDOW_MS = 15 * 60 * 1000;
 export const DEFAULT_NONCE_CAPACITY = 100_000;
 
-/** `2024-01-01T00:00:00Z` (what every client sends), with optional fraction or offset; undefined if not ISO-8601. */
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * `2024-01-01T00:00:00Z` (what every client sends), with optional fraction or offset; undefined if
+ * it is not ISO-8601 or names no real instant. Date.parse alone would roll `2026-02-30` over to
+ * March 2nd: every field is checked against its range first.
+ */
 export function parseTimestamp(text: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const m = TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[9] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }

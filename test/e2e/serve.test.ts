@@ -226,6 +226,27 @@ describe('refusals, with the service codes', () => {
     expect(createHmac('sha1', 'wrong-secret&').update(serverStringToSign).digest('base64')).toBe(sent.Signature);
   });
 
+  test('a signed V1 DeleteSecret given an x-acs-region-id header in transit acts on no other region', async () => {
+    // The same name in the server's default region (cn-hangzhou) and in cn-shanghai.
+    await cli('CreateSecret', { SecretName: 'region-moved', VersionId: 'v1', SecretData: 'hangzhou-value' });
+    await cli('CreateSecret', { SecretName: 'region-moved', VersionId: 'v1', SecretData: 'shanghai-value', RegionId: 'cn-shanghai' });
+    const moved = await signedV1(served.endpoint, 'DeleteSecret', { SecretName: 'region-moved', ForceDeleteWithoutRecovery: 'true' }, {
+      headers: { 'x-acs-region-id': 'cn-shanghai' },
+    });
+    expect(moved.body).toMatchObject({ Code: 'IncompleteSignature', HttpStatus: 400 });
+    expect((await cli('GetSecretValue', { SecretName: 'region-moved', RegionId: 'cn-shanghai' })).SecretData).toBe('shanghai-value');
+    expect((await cli('GetSecretValue', { SecretName: 'region-moved' })).SecretData).toBe('hangzhou-value');
+    // The region named in the signed parameters is the one acted on.
+    const signed = await signedV1(served.endpoint, 'DeleteSecret', { SecretName: 'region-moved', ForceDeleteWithoutRecovery: 'true', RegionId: 'cn-shanghai' });
+    expect(signed.status).toBe(200);
+    expect((await cli('GetSecretValue', { SecretName: 'region-moved' })).SecretData).toBe('hangzhou-value');
+  });
+
+  test('an impossible date (2026-02-30T00:00:00Z) is InvalidTimeStamp.Format, not .Expired', async () => {
+    const { body } = await signedV1(served.endpoint, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { timestamp: '2026-02-30T00:00:00Z' });
+    expect(body).toMatchObject({ Code: 'InvalidTimeStamp.Format', HttpStatus: 400 });
+  });
+
   test('an unknown AccessKeyId: InvalidAccessKeyId.NotFound, 404', async () => {
     const v1 = await refusal(callKmsSdk(kmsClient(served.endpoint, 'LTAI-nobody', 'x'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
     expect(v1.data).toMatchObject({ Code: 'InvalidAccessKeyId.NotFound', HttpStatus: 404 });
@@ -289,6 +310,19 @@ describe('refusals, with the service codes', () => {
     for (const value of values) expect(log).not.toContain(value);
     expect(log).not.toContain(ACCESS_KEY_SECRET);
     expect(log).not.toMatch(/Signature=|ACS3-HMAC-SHA256 Credential/);
+  });
+});
+
+describe('the request log', () => {
+  test('an authenticated client cannot forge a line: a newline in the Action stays inside one quoted field', async () => {
+    const forged = `${new Date().toISOString()} POST DeleteSecret ${ACCESS_KEY_ID} 200 1.0ms 00000000-0000-4000-8000-000000000000`;
+    const { body } = await signedV1(served.endpoint, `GetSecretValue\n${forged}\r\n${forged}`, { SecretName: 'cli-db_cred' });
+    expect(body.Code).toBe('InvalidAction.NotFound');
+    // The line is written after the response: wait for it to reach the captured output.
+    for (let i = 0; i < 100 && !served.output().includes(body.RequestId); i++) await new Promise((r) => setTimeout(r, 50));
+    const lines = served.output().split(/\r?\n|\r/);
+    expect(lines.filter((line) => /^\S+ POST DeleteSecret .* 00000000-0000-4000-8000-000000000000$/.test(line))).toEqual([]);
+    expect(lines.some((line) => line.includes(`"GetSecretValue\\n${forged}\\r\\n`) && line.includes('InvalidAction.NotFound'))).toBe(true);
   });
 });
 

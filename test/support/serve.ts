@@ -128,7 +128,15 @@ export async function signedV1(
   endpoint: string,
   action: string,
   params: Record<string, string>,
-  opts: { timestamp?: string; nonce?: string; secret?: string; method?: 'GET' | 'POST'; tamper?: (q: Record<string, string>) => void } = {},
+  opts: {
+    timestamp?: string;
+    nonce?: string;
+    secret?: string;
+    method?: 'GET' | 'POST';
+    tamper?: (q: Record<string, string>) => void;
+    /** Headers added to the request (a V1 signature covers none). */
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: any; sent: Record<string, string> }> {
   const method = opts.method ?? 'POST';
   const query: Record<string, string> = {
@@ -137,6 +145,6 @@ export async function signedV1(
   };
   query.Signature = RpcUtil.getSignatureV1(query, method, opts.secret ?? ACCESS_KEY_SECRET);
   opts.tamper?.(query);
-  const response = await fetch(`http://${endpoint}/?${new URLSearchParams(query)}`, { method });
+  const response = await fetch(`http://${endpoint}/?${new URLSearchParams(query)}`, { method, headers: opts.headers });
   return { status: response.status, body: await response.json(), sent: query };
 }

@@ -16,6 +16,7 @@ import {
 import { ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/server/replay.js';
 import { authenticate, parseParams, type RawRequest } from '../../src/server/authenticate.js';
 import { parseAccessKeyList } from '../../src/server/access-keys.js';
+import { logField, logText } from '../../src/server/log-line.js';
 
 const require = createRequire(import.meta.url);
 const RpcUtil = require('@alicloud/rpc-util').default;
@@ -116,6 +117,29 @@ describe('timestamps and nonces', () => {
     expect(codeOf(() => guard.checkTimestamp(undefined, NOW))).toBe('IncompleteSignature');
   });
 
+  test.each([
+    ['2026-02-30T00:00:00Z'],
+    ['2025-02-29T00:00:00Z'],
+    ['2026-04-31T00:00:00Z'],
+    ['2026-13-01T00:00:00Z'],
+    ['2026-00-10T00:00:00Z'],
+    ['2026-03-00T00:00:00Z'],
+    ['2026-03-01T24:00:00Z'],
+    ['2026-03-01T12:60:00Z'],
+    ['2026-03-01T12:00:60Z'],
+    ['2026-03-01T12:00:00+24:00'],
+    ['2026-03-01T12:00:00+08:60'],
+  ])('an impossible date or time, %s, is InvalidTimeStamp.Format, not .Expired', (text) => {
+    expect(parseTimestamp(text)).toBeUndefined();
+    expect(codeOf(() => new ReplayGuard().checkTimestamp(text, NOW))).toBe('InvalidTimeStamp.Format');
+  });
+
+  test('real dates at the edges of their ranges parse', () => {
+    expect(parseTimestamp('2024-02-29T23:59:59Z')).toBe(Date.parse('2024-02-29T23:59:59Z'));
+    expect(parseTimestamp('2026-03-01T20:00:00+08:00')).toBe(NOW);
+    expect(parseTimestamp('2026-03-01T12:00:00.5Z')).toBe(NOW + 500);
+  });
+
   test('a nonce is used once per AccessKeyId', () => {
     const guard = new ReplayGuard();
     guard.useNonce('AK1', 'n1', NOW, NOW);
@@ -169,6 +193,46 @@ describe('authenticate', () => {
     expect(codeOf(() => authenticate(request, opts()))).toBe(code);
   });
 
+  test('V1: the region comes from the signed RegionId, never from an unsigned x-acs-region-id header', () => {
+    const signed = v1Request({ SecretName: 's', RegionId: 'cn-hangzhou' });
+    expect(codeOf(() => authenticate({ ...signed, headers: { 'x-acs-region-id': 'cn-shanghai' } }, opts()))).toBe('IncompleteSignature');
+    const unnamed = v1Request({ SecretName: 's' });
+    expect(codeOf(() => authenticate({ ...unnamed, headers: { 'x-acs-region-id': 'cn-shanghai' } }, opts()))).toBe('IncompleteSignature');
+    // The same region in both places changes nothing: allowed.
+    expect(authenticate({ ...signed, headers: { 'x-acs-region-id': 'cn-hangzhou' } }, opts()).region).toBe('cn-hangzhou');
+    expect(authenticate(unnamed, opts()).region).toBeUndefined();
+  });
+
+  test('V1: the action comes from the signed Action, never from an unsigned x-acs-action header', () => {
+    const request = v1Request({ SecretName: 's' });
+    request.query.delete('Action');
+    const query = Object.fromEntries(request.query);
+    delete query.Signature;
+    query.Signature = RpcUtil.getSignatureV1(query, 'POST', SECRET);
+    const withoutAction: RawRequest = { ...request, query: new Map(Object.entries(query)), headers: { 'x-acs-action': 'DeleteSecret' } };
+    expect(codeOf(() => authenticate(withoutAction, opts()))).toBe('MissingParameter');
+  });
+
+  test('ACS3: an x-acs-region-id header counts only when it is in SignedHeaders', () => {
+    const headers = {
+      host: '127.0.0.1:8080',
+      'x-acs-version': '2016-01-20',
+      'x-acs-action': 'GetSecretValue',
+      'x-acs-date': wire(NOW),
+      'x-acs-signature-nonce': 'acs3-region',
+      'x-acs-region-id': 'cn-shanghai',
+      'x-acs-content-sha256': sha256Hex(''),
+    };
+    const query = { SecretName: 's' };
+    const authorization = OpenApiUtil.getAuthorization({ method: 'POST', pathname: '/', query, headers }, 'ACS3-HMAC-SHA256', sha256Hex(''), 'AK', SECRET) as string;
+    expect(authorization).toContain('x-acs-region-id');
+    const request: RawRequest = { method: 'POST', path: '/', query: new Map(Object.entries(query)), form: new Map(), headers: { ...headers, authorization }, body: Buffer.alloc(0) };
+    expect(authenticate(request, opts()).region).toBe('cn-shanghai');
+    // Changed in transit: the signature no longer matches.
+    const moved = { ...request, headers: { ...request.headers, 'x-acs-region-id': 'cn-beijing' } };
+    expect(codeOf(() => authenticate(moved, opts()))).toBe('SignatureDoesNotMatch');
+  });
+
   test('a parameter given twice, or in both query and body, is refused', () => {
     expect(codeOf(() => parseParams('a=1&a=2', 'query'))).toBe('InvalidParameter');
     const request = v1Request({ SecretName: 's' });
@@ -179,5 +243,26 @@ describe('authenticate', () => {
     expect([...parseAccessKeyList('a:b, c:d:e ,')]).toEqual([['a', 'b'], ['c', 'd:e']]);
     expect(() => parseAccessKeyList('a:b,only-secret-text')).toThrow(/entry 2 is not/);
     expect(() => parseAccessKeyList('a:b,only-secret-text')).not.toThrow(/only-secret-text/);
+  });
+});
+
+describe('the request log', () => {
+  test.each([
+    ['GetSecretValue', 'GetSecretValue'],
+    ['LTAI5tTestKeyId000000001', 'LTAI5tTestKeyId000000001'],
+    ['Get\n2026-03-01T12:00:00.000Z POST Forged', '"Get\\n2026-03-01T12:00:00.000Z POST Forged"'],
+    ['a\rb', '"a\\rb"'],
+    ['two words', '"two words"'],
+    ['quote"d', '"quote\\"d"'],
+    ['', '""'],
+    ['\u2028\u0085\u202e', '"\\u2028\\u0085\\u202e"'],
+  ])('a field %j is logged as %s: one field on one line', (value, logged) => {
+    expect(logField(value)).toBe(logged);
+    expect(logField(value)).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
+  });
+
+  test('free text keeps its spaces and loses its line breaks', () => {
+    expect(logText('cannot read x\nERROR forged')).toBe('cannot read x\\nERROR forged');
+    expect(logText('a\\nb')).toBe('a\\\\nb');
   });
 });
