@@ -1,24 +1,42 @@
-/** The process boundary: the only place that reads process globals and sets the exit code. */
+/**
+ * The process boundary: the only place that reads process globals and sets the exit code. The
+ * bundle's loader (bin/load-bundle.js) calls `run`; the build's code-cache training calls it for
+ * several commands in one process.
+ */
 import { readFileSync } from 'node:fs';
+import { importPackage } from '../import-package.js';
 import { main } from './main.js';
+import type { CliIo } from './io.js';
+import { isTerminal, writeAllSync } from './stdio.js';
 
-// No top-level await: the bundle is CommonJS, which node loads faster than an ES module.
-void main(process.argv.slice(2), {
-  env: process.env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  readStdin: () => readFileSync(0),
-  stderrIsTty: Boolean(process.stderr.isTTY),
-  stdinIsTty: Boolean(process.stdin.isTTY),
-  ask: async (question) => {
-    const { createInterface } = await import('node:readline/promises');
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  },
-}).then((code) => {
+function processIo(): CliIo {
+  return {
+    env: process.env,
+    stdout: (text) => writeAllSync(1, text),
+    stderr: (text) => writeAllSync(2, text),
+    readStdin: () => readFileSync(0),
+    // Getters: asking costs a tty module load, and most commands never ask.
+    get stderrIsTty() {
+      return isTerminal(2);
+    },
+    get stdinIsTty() {
+      return isTerminal(0);
+    },
+    ask: async (question) => {
+      const { createInterface } = await importPackage<typeof import('node:readline/promises')>('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** Runs one command line and leaves its exit code as the process's. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const code = await main(argv, processIo());
   process.exitCode = code;
-});
+  return code;
+}

@@ -12,10 +12,11 @@ import { builtinCommands, findBuiltin } from './builtins.js';
 import type { CliIo } from './io.js';
 import { runOperation, type OperationRun } from './run-operation.js';
 import { suggest } from './suggest.js';
+import { importPackage } from '../import-package.js';
 
 async function painterFor(io: CliIo): Promise<Painter> {
   if (!io.stderrIsTty || io.env.NO_COLOR) return plainPainter;
-  const { default: chalk } = await import('chalk');
+  const { default: chalk } = await importPackage<typeof import('chalk')>('chalk');
   return { error: (t) => chalk.bold.red(t), notice: (t) => chalk.bold.yellow(t) };
 }
 

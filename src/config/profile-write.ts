@@ -12,6 +12,7 @@ import type { Home } from '../store/home.js';
 import { FILE_MODE } from '../store/fs-safe.js';
 import { withLock } from '../store/lock.js';
 import { CONFIG_FILE, CONFIGURE_TIP, type ProfileFile } from './profile-read.js';
+import { importPackage } from '../import-package.js';
 
 const text = { type: 'string' } as const;
 
@@ -63,7 +64,7 @@ function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
 /** Applies `change` to the profile file and saves it, under the file's lock. */
 export async function updateProfileFile<T>(home: Home, change: (file: ProfileFile) => T): Promise<T> {
   // conf is an ES module only: imported, not required, so the CommonJS bundle can load it.
-  const { default: ConfImpl } = await import('conf');
+  const { default: ConfImpl } = await importPackage<typeof import('conf')>('conf');
   const root = home.root;
   home.ensure();
   return withLock(join(root, `${CONFIG_FILE}.lock`), 'the profile file', () => {

@@ -11,6 +11,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { RdsAccountValue } from '../core/dynamic.js';
 import type { DbTarget } from './registry.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
+import { importPackage } from '../import-package.js';
 
 type PgClient = import('pg').Client;
 type PgModule = typeof import('pg');
@@ -51,7 +52,7 @@ export class PostgresSession implements TargetSession {
   }
 
   private async connect(credential: Credential): Promise<PgClient> {
-    this.pg ??= (await import('pg')).default as unknown as PgModule;
+    this.pg ??= (await importPackage<{ default: unknown }>('pg')).default as unknown as PgModule;
     const { AccountName, AccountPassword } = account(credential);
     const client = new this.pg.Client({
       host: this.target.host,

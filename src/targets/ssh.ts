@@ -19,6 +19,7 @@ import type { EcsPasswordValue, EcsSshKeyValue } from '../core/dynamic.js';
 import { publicKeyBlob } from '../crypto/ssh-key.js';
 import type { SshTarget, TargetRegistry } from './registry.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
+import { importPackage } from '../import-package.js';
 
 type Ssh2Module = typeof import('ssh2');
 
@@ -74,7 +75,7 @@ export class SshSession implements TargetSession {
   }
 
   private async connect(credential: Credential): Promise<SshClient> {
-    this.ssh2 ??= (await import('ssh2')).default as unknown as Ssh2Module;
+    this.ssh2 ??= (await importPackage<{ default: unknown }>('ssh2')).default as unknown as Ssh2Module;
     const value = credential.value as EcsPasswordValue | EcsSshKeyValue;
     const client = new this.ssh2.Client();
     let hostKeyProblem: string | undefined;
