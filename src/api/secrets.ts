@@ -13,7 +13,7 @@ export function requireSecret(secret: SecretRecord | undefined, name: string): S
   return secret;
 }
 
-/** DESIGN §4 rule 9: a secret pending deletion refuses everything but Describe, List, Restore, Delete. */
+/** docs/design.md §4 rule 9: a secret pending deletion refuses everything but Describe, List, Restore, Delete. */
 export function requireActive(secret: SecretRecord): SecretRecord {
   assertNotPendingDeletion(secret);
   return secret;

@@ -1,5 +1,5 @@
 /**
- * `kms-local target add|list|remove`: where the systems behind dynamic secrets are (DESIGN §5).
+ * `kms-local target add|list|remove`: where the systems behind dynamic secrets are (docs/design.md §5).
  *   target add --InstanceId i-x --Host H [--Port 22] [--HostKeyFingerprint SHA256:...]
  *   target add --DBInstanceId rm-x --Engine postgresql --Host H [--Port 5432] [--Database postgres]
  *   target list

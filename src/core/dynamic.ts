@@ -1,5 +1,5 @@
 /**
- * Dynamic secret types (reference §3.1, §3.2, §4), pure: ECS (Password, SSHKey) and Rds
+ * Dynamic secret types (docs/reference/aliyun-kms-api.md §3.1, §3.2, §4), pure: ECS (Password, SSHKey) and Rds
  * (SingleUser, DoubleUsers). Their ExtendedConfig, the SecretData they take and return, and the
  * rules that set them apart from Generic secrets. Values are parsed here only to check their shape
  * at the door; they are sealed by the caller right after.

@@ -1,5 +1,5 @@
 /**
- * Deletion, restore and expiry rules (DESIGN §4 rule 9), as pure functions:
+ * Deletion, restore and expiry rules (docs/design.md §4 rule 9), as pure functions:
  * (secret, input, now) -> outcome or a ServiceError. No file system, clock or randomness.
  */
 import { ServiceError, invalidParameter } from '../errors/errors.js';

@@ -9,7 +9,7 @@ export const ACS_PREVIOUS = 'ACSPrevious';
 /** The stage of a dynamic secret's version while a rotation applies and verifies it. */
 export const ACS_PENDING = 'ACSPending';
 
-/** A SecretName (DESIGN §4 rule 12). */
+/** A SecretName (docs/design.md §4 rule 12). */
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
 
 /** A region id such as cn-hangzhou. It names a folder of the store, so nothing else may pass. */
@@ -19,7 +19,7 @@ export function isRegionId(text: string): boolean {
   return text.length <= 64 && REGION_ID_PATTERN.test(text);
 }
 
-/** DESIGN §4: limits of the service. */
+/** docs/design.md §4: limits of the service. */
 export const Limits = {
   maxVersions: 10,
   maxStages: 8,

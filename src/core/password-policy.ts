@@ -1,5 +1,5 @@
 /**
- * GetRandomPassword rules (DESIGN §4 rule 11), pure: which characters a password may use and
+ * GetRandomPassword rules (docs/design.md §4 rule 11), pure: which characters a password may use and
  * which character classes it must include. The random sampling lives in crypto/password.ts.
  */
 import { invalidParameter } from '../errors/errors.js';

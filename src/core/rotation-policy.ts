@@ -1,5 +1,5 @@
 /**
- * Automatic rotation policy of dynamic secrets (reference §3.1, §3.12), pure: the interval syntax
+ * Automatic rotation policy of dynamic secrets (docs/reference/aliyun-kms-api.md §3.1, §3.12), pure: the interval syntax
  * (`30d`, `12h`, `90m`, `604800s`, a bare number is seconds), its range (6 hours to 365 days), how
  * it is printed (always in seconds, `604800s`), and when a secret is next due.
  */

@@ -1,5 +1,5 @@
 /**
- * The rotation protocol of dynamic secrets (DESIGN §5), as one pure state machine.
+ * The rotation protocol of dynamic secrets (docs/design.md §5), as one pure state machine.
  *
  * A rotation runs in three store transactions with the target work between them, so no secret
  * lock is held across the network:
@@ -68,7 +68,7 @@ function inProgressError(secret: SecretRecord): ServiceError {
 
 /**
  * RotateSecret's VersionId is its idempotency key. `customDigest` is the digest of a custom value,
- * when one is given: a retry must bring the same value (DESIGN §4 rule 4).
+ * when one is given: a retry must bring the same value (docs/design.md §4 rule 4).
  */
 export function planRotation(secret: SecretRecord, versionId: string, customDigest?: string): RotationPlan {
   const version = findVersion(secret, versionId);

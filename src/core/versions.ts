@@ -1,5 +1,5 @@
 /**
- * Version and stage rules (DESIGN §4 rules 1-8), as pure functions:
+ * Version and stage rules (docs/design.md §4 rules 1-8), as pure functions:
  * (secret, input, now) -> new secret or a ServiceError. No file system, clock or randomness.
  */
 import { ServiceError, invalidParameter, notFound } from '../errors/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Envelope encryption of secret values (DESIGN §3): every version gets its own random data key;
+ * Envelope encryption of secret values (docs/design.md §3): every version gets its own random data key;
  * the value is sealed with AES-256-GCM under that key, and the key is sealed under the master key.
  * Both seals bind the secret's name and version id as additional data, so a ciphertext copied
  * to another secret or version fails to open instead of returning the wrong value.

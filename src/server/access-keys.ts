@@ -1,5 +1,5 @@
 /**
- * The AccessKey pairs `kms-local serve` accepts: those of the kms-local profiles (DESIGN §3), and
+ * The AccessKey pairs `kms-local serve` accepts: those of the kms-local profiles (docs/design.md §3), and
  * the pairs in KMS_LOCAL_SERVE_ACCESS_KEYS (`id:secret,id2:secret2`), for a server started without
  * any profile (CI, containers). Secrets are held in memory only, never printed or logged.
  */

@@ -1,5 +1,5 @@
 /**
- * The kms-local home (DESIGN §3): where configuration, keys and the store live.
+ * The kms-local home (docs/design.md §3): where configuration, keys and the store live.
  * Nothing here is created until it is needed, and everything is created once, atomically.
  */
 import { homedir } from 'node:os';

@@ -60,7 +60,7 @@ export class SecretStore {
     }
   }
 
-  /** Past its PlannedDeleteTime a secret is gone (DESIGN §4 rule 9). */
+  /** Past its PlannedDeleteTime a secret is gone (docs/design.md §4 rule 9). */
   private isExpired(secret: SecretRecord): boolean {
     return isPastDeletion(secret, this.nowMs());
   }

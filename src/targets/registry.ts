@@ -1,5 +1,5 @@
 /**
- * Targets (DESIGN §5): where the system behind an ECS InstanceId (an SSH server) or an Rds
+ * Targets (docs/design.md §5): where the system behind an ECS InstanceId (an SSH server) or an Rds
  * DBInstanceId (a PostgreSQL server) is. One JSON file in the home, `targets.json`, replaced
  * atomically under its own lock. Targets hold no credentials: a secret's own current credential
  * is what logs in to rotate it. The only thing learned at run time is an SSH host key

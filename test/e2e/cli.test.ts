@@ -1,6 +1,6 @@
 /**
- * The invocation layer and output of bin/kms-local.js (DESIGN §1, §2): output format, the error
- * shapes of reference/cli-transcripts.md with their exit codes, --<Param>-FILE, help, version,
+ * The invocation layer and output of bin/kms-local.js (docs/design.md §1, §2): output format, the error
+ * shapes of docs/reference/cli-transcripts.md with their exit codes, --<Param>-FILE, help, version,
  * KMS_LOCAL_NOW, regions and ARNs.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -105,7 +105,7 @@ describe('success output', () => {
   });
 });
 
-describe('error shapes and exit codes (reference/cli-transcripts.md)', () => {
+describe('error shapes and exit codes (docs/reference/cli-transcripts.md)', () => {
   test('a service error: the SDK.ServerError block on stderr, nothing on stdout, exit 1', () => {
     const result = kms(['GetSecretValue', '--SecretName', 'nope']);
     expect(result.code).toBe(1);

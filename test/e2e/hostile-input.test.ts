@@ -428,7 +428,7 @@ describe('the corpus', () => {
       const { result, changed } = controls.get(op.name)!;
       if (op.name === 'RotateSecret') expect(serviceError(result.stderr)?.code).toBe('Rejected.TargetNotFound');
       else expect({ op: op.name, code: result.code, stderr: result.stderr }).toEqual({ op: op.name, code: 0, stderr: '' });
-      // RestoreSecret of a secret not pending deletion changes nothing, by DESIGN §4 rule 9.
+      // RestoreSecret of a secret not pending deletion changes nothing, by docs/design.md §4 rule 9.
       if (op.mutates && !['RotateSecret', 'RestoreSecret'].includes(op.name)) expect({ op: op.name, changed }).toEqual({ op: op.name, changed: true });
     }
   });

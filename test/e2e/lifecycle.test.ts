@@ -1,5 +1,5 @@
 /**
- * The deletion and restore flow (DESIGN §4 rule 9, seeds/004) and the issue-3 operations, through
+ * The deletion and restore flow (docs/design.md §4 rule 9; the delete and restore steps of the ECS secret topic) and the issue-3 operations, through
  * bin/kms-local.js: DescribeSecret, ListSecrets, UpdateSecret, DeleteSecret, RestoreSecret, tags and
  * secret policies. Every bad input must give an Aliyun-style error, a non-zero exit and leave the
  * store byte-for-byte as it was.

@@ -1,6 +1,6 @@
 /**
  * The aliyun CLI's output tools through bin/kms-local.js: --cli-query, --output, --quiet and
- * --pager print exactly what the aliyun CLI prints for the same response (reference §6.2 and the
+ * --pager print exactly what the aliyun CLI prints for the same response (docs/reference/aliyun-kms-api.md §6.2 and the
  * transcripts), and a mistake in them changes nothing in the store.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';

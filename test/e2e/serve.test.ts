@@ -67,7 +67,7 @@ function comparable(response: any, prefix: string): any {
 }
 
 /**
- * The seed walkthrough (seeds/000): a single-call rotation of MyOAuthAppSecret, then the multi-step
+ * The walkthrough of the "rotate a generic secret" topic: a single-call rotation of MyOAuthAppSecret, then the multi-step
  * rotation of db_cred through MyPendingLabel. `call` runs each step; every response is returned.
  */
 async function walkthrough(call: Call, prefix: string): Promise<any[]> {

@@ -1,5 +1,5 @@
 /**
- * The generic-secret rotation walkthrough of seeds/000_94d2c459391e4a72.txt, run through
+ * The generic-secret rotation walkthrough of Alibaba Cloud's "rotate a generic secret" topic, run through
  * bin/kms-local.js command by command, then the secret hygiene the issue asks for: no byte of a
  * secret value under KMS_LOCAL_HOME, none in any error output.
  */
@@ -70,7 +70,7 @@ describe('rotate a generic secret by calling a single API operation', () => {
   test('aliyun kms PutSecretValue --SecretName MyOAuthAppSecret --SecretData sample-app-secret --VersionId v2', () => {
     const result = kms('PutSecretValue', '--SecretName', 'MyOAuthAppSecret', '--SecretData', 'sample-app-secret', '--VersionId', 'v2');
     ok(result);
-    // Exactly the transcript of reference/cli-transcripts.md, RequestId aside.
+    // Exactly the transcript of docs/reference/cli-transcripts.md, RequestId aside.
     expect(result.stdout).toBe(
       `{\n\t"RequestId": "${result.json.RequestId}",\n\t"SecretName": "MyOAuthAppSecret",\n\t"VersionId": "v2",\n` +
         '\t"VersionStages": {\n\t\t"VersionStage": [\n\t\t\t"ACSCurrent"\n\t\t]\n\t}\n}\n',

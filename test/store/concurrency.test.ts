@@ -7,7 +7,7 @@
  * own KMS_LOCAL_NOW, so a commit's updateTime names the process that made it, and the metadata
  * index journal lists the commits of a secret in the order they were made (each line is appended
  * while the writer holds the secret's lock). Replaying those commits, in that order, through a
- * simple model of DESIGN §4 must then
+ * simple model of docs/design.md §4 must then
  *   - accept every commit (each one was valid in the state it was applied to),
  *   - include every acknowledged write (exit 0) exactly once and no failed one,
  *   - end in exactly the state the CLI reads back, which satisfies every invariant (one holder per

@@ -1,5 +1,5 @@
 /**
- * The store (DESIGN §3): SecretStore in temporary homes, file names, modes, tamper detection,
+ * The store (docs/design.md §3): SecretStore in temporary homes, file names, modes, tamper detection,
  * master keys, and 20 processes writing one secret at once through bin/kms-local.js.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';

@@ -1,7 +1,7 @@
 /**
  * Helpers for the concurrency and crash-safety tests: a seeded random source, bounded
  * parallelism, a process that can be killed, a deliberately simple model of the stage rules
- * (DESIGN §4 rules 1-6, as one map stage -> version id) used to replay the commits a run made, and
+ * (docs/design.md §4 rules 1-6, as one map stage -> version id) used to replay the commits a run made, and
  * the store's invariants read back through the CLI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -100,7 +100,7 @@ export interface VersionView {
 export type ModelOutcome = { code: 'ok'; read?: string } | { code: string };
 
 /**
- * One secret's versions (oldest first) and stages, with the rules of DESIGN §4 written as plainly
+ * One secret's versions (oldest first) and stages, with the rules of docs/design.md §4 written as plainly
  * as possible. `evicted` collects the versions the cap rule (rule 5) removed.
  */
 export class StageModel {

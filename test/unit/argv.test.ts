@@ -1,4 +1,4 @@
-/** src/cli/argv.ts splits argv as the aliyun CLI's parser does (DESIGN §1). */
+/** src/cli/argv.ts splits argv as the aliyun CLI's parser does (docs/design.md §1). */
 import { describe, expect, test } from '@jest/globals';
 import { CliError } from '../../src/errors/errors.js';
 import { parseArgv } from '../../src/cli/argv.js';

@@ -1,5 +1,5 @@
 /**
- * The life-cycle rules of DESIGN §4 rule 9 and the rules of the issue-3 operations (ListSecrets
+ * The life-cycle rules of docs/design.md §4 rule 9 and the rules of the issue-3 operations (ListSecrets
  * filters, tags, policies, UpdateSecret), as pure functions: one test per rule, named by the rule,
  * each table row a case of it. No input is ever changed in place.
  */

@@ -1,7 +1,7 @@
 /**
  * Model-based test of the core: random sequences of CreateSecret / PutSecretValue /
  * UpdateSecretVersionStage / GetSecretValue / DeleteSecret / RestoreSecret run against the real
- * core (src/core) and against a deliberately simple reference model of DESIGN §4, written here a
+ * core (src/core) and against a deliberately simple reference model of docs/design.md §4, written here a
  * different way: stages as one map stage -> version id instead of lists on versions. After every
  * step both must agree on the outcome (success or error code) and on the whole visible state.
  */
@@ -200,7 +200,7 @@ function realStep(secret: SecretRecord | undefined, c: Command): { secret: Secre
   }
 }
 
-describe('the core agrees with the reference model of DESIGN §4', () => {
+describe('the core agrees with the reference model of docs/design.md §4', () => {
   test(`random command sequences (${RUNS} runs) give the same outcomes and states`, () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 80, size: 'max' }), (commands) => {

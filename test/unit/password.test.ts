@@ -1,4 +1,4 @@
-/** GetRandomPassword (DESIGN §4 rule 11): the pure plan (core/password-policy) and the sampler (crypto/password). */
+/** GetRandomPassword (docs/design.md §4 rule 11): the pure plan (core/password-policy) and the sampler (crypto/password). */
 import { describe, expect, test } from '@jest/globals';
 import { serviceErrorCode as codeOf } from '../support/core.js';
 import { CHARACTER_CLASSES, meetsPlan, planPassword, type PasswordRequest } from '../../src/core/password-policy.js';

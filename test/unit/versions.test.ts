@@ -1,5 +1,5 @@
 /**
- * The version and stage rules of DESIGN §4 (rules 1-8), one `describe` per rule, each table row a
+ * The version and stage rules of docs/design.md §4 (rules 1-8), one `describe` per rule, each table row a
  * case of that rule. Secrets are written as shapes: [versionId, stages] pairs, oldest first.
  */
 import { describe, expect, test } from '@jest/globals';

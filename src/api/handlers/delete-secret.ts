@@ -2,7 +2,7 @@ import { planDeletion, recoveryWindowDays, type DeleteRequest } from '../../core
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireSecret } from '../secrets.js';
 
-/** DESIGN §4 rule 9. Force deletes the file at once; otherwise the secret waits out its recovery window. */
+/** docs/design.md §4 rule 9. Force deletes the file at once; otherwise the secret waits out its recovery window. */
 export const handler: Handler = (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
   const request: DeleteRequest = {
