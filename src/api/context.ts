@@ -4,12 +4,15 @@ import { CliError, invalidParameter, notFound } from '../errors/errors.js';
 import { formatTime, parseTime } from '../core/time.js';
 import type { Home, Env } from '../store/home.js';
 import { SecretStore } from '../store/store.js';
+import { KeyStore } from '../store/key-store.js';
 import type { ParamValues } from './params.js';
 import { SECRET_NAME_PATTERN, isRegionId } from '../core/model.js';
 
 export interface Context {
   home: Home;
   store: SecretStore;
+  /** The region's keys (customer master keys) and aliases. */
+  keyStore: KeyStore;
   region: string;
   nowMs: number;
   /** `nowMs` as the service prints times. */
@@ -39,6 +42,7 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
     now: formatTime(nowMs),
     requestId: randomUUID(),
     store: new SecretStore(home, region, () => nowMs),
+    keyStore: new KeyStore(home, region, () => nowMs),
   };
 }
 

@@ -25,6 +25,9 @@ import { handler as untagResource } from './handlers/untag-resource.js';
 import { handler as listTagResources } from './handlers/list-tag-resources.js';
 import { handler as getSecretPolicy } from './handlers/get-secret-policy.js';
 import { handler as setSecretPolicy } from './handlers/set-secret-policy.js';
+import { handler as createKey } from './handlers/create-key.js';
+import { handler as describeKey } from './handlers/describe-key.js';
+import { KEY_SPEC_NAMES, KEY_USAGES } from '../core/keys.js';
 
 export interface OperationSpec {
   name: string;
@@ -85,6 +88,15 @@ const page = (name: string, help: string, max: number): ParamSpec => ({
   help,
   rule: { kind: 'int', min: 1, max },
 });
+
+/** A KeyId parameter: the key id, its ARN, an alias (alias/<name>) or an alias ARN. */
+const keyIdParam: ParamSpec = {
+  name: 'KeyId',
+  type: 'String',
+  required: true,
+  help: 'The key: its id, its ARN (acs:kms:<region>:<account-id>:key/<id>), an alias (alias/<name>) or an alias ARN.',
+  rule: { kind: 'text', max: 512 },
+};
 
 const policyName: ParamSpec = { name: 'PolicyName', type: 'String', help: 'default (the only policy a secret has).', rule: { kind: 'enum', values: ['default'] } };
 
@@ -478,6 +490,51 @@ export const operations: readonly OperationSpec[] = [
       'kms-local stores the policy and returns it; it does not enforce it. A secret pending deletion: Rejected.ResourceInDeleteWindow.',
     ],
     load: async () => ({ handler: setSecretPolicy }),
+  },
+  // --- Keys (customer master keys): the key-management operations, one block. ---
+  {
+    name: 'CreateKey',
+    summary: 'Creates a key (customer master key) with its first version; the key material is made and kept by kms-local.',
+    mutates: true,
+    params: [
+      { name: 'KeySpec', type: 'String', help: 'Aliyun_AES_256 (default), Aliyun_AES_128, RSA_2048, RSA_3072, EC_P256 or EC_P256K.', rule: { kind: 'enum', values: KEY_SPEC_NAMES } },
+      { name: 'KeyUsage', type: 'String', help: 'ENCRYPT/DECRYPT or SIGN/VERIFY; SIGN/VERIFY by default for specs that can sign (RSA, EC), ENCRYPT/DECRYPT otherwise. AES keys: ENCRYPT/DECRYPT only; EC keys: SIGN/VERIFY only.', rule: { kind: 'enum', values: KEY_USAGES } },
+      { name: 'Description', type: 'String', help: 'A description, up to 8192 characters.', rule: { kind: 'text', min: 0, max: 8192 } },
+      { name: 'Origin', type: 'String', help: 'Aliyun_KMS (default); EXTERNAL (imported material) is refused with UnsupportedOperation.', rule: { kind: 'enum', values: ['Aliyun_KMS', 'EXTERNAL'] } },
+      { name: 'ProtectionLevel', type: 'String', help: 'SOFTWARE (default, and the only level kms-local has); HSM is refused with UnsupportedOperation.', rule: { kind: 'enum', values: ['SOFTWARE', 'HSM'] } },
+      { name: 'EnableAutomaticRotation', type: 'Boolean', help: 'true to make a new key version every RotationInterval (symmetric keys only; run `kms-local rotate-due` on a schedule).', rule: { kind: 'bool' } },
+      { name: 'RotationInterval', type: 'String', help: 'Rotation period such as 365d or 604800s, from 7 to 365 days; required when EnableAutomaticRotation is true.', rule: { kind: 'text', max: 16, pattern: /^\d{1,9}[dhms]?$/, patternHelp: 'is a number with a unit d, h, m or s, such as 365d' } },
+      { name: 'Tags', type: 'String', help: 'JSON array of {"TagKey","TagValue"}, at most 20.', rule: { kind: 'json', parse: parseTags } },
+      { name: 'Policy', type: 'String', help: 'The key policy, a JSON policy document of at most 32768 bytes; the default policy when absent.', rule: { kind: 'json', parse: parsePolicy } },
+      { name: 'DKMSInstanceId', type: 'String', help: 'A KMS instance id; recorded and returned as given.', rule: { kind: 'text', max: 128 } },
+    ],
+    response: {
+      KeyMetadata:
+        'Arn, AutomaticRotation (Enabled or Disabled), CreationDate, Creator (the account id), DKMSInstanceId (when given), Description, KeyId, KeySpec, KeyState (Enabled), KeyUsage, LastRotationDate, MaterialExpireTime ("": never), NextRotationDate and RotationInterval (with automatic rotation), Origin, PrimaryKeyVersion, ProtectionLevel.',
+    },
+    errors: ['InvalidParameter', 'UnsupportedOperation'],
+    notes: [
+      'The key id is `key-` and 24 random lowercase letters or digits; the first key version id is a UUID. The key starts Enabled.',
+      'The material (a 256- or 128-bit AES key, an RSA key pair of 2048 or 3072 bits, or an EC key pair on P-256 or secp256k1) is made by kms-local and stored sealed under the master key; no operation ever returns it (GetPublicKey returns the public half of an asymmetric key).',
+      'A KeyUsage the KeySpec does not take (SIGN/VERIFY with an AES spec, ENCRYPT/DECRYPT with an EC spec) is InvalidParameter. EnableAutomaticRotation=true on an asymmetric key is UnsupportedOperation.',
+    ],
+    load: async () => ({ handler: createKey }),
+  },
+  {
+    name: 'DescribeKey',
+    summary: 'Shows the metadata of a key (never its material), in every key state.',
+    mutates: false,
+    params: [keyIdParam],
+    response: {
+      KeyMetadata:
+        'Arn, AutomaticRotation, CreationDate, Creator, DKMSInstanceId, DeleteDate (PendingDeletion only), DeletionProtection (Enabled or Disabled), DeletionProtectionDescription, Description, KeyId, KeySpec, KeyState (Enabled, Disabled or PendingDeletion), KeyUsage, LastRotationDate, MaterialExpireTime, NextRotationDate and RotationInterval (with automatic rotation), Origin, PrimaryKeyVersion, ProtectionLevel.',
+    },
+    errors: ['InvalidParameter', 'Forbidden.KeyNotFound', 'Forbidden.AliasNotFound'],
+    notes: [
+      'KeyId takes the key id, its ARN (acs:kms:<region>:<account-id>:key/<id>), an alias (alias/<name>) or an alias ARN; an ARN of another region or account is Forbidden.KeyNotFound.',
+      'A key past its DeleteDate is gone: Forbidden.KeyNotFound (with KMS_LOCAL_NOW it reads as gone; its file is removed only once the real clock has passed the date too).',
+    ],
+    load: async () => ({ handler: describeKey }),
   },
 ];
 

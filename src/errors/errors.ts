@@ -36,6 +36,14 @@ export const ServiceErrors = {
   'Rejected.TargetNotFound': { status: 400, message: 'No target is configured for the instance of the secret.' },
   /** kms-local: a rotation step against the target failed; the current credential is unchanged. */
   'Rejected.RotationFailed': { status: 502, message: 'The rotation failed; the current credential is unchanged.' },
+  // Keys (the service's common error codes of the key operations).
+  'Forbidden.KeyNotFound': { status: 404, message: 'The specified Key is not found.' },
+  'Forbidden.KeyVersionNotFound': { status: 404, message: 'The specified Key version is not found.' },
+  'Forbidden.AliasNotFound': { status: 404, message: 'The specified Alias is not found.' },
+  AliasAlreadyExists: { status: 400, message: 'AliasName Already Exists.' },
+  'Rejected.Disabled': { status: 409, message: 'The request was rejected because the key state is Disabled.' },
+  'Rejected.PendingDeletion': { status: 409, message: 'The request was rejected because the key state is PendingDeletion.' },
+  'Rejected.StateModifiedFailed': { status: 409, message: 'Keystate modified failed.' },
   'Rejected.IntegrityCheckFailed': { status: 500, message: 'The stored secret failed its integrity check.' },
   // Refusals of the HTTP endpoint (`kms-local serve`), with the service's codes and statuses.
   IncompleteSignature: { status: 400, message: 'The request signature does not conform to Aliyun standards.' },

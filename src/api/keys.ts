@@ -1,0 +1,44 @@
+/**
+ * What key handlers share (and the cryptography handlers build on): finding the key a KeyId
+ * parameter names, the plaintext material of one of its versions, and the checks of its state.
+ *
+ *   const key = resolveKey(ctx, p.KeyId as string);        // id, ARN, alias/<name> or alias ARN
+ *   assertUsable(key, 'ENCRYPT/DECRYPT', ctx.nowMs);         // Rejected.Disabled, Rejected.PendingDeletion, ...
+ *   withKeyMaterial(ctx, key, undefined, (material) => ...); // primary version; zeroed afterwards
+ */
+import type { Context } from './context.js';
+import { findKeyVersion, keyArn, keyMetadata, type KeyRecord, type KeyVersionRecord } from '../core/keys.js';
+
+export { assertUsable, isSymmetric, primaryVersion, findKeyVersion } from '../core/keys.js';
+
+/** The key a KeyId parameter names; Forbidden.KeyNotFound / Forbidden.AliasNotFound otherwise. */
+export function resolveKey(ctx: Context, keyId: string): KeyRecord {
+  return ctx.keyStore.resolve(keyId, ctx.home.accountId());
+}
+
+/** The version of `key` to use: the named one (Forbidden.KeyVersionNotFound) or the primary one. */
+export function keyVersion(key: KeyRecord, keyVersionId?: string): KeyVersionRecord {
+  return findKeyVersion(key, keyVersionId ?? key.primaryKeyVersion);
+}
+
+/**
+ * Runs `use` with the plaintext material of a version of `key` (a raw AES key, or a PKCS#8 DER
+ * private key for RSA and EC keys) and zeroes it afterwards, also when `use` throws.
+ */
+export function withKeyMaterial<T>(ctx: Context, key: KeyRecord, keyVersionId: string | undefined, use: (material: Buffer, version: KeyVersionRecord) => T): T {
+  const version = keyVersion(key, keyVersionId);
+  const material = ctx.keyStore.openMaterial(key, version);
+  try {
+    return use(material, version);
+  } finally {
+    material.fill(0);
+  }
+}
+
+export function keyArnOf(ctx: Context, keyId: string): string {
+  return keyArn(ctx.region, ctx.home.accountId(), keyId);
+}
+
+export function keyMetadataOf(ctx: Context, key: KeyRecord): Record<string, unknown> {
+  return keyMetadata(key, ctx.region, ctx.home.accountId());
+}

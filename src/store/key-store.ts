@@ -1,0 +1,349 @@
+/**
+ * The key store of a region: one file per key under `<home>/store/<region>/keys/<keyId>.json` and
+ * one alias table `keys/aliases.json`, next to the secret files (whose format is untouched). Like
+ * secret files, every file is `{schemaVersion, region, <body>, mac}` with a MAC under the master
+ * key over its canonical text, replaced whole by an atomic rename under a per-file lock; key
+ * material inside is sealed under the master key with the key id and version id bound to it.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServiceError } from '../errors/errors.js';
+import { IntegrityError, type Keyring } from '../crypto/envelope.js';
+import {
+  KEY_ID_PATTERN,
+  aliasNotFound,
+  isPastKeyDeletion,
+  keyNotFound,
+  parseKeyReference,
+  type KeyRecord,
+  type KeyVersionRecord,
+} from '../core/keys.js';
+import type { EncryptedPayload } from '../core/model.js';
+import type { Home } from './home.js';
+import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { withLock } from './lock.js';
+import { canonicalJson } from './secret-file.js';
+
+export const KEY_FILE_SCHEMA_VERSION = 1;
+const ALIASES_FILE = 'aliases.json';
+
+export interface AliasRecord {
+  aliasName: string;
+  keyId: string;
+  creationDate: string;
+}
+
+interface KeyFile {
+  schemaVersion: number;
+  region: string;
+  key: KeyRecord;
+  mac: string;
+}
+
+interface AliasFile {
+  schemaVersion: number;
+  region: string;
+  /** The master key whose MAC the file carries (an alias file has nothing sealed to tell it). */
+  masterKeyId: string;
+  aliases: AliasRecord[];
+  mac: string;
+}
+
+export interface KeyMutation<T> {
+  /** The key to write; `null` removes it; `undefined` leaves it. */
+  next?: KeyRecord | null;
+  result: T;
+}
+
+export function keyIntegrityError(what: string, why: string): ServiceError {
+  return new ServiceError('Rejected.IntegrityCheckFailed', `The ${what} failed its integrity check: ${why}.`);
+}
+
+/** The additional data the material of one key version is sealed with: no secret name has a ':'. */
+function materialName(keyId: string): string {
+  return `key:${keyId}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The shape a key file must have before its MAC is even checked. */
+function looksLikeKeyFile(file: unknown): file is KeyFile {
+  if (!isObject(file) || file.schemaVersion !== KEY_FILE_SCHEMA_VERSION || typeof file.region !== 'string' || typeof file.mac !== 'string') return false;
+  const key = file.key;
+  if (!isObject(key) || typeof key.keyId !== 'string' || !Array.isArray(key.versions) || key.versions.length === 0) return false;
+  return key.versions.every((v: unknown) => isObject(v) && typeof v.keyVersionId === 'string' && isObject(v.material) && typeof v.material.keyId === 'string');
+}
+
+function looksLikeAliasFile(file: unknown): file is AliasFile {
+  return (
+    isObject(file) &&
+    file.schemaVersion === KEY_FILE_SCHEMA_VERSION &&
+    typeof file.region === 'string' &&
+    typeof file.masterKeyId === 'string' &&
+    typeof file.mac === 'string' &&
+    Array.isArray(file.aliases) &&
+    file.aliases.every((a: unknown) => isObject(a) && typeof a.aliasName === 'string' && typeof a.keyId === 'string')
+  );
+}
+
+export class KeyStore {
+  private readonly home: Home;
+  readonly region: string;
+  readonly dir: string;
+  private readonly nowMs: () => number;
+
+  constructor(home: Home, region: string, nowMs: () => number) {
+    this.home = home;
+    this.region = region;
+    this.dir = home.path('store', region, 'keys');
+    this.nowMs = nowMs;
+  }
+
+  private fileOf(keyId: string): string {
+    return join(this.dir, `${keyId}.json`);
+  }
+
+  private lockOf(name: string): string {
+    return join(this.dir, '.locks', `${name}.lock`);
+  }
+
+  // --- key files -------------------------------------------------------------------------
+
+  private readRaw(keyId: string): KeyRecord | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.fileOf(keyId), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return this.decodeKeyFile(text, keyId);
+  }
+
+  private decodeKeyFile(text: string, keyId: string): KeyRecord {
+    const what = `key '${keyId}'`;
+    let file: unknown;
+    try {
+      file = JSON.parse(text);
+    } catch {
+      throw keyIntegrityError(what, 'its file is not valid JSON');
+    }
+    if (!looksLikeKeyFile(file)) throw keyIntegrityError(what, 'its file does not have the shape of a key file');
+    if (file.key.keyId !== keyId || file.region !== this.region) throw keyIntegrityError(what, 'its file holds another key');
+    const writtenWith = file.key.versions[0]!.material.keyId;
+    const keys = this.home.keyring(writtenWith);
+    if (!keys) {
+      throw keyIntegrityError(
+        what,
+        `it was written under master key ${writtenWith}, but the current master key is ${this.home.keys().keyId} (check KMS_LOCAL_MASTER_KEY)`,
+      );
+    }
+    const { mac, ...body } = file;
+    if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
+      throw keyIntegrityError(what, 'its file was modified outside kms-local');
+    }
+    return file.key;
+  }
+
+  private encodeKeyFile(key: KeyRecord, keys: Keyring): string {
+    const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region: this.region, key };
+    return `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`;
+  }
+
+  /**
+   * Whether a key past its DeleteDate may be removed now: only when the real clock has passed it
+   * too, so that a rehearsal clock (KMS_LOCAL_NOW) shows the key as gone but never destroys it.
+   */
+  private mayPurge(key: KeyRecord): boolean {
+    return isPastKeyDeletion(key, Math.min(this.nowMs(), Date.now()));
+  }
+
+  /** The key, or undefined when there is none or it is past its deletion date. */
+  get(keyId: string): KeyRecord | undefined {
+    if (!KEY_ID_PATTERN.test(keyId)) return undefined;
+    const key = this.readRaw(keyId);
+    if (!key || !isPastKeyDeletion(key, this.nowMs())) return key;
+    if (this.mayPurge(key)) this.mutate(keyId, () => ({ result: undefined }));
+    return undefined;
+  }
+
+  /** Read-modify-write of one key under its lock; a key past its deletion date is seen as absent. */
+  mutate<T>(keyId: string, change: (current: KeyRecord | undefined) => KeyMutation<T>): T {
+    if (!KEY_ID_PATTERN.test(keyId)) throw keyNotFound(keyId);
+    ensureDir(join(this.dir, '.locks'));
+    return withLock(
+      this.lockOf(keyId),
+      `key '${keyId}'`,
+      () => {
+        const keys = this.home.keys();
+        let current = this.readRaw(keyId);
+        if (current && isPastKeyDeletion(current, this.nowMs())) {
+          if (this.mayPurge(current)) this.remove(keyId);
+          current = undefined;
+        }
+        if (current) current = this.rewrap(current, keys);
+        const { next, result } = change(current);
+        if (next === null) this.remove(keyId);
+        else if (next !== undefined) writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(next, keys), keys));
+        return result;
+      },
+      () => sweepStaleTemps(this.dir),
+    );
+  }
+
+  /**
+   * Its aliases are not touched here (a key lock is held; the alias lock is only ever taken before
+   * a key lock): an alias whose key file is gone names nothing and is left out when read.
+   */
+  private remove(keyId: string): void {
+    removeFile(this.fileOf(keyId));
+  }
+
+  /** The ids of the region's key files (unverified: reading one verifies it). */
+  keyIds(): string[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return entries
+      .filter((e) => e.endsWith('.json') && e !== ALIASES_FILE)
+      .map((e) => e.slice(0, -'.json'.length))
+      .filter((id) => KEY_ID_PATTERN.test(id))
+      .sort();
+  }
+
+  /** Every key of the region (verified), sorted by id; keys past their deletion date are left out. */
+  list(): KeyRecord[] {
+    return this.keyIds().flatMap((id) => {
+      const key = this.get(id);
+      return key ? [key] : [];
+    });
+  }
+
+  // --- material --------------------------------------------------------------------------
+
+  sealMaterial(keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload {
+    return this.home.keys().sealValue(materialName(keyId), keyVersionId, material);
+  }
+
+  /** The plaintext material of one version; the caller zeroes it after use. */
+  openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer {
+    const keys = this.home.keyring(version.material.keyId);
+    if (!keys) throw keyIntegrityError(`key '${key.keyId}'`, `version '${version.keyVersionId}' is sealed under an unknown master key`);
+    try {
+      return keys.openValue(materialName(key.keyId), version.keyVersionId, version.material);
+    } catch (err) {
+      if (err instanceof IntegrityError) throw keyIntegrityError(`key '${key.keyId}'`, err.message);
+      throw err;
+    }
+  }
+
+  /** Moves every version of `key` under `to` (rekey, and any write after an unfinished one). */
+  private rewrap(key: KeyRecord, to: Keyring): KeyRecord {
+    if (key.versions.every((v) => v.material.keyId === to.keyId)) return key;
+    const versions = key.versions.map((version) => {
+      if (version.material.keyId === to.keyId) return version;
+      const material = this.openMaterial(key, version);
+      try {
+        return { ...version, material: to.sealValue(materialName(key.keyId), version.keyVersionId, material) };
+      } finally {
+        material.fill(0);
+      }
+    });
+    return { ...key, versions };
+  }
+
+  /** Moves one key file under `keys` (for rekey); false when it is gone or already there. */
+  moveUnder(keyId: string, keys: Keyring): boolean {
+    ensureDir(join(this.dir, '.locks'));
+    return withLock(this.lockOf(keyId), `key '${keyId}'`, () => {
+      const current = this.readRaw(keyId);
+      if (!current || current.versions.every((v) => v.material.keyId === keys.keyId)) return false;
+      writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(current, keys), keys));
+      return true;
+    });
+  }
+
+  /** Re-MACs the alias table under `keys` (for rekey); false when there is none or it is already. */
+  moveAliasesUnder(keys: Keyring): boolean {
+    ensureDir(join(this.dir, '.locks'));
+    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, () => {
+      const file = this.readAliasFile();
+      if (!file || file.masterKeyId === keys.keyId) return false;
+      this.writeAliases(file.aliases, keys);
+      return true;
+    });
+  }
+
+  // --- aliases ---------------------------------------------------------------------------
+
+  private readAliasFile(): AliasFile | undefined {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, ALIASES_FILE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const what = `alias table of ${this.region}`;
+    let file: unknown;
+    try {
+      file = JSON.parse(text);
+    } catch {
+      throw keyIntegrityError(what, 'its file is not valid JSON');
+    }
+    if (!looksLikeAliasFile(file) || file.region !== this.region) throw keyIntegrityError(what, 'its file does not have the shape of an alias table');
+    const keys = this.home.keyring(file.masterKeyId);
+    if (!keys) throw keyIntegrityError(what, `it was written under master key ${file.masterKeyId}, but the current master key is ${this.home.keys().keyId}`);
+    const { mac, ...body } = file;
+    if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
+      throw keyIntegrityError(what, 'its file was modified outside kms-local');
+    }
+    return file;
+  }
+
+  private writeAliases(aliases: AliasRecord[], keys: Keyring): void {
+    const sorted = [...aliases].sort((a, b) => (a.aliasName < b.aliasName ? -1 : a.aliasName > b.aliasName ? 1 : 0));
+    const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region: this.region, masterKeyId: keys.keyId, aliases: sorted };
+    writeFileAtomic(join(this.dir, ALIASES_FILE), `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`);
+  }
+
+  /** Every alias of the region whose key file exists, sorted by name. */
+  readAliases(): AliasRecord[] {
+    return (this.readAliasFile()?.aliases ?? []).filter((a) => existsSync(this.fileOf(a.keyId)));
+  }
+
+  /** Read-modify-write of the alias table under its lock. */
+  mutateAliases<T>(change: (aliases: AliasRecord[]) => { next?: AliasRecord[]; result: T }): T {
+    ensureDir(join(this.dir, '.locks'));
+    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, () => {
+      const { next, result } = change(this.readAliases());
+      if (next !== undefined) this.writeAliases(next, this.home.keys());
+      return result;
+    });
+  }
+
+  // --- names ---------------------------------------------------------------------------------
+
+  /**
+   * The key a KeyId parameter names: an id, a key ARN, an alias or an alias ARN of this region.
+   * Unknown: Forbidden.KeyNotFound (or Forbidden.AliasNotFound for an alias).
+   */
+  resolve(reference: string, account: string): KeyRecord {
+    const ref = parseKeyReference(reference, this.region, account);
+    let keyId: string;
+    if ('alias' in ref) {
+      const alias = this.readAliases().find((a) => a.aliasName === ref.alias);
+      if (!alias) throw aliasNotFound(reference);
+      keyId = alias.keyId;
+    } else keyId = ref.keyId;
+    const key = this.get(keyId);
+    if (!key) throw keyNotFound(reference);
+    return key;
+  }
+}
