@@ -6,6 +6,7 @@
 import { ServiceError, signatureMismatch } from '../errors/errors.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import type { ReplayGuard } from './replay.js';
+import { acs4Signature, acs4StringToSign, checkAcs4Shape, parseAcs4Authorization } from './acs4.js';
 import {
   acs3Signature,
   acs3StringToSign,
@@ -40,10 +41,10 @@ export interface RawRequest {
 export interface Authenticated {
   action: string;
   accessKeyId: string;
-  signatureVersion: 'V1' | 'ACS3-HMAC-SHA256';
+  signatureVersion: 'V1' | 'ACS3-HMAC-SHA256' | 'ACS4-HMAC-SHA256';
   /**
    * RegionId of the request, if it named one, from signed parts only: the RegionId parameter, or
-   * (ACS3) an x-acs-region-id header listed in SignedHeaders. A V1 signature covers no header.
+   * (ACS3, ACS4) an x-acs-region-id header listed in SignedHeaders. A V1 signature covers no header.
    */
   region: string | undefined;
   params: Record<string, string>;
@@ -101,6 +102,23 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     nonce = header(req.headers, 'x-acs-signature-nonce');
     signatureVersion = 'ACS3-HMAC-SHA256';
     signedHeader = (name) => (auth.signedHeaders.includes(name) ? header(req.headers, name) : undefined);
+  } else if (authorization?.startsWith('ACS4-')) {
+    const auth = parseAcs4Authorization(authorization);
+    if (!auth) throw new ServiceError('IncompleteSignature', 'The Authorization header is not ACS4-HMAC-SHA256 Credential=<id>/<date>/<region>/<product>/aliyun_v4_request,SignedHeaders=...,Signature=....');
+    checkAcs4Shape(auth, req.headers);
+    const secret = opts.lookup(auth.accessKeyId);
+    if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
+    const payloadHash = sha256Hex(req.body);
+    const declared = header(req.headers, 'x-acs-content-sha256');
+    const signed: Acs3Request = { method: req.method, path: req.path, query: req.query, headers: req.headers, payloadHash };
+    if ((declared !== undefined && declared !== payloadHash) || !safeEqual(acs4Signature(signed, auth, secret), auth.signature)) {
+      throw signatureMismatch(acs4StringToSign(signed, auth));
+    }
+    accessKeyId = auth.accessKeyId;
+    timestamp = header(req.headers, 'x-acs-date');
+    nonce = header(req.headers, 'x-acs-signature-nonce');
+    signatureVersion = 'ACS4-HMAC-SHA256';
+    signedHeader = (name) => (auth.signedHeaders.includes(name) ? header(req.headers, name) : undefined);
   } else if (all.has('Signature')) {
     const id = all.get('AccessKeyId');
     if (!id) throw new ServiceError('IncompleteSignature', 'The request carries a Signature but no AccessKeyId.');
@@ -116,7 +134,7 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     signatureVersion = 'V1';
     signedHeader = () => undefined;
   } else {
-    throw new ServiceError('IncompleteSignature', 'The request is not signed: no Signature parameter and no ACS3-HMAC-SHA256 Authorization header.');
+    throw new ServiceError('IncompleteSignature', 'The request is not signed: no Signature parameter and no ACS3-HMAC-SHA256 or ACS4-HMAC-SHA256 Authorization header.');
   }
 
   // Only a request proven to come from a key holder may spend a nonce.

@@ -21,7 +21,7 @@ const DEFAULT_PORT = 8080;
 export const SERVE_USAGE = `Usage: kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region <RegionId>] [--quiet]
 
 Serves the KMS API (RPC style, version 2016-01-20) over HTTP to SDK clients and the aliyun CLI.
-Requests must be signed (signature V1 HMAC-SHA1 or ACS3-HMAC-SHA256) with the AccessKey pair of a
+Requests must be signed (V1 HMAC-SHA1, ACS3-HMAC-SHA256 or ACS4-HMAC-SHA256) with the AccessKey pair of a
 kms-local profile (kms-local configure set --profile p --access-key-id ... --access-key-secret ...)
 or one listed in ${ACCESS_KEYS_ENV}=id:secret,id2:secret2.
   --host          address to listen on; 127.0.0.1 by default

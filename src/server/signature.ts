@@ -122,17 +122,22 @@ export function checkAcs3Shape(auth: Acs3Authorization, headers: Acs3Request['he
   if (auth.algorithm !== ACS3_ALGORITHM) {
     throw new ServiceError('IncompleteSignature', `The signature algorithm ${auth.algorithm} is not supported; use ${ACS3_ALGORITHM}.`);
   }
+  checkSignedHeaders(auth.signedHeaders, headers);
+}
+
+/** The headers ACS3 and ACS4 signatures must cover: host, action, date, nonce and every x-acs-* header sent. */
+export function checkSignedHeaders(signedHeaders: readonly string[], headers: Acs3Request['headers']): void {
   for (const name of ACS3_REQUIRED_SIGNED) {
-    if (!auth.signedHeaders.includes(name)) {
+    if (!signedHeaders.includes(name)) {
       throw new ServiceError('IncompleteSignature', `The header ${name} must be signed.`);
     }
   }
   for (const name of Object.keys(headers)) {
-    if (name.startsWith('x-acs-') && !auth.signedHeaders.includes(name)) {
+    if (name.startsWith('x-acs-') && !signedHeaders.includes(name)) {
       throw new ServiceError('IncompleteSignature', `The header ${name} is not signed.`);
     }
   }
-  if (auth.signedHeaders.some((name) => name !== name.toLowerCase() || headers[name] === undefined)) {
+  if (signedHeaders.some((name) => name !== name.toLowerCase() || headers[name] === undefined)) {
     throw new ServiceError('IncompleteSignature', 'SignedHeaders names a header the request does not carry.');
   }
 }

@@ -19,6 +19,7 @@ import {
   callOpenApi,
   kmsClient,
   openApiClient,
+  openApiV4Client,
   signedV1,
   startServe,
   wireTime,
@@ -117,6 +118,11 @@ describe('the seed walkthrough', () => {
     expect(await walkthrough((a, p) => callOpenApi(client, a, p), 'acs3-')).toEqual(cliSteps);
   });
 
+  test('openapi-client with the POP gateway (ACS4-HMAC-SHA256, signatureVersion v4) gets the same responses', async () => {
+    const client = openApiV4Client(served.endpoint);
+    expect(await walkthrough((a, p) => callOpenApi(client, a, p), 'acs4-')).toEqual(cliSteps);
+  });
+
   test('the same with the parameters in a form body', async () => {
     const client = openApiClient(served.endpoint);
     expect(await walkthrough((a, p) => callOpenApi(client, a, p, { inBody: true }), 'form-')).toEqual(cliSteps);
@@ -201,6 +207,21 @@ describe('refusals, with the service codes', () => {
     expect(acs3.code).toBe('SignatureDoesNotMatch');
     expect(acs3.data).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400, statusCode: 400 });
     expect(acs3.data.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('ACS4-HMAC-SHA256: a wrong secret, a stale x-acs-date and a reused nonce are refused like the others', async () => {
+    const wrong = await refusal(callOpenApi(openApiV4Client(served.endpoint, ACCESS_KEY_ID, 'wrong'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(wrong.data).toMatchObject({ Code: 'SignatureDoesNotMatch', HttpStatus: 400 });
+    expect(wrong.data.Message).toMatch(/^Specified signature is not matched with our calculation\. server string to sign is:ACS4-HMAC-SHA256\n[0-9a-f]{64}$/);
+    const client = openApiV4Client(served.endpoint);
+    const stale = await refusal(callOpenApi(client, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers: { 'x-acs-date': wireTime(Date.now() - 16 * 60 * 1000) } }));
+    expect(stale.data).toMatchObject({ Code: 'InvalidTimeStamp.Expired' });
+    const headers = { 'x-acs-signature-nonce': `acs4-nonce-${Date.now()}` };
+    await callOpenApi(client, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers });
+    const again = await refusal(callOpenApi(client, 'GetSecretValue', { SecretName: 'cli-db_cred' }, { headers }));
+    expect(again.data).toMatchObject({ Code: 'SignatureNonceUsed' });
+    const unknown = await refusal(callOpenApi(openApiV4Client(served.endpoint, 'LTAI-nobody', 'x'), 'GetSecretValue', { SecretName: 'cli-db_cred' }));
+    expect(unknown.data).toMatchObject({ Code: 'InvalidAccessKeyId.NotFound' });
   });
 
   test('a request altered after signing: SignatureDoesNotMatch', async () => {

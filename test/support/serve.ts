@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 import { BIN, REPO_ROOT } from './cli.js';
 
 const require = createRequire(import.meta.url);
@@ -78,6 +79,28 @@ export const OpenApi = require('@alicloud/openapi-client');
 export const TeaUtil = require('@alicloud/tea-util');
 /** The signer inside @alicloud/rpc-client, to build hand-made V1 requests (stale time, reused nonce). */
 export const RpcUtil = require('@alicloud/rpc-util').default;
+
+/**
+ * The POP gateway client `@alicloud/gateway-pop` (the ACS4-HMAC-SHA256 signer of the current SDKs'
+ * `signatureVersion: 'v4'`). Its npm build derives the scoped key with
+ * `@alicloud/darabonba-signature-util` 0.0.4, whose HmacSHA256SignByBytes turns the key bytes into
+ * a UTF-8 string first, which changes them; the Python and Go gateway clients (and the gateway)
+ * use the bytes. The test clients use the bytes too: only that one helper is replaced.
+ */
+export const GatewayPop = require('@alicloud/gateway-pop').default;
+const SignatureUtil = require('@alicloud/darabonba-signature-util').default;
+SignatureUtil.HmacSHA256SignByBytes = (text: string, key: Buffer): Buffer => createHmac('sha256', key).update(text).digest();
+
+/** openapi-client signing ACS4-HMAC-SHA256 through the POP gateway client, as `signatureVersion: 'v4'` does. */
+export function openApiV4Client(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET): any {
+  const client = new OpenApi.default(
+    new OpenApi.Config({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou', signatureVersion: 'v4' }),
+  );
+  client.setGatewayClient(new GatewayPop());
+  // What the generated product client sets: the product code in the credential scope.
+  client._productId = 'Kms';
+  return client;
+}
 
 export function kmsClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET): any {
   // 1.2.0 exports no Config: its client takes @alicloud/rpc-client's config as a plain object.

@@ -17,6 +17,8 @@ import { ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/serv
 import { authenticate, parseParams, type RawRequest } from '../../src/server/authenticate.js';
 import { parseAccessKeyList } from '../../src/server/access-keys.js';
 import { logField, logText } from '../../src/server/log-line.js';
+import { acs4SigningKey, checkAcs4Shape, parseAcs4Authorization } from '../../src/server/acs4.js';
+import { createHmac } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const RpcUtil = require('@alicloud/rpc-util').default;
@@ -264,5 +266,31 @@ describe('the request log', () => {
   test('free text keeps its spaces and loses its line breaks', () => {
     expect(logText('cannot read x\nERROR forged')).toBe('cannot read x\\nERROR forged');
     expect(logText('a\\nb')).toBe('a\\\\nb');
+  });
+});
+
+describe('ACS4-HMAC-SHA256 (src/server/acs4.ts)', () => {
+  const headers = { host: 'h', 'x-acs-action': 'GetSecretValue', 'x-acs-date': '2026-03-01T12:00:00Z', 'x-acs-signature-nonce': 'n' };
+  const signed = 'host;x-acs-action;x-acs-date;x-acs-signature-nonce';
+  const auth = (scope: string): string => `ACS4-HMAC-SHA256 Credential=AKID/${scope},SignedHeaders=${signed},Signature=ab`;
+
+  test('the Authorization carries id, date, region and product of the credential scope', () => {
+    expect(parseAcs4Authorization(auth('20260301/cn-hangzhou/Kms/aliyun_v4_request'))).toMatchObject({
+      accessKeyId: 'AKID', date: '20260301', region: 'cn-hangzhou', product: 'Kms', signature: 'ab',
+    });
+  });
+  test.each(['20260301/cn-hangzhou/Kms', '20260301/cn-hangzhou/Kms/aws4_request', '20260301//Kms/aliyun_v4_request'])('an incomplete scope %s is not an ACS4 Authorization', (scope) => {
+    expect(parseAcs4Authorization(auth(scope))).toBeUndefined();
+  });
+  test('a scope for another product is refused', () => {
+    expect(codeOf(() => checkAcs4Shape(parseAcs4Authorization(auth('20260301/cn-hangzhou/Ecs/aliyun_v4_request'))!, headers))).toBe('IncompleteSignature');
+  });
+  test('a scope date other than the date of x-acs-date is refused', () => {
+    expect(codeOf(() => checkAcs4Shape(parseAcs4Authorization(auth('20260302/cn-hangzhou/Kms/aliyun_v4_request'))!, headers))).toBe('IncompleteSignature');
+  });
+  test('the signing key is the HMAC-SHA256 chain over date, region, product and aliyun_v4_request, from aliyun_v4 + secret', () => {
+    const step = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+    const expected = step(step(step(step(`aliyun_v4${SECRET}`, '20260301'), 'center'), 'Kms'), 'aliyun_v4_request');
+    expect(acs4SigningKey(SECRET, '20260301', 'center', 'Kms').equals(expected)).toBe(true);
   });
 });
