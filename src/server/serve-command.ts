@@ -8,12 +8,16 @@ import { once } from 'node:events';
 import { CliError } from '../errors/errors.js';
 import { clockFrom } from '../api/context.js';
 import { Home, type Env } from '../store/home.js';
+import { ReadCache } from '../store/read-cache.js';
 import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
 import type { ParsedArgv } from '../cli/argv.js';
 import type { CliIo } from '../cli/io.js';
 import { regionFrom } from '../cli/run-operation.js';
 import { accessKeySource, ACCESS_KEYS_ENV } from './access-keys.js';
 import { createKmsServer } from './http-server.js';
+
+/** Decoded secrets `serve` keeps (oldest out first): the memory target is 10,000 secrets in 150 MB. */
+const SERVE_READ_CACHE_ENTRIES = 20_000;
 
 const OPTIONS = ['host', 'port', 'allow-remote'] as const;
 const DEFAULT_PORT = 8080;
@@ -70,6 +74,8 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   }
 
   const home = new Home(env);
+  // Secrets are read many times over: keep them decoded while their files are unchanged.
+  home.readCache = new ReadCache(SERVE_READ_CACHE_ENTRIES);
   clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
   home.keys(); // likewise a bad master key
   const keys = accessKeySource(home, env, profileAccessKeys);

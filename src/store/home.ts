@@ -9,6 +9,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, ensureDir } from './fs-safe.js';
+import type { ReadCache } from './read-cache.js';
+import type { SecretRecord } from '../core/model.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -19,6 +21,8 @@ export class Home {
   readonly root: string;
   private readonly env: Env;
   private currentKeyring: Keyring | undefined;
+  /** Decoded secret files, kept by a long-lived process (serve) that enables it; none in the CLI. */
+  readCache: ReadCache<SecretRecord> | undefined;
   private nextKeyring: Keyring | null | undefined;
 
   constructor(env: Env) {

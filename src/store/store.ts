@@ -52,6 +52,19 @@ export class SecretStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    return this.decode(name, text);
+  }
+
+  /**
+   * A read outside any lock: through the home's cache of decoded files in a long-lived process
+   * (serve), else from disk. Cached records are shared between requests: never change one.
+   */
+  private readShared(name: string): SecretRecord | undefined {
+    const cache = this.home.readCache;
+    return cache ? cache.read(this.fileOf(name), (text) => this.decode(name, text)) : this.readRaw(name);
+  }
+
+  private decode(name: string, text: string): SecretRecord {
     try {
       return decodeSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId);
     } catch (err) {
@@ -67,7 +80,7 @@ export class SecretStore {
 
   /** The secret, or undefined when there is none; one past its deletion date is purged on the way. */
   get(name: string): SecretRecord | undefined {
-    const secret = this.readRaw(name);
+    const secret = this.readShared(name);
     if (secret && this.isExpired(secret)) {
       this.mutate(name, () => ({ result: undefined }));
       return undefined;

@@ -1,0 +1,72 @@
+/**
+ * Decoded secrets of a long-lived process (`serve`), kept by their file's identity: device, inode,
+ * size, and change and modification times in ns. Every write of the store replaces a file by
+ * rename (a new inode), and any other change to a file moves its ctime, so a file whose identity is
+ * unchanged holds the bytes that were decoded, whichever process wrote them. A hit costs one stat
+ * instead of a read, a MAC check, a schema check and a decryption.
+ *
+ * A CLI process reads a secret once and keeps no cache (Home.readCache is undefined there).
+ */
+import { closeSync, fstatSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+
+interface Entry<T> {
+  identity: string;
+  value: T;
+}
+
+function identityOf(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}`;
+}
+
+export class ReadCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /**
+   * The decoded content of `path`: from the cache while the file's identity is unchanged, else
+   * `decode(text)` of its bytes, read from the same open file whose identity is recorded.
+   * Undefined when there is no file. Errors of `decode` are not cached.
+   */
+  read(path: string, decode: (text: string) => T): T | undefined {
+    let st: BigIntStats | undefined;
+    try {
+      st = statSync(path, { bigint: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (st === undefined) {
+      this.entries.delete(path);
+      return undefined;
+    }
+    const cached = this.entries.get(path);
+    if (cached && cached.identity === identityOf(st)) return cached.value;
+    return this.load(path, decode);
+  }
+
+  private load(path: string, decode: (text: string) => T): T | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let identity: string;
+    let text: string;
+    try {
+      identity = identityOf(fstatSync(fd, { bigint: true }));
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    const value = decode(text);
+    this.entries.delete(path);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(path, { identity, value });
+    return value;
+  }
+}
