@@ -52,6 +52,7 @@ export const ServiceErrors = {
   'InvalidTimeStamp.Expired': { status: 400, message: 'Specified time stamp or date value is expired.' },
   'InvalidTimeStamp.Format': { status: 400, message: 'Specified time stamp or date value is not well formatted.' },
   SignatureNonceUsed: { status: 400, message: 'Specified signature nonce was used already.' },
+  'Rejected.Throttling': { status: 429, message: 'The QPS upper limit is exceeded.' },
   'InvalidAction.NotFound': { status: 404, message: 'Specified api is not found, please check your url and method.' },
   InternalFailure: { status: 500, message: 'An internal error occurred.' },
   ServiceUnavailableTemporary: { status: 503, message: 'Service Unavailable Temporary.' },

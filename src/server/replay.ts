@@ -1,16 +1,24 @@
 /**
- * Freshness of signed requests: the timestamp must be within 15 minutes of the server's clock, and a
- * SignatureNonce may be used once while its request could still be accepted.
+ * Freshness of signed requests, and each SignatureNonce spent once.
  *
- * The nonce cache is bounded. When it is full it forgets its oldest entries, and raises a floor:
- * a request whose timestamp is not after the newest forgotten timestamp is refused as expired. The
- * signature covers both the timestamp and the nonce, so a replay of a forgotten nonce carries a
- * timestamp at or below the floor and is still refused: bounding memory opens no replay window.
+ * The window: a timestamp may be up to 15 minutes behind the server's clock (the service's
+ * window) and at most 5 minutes ahead of it. Clients of a local server share its clock, give or
+ * take a drifting container or VM; accepting far-future timestamps would only stretch how long a
+ * captured request stays replayable and how long its nonce must be kept.
+ *
+ * Nonces are spent in a NonceLedger keyed by AccessKeyId, nonce and the minute of the (signed)
+ * timestamp. `serve` uses the file ledger in the home (nonce-files.ts), so a nonce is spent for every
+ * `serve` on that home and across restarts. Nothing is ever evicted early: a nonce is forgotten only
+ * once its timestamp is out of the window, so no floor, and nothing one key sends can make another
+ * key's requests look expired. What one key may spend is bounded instead: at most
+ * NONCES_PER_KEY nonces whose timestamps are still in the window (per process); beyond that
+ * the key's requests are refused with Rejected.Throttling until its older nonces expire.
  */
 import { ServiceError } from '../errors/errors.js';
+import { bucketExpired, bucketOf, FUTURE_SKEW_MS, NONCES_PER_KEY, TIMESTAMP_WINDOW_MS } from './freshness.js';
+import { MemoryNonceLedger, type NonceLedger } from './nonce-ledger.js';
 
-export const TIMESTAMP_WINDOW_MS = 15 * 60 * 1000;
-export const DEFAULT_NONCE_CAPACITY = 100_000;
+export { FUTURE_SKEW_MS, NONCE_BUCKET_MS, NONCES_PER_KEY, TIMESTAMP_WINDOW_MS } from './freshness.js';
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
 
@@ -34,55 +42,56 @@ export function parseTimestamp(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+export interface ReplayOptions {
+  /** Where nonces are spent; in memory by default (unit tests), the home's files for `serve`. */
+  ledger?: NonceLedger;
+  /** NONCES_PER_KEY by default. */
+  perKeyLimit?: number;
+}
+
 export class ReplayGuard {
-  /** key -> the request's timestamp (ms); Map keeps insertion order, oldest first. */
-  private readonly seen = new Map<string, number>();
-  private floorMs = Number.NEGATIVE_INFINITY;
+  private readonly ledger: NonceLedger;
+  private readonly perKeyLimit: number;
+  /** AccessKeyId -> bucket -> nonces this process spent for it; buckets leave once expired. */
+  private readonly spent = new Map<string, Map<number, number>>();
 
-  constructor(
-    private readonly capacity = DEFAULT_NONCE_CAPACITY,
-    private readonly windowMs = TIMESTAMP_WINDOW_MS,
-  ) {}
-
-  get size(): number {
-    return this.seen.size;
+  constructor(opts: ReplayOptions = {}) {
+    this.ledger = opts.ledger ?? new MemoryNonceLedger();
+    this.perKeyLimit = opts.perKeyLimit ?? NONCES_PER_KEY;
   }
 
-  /** Throws the service's error for a stale or malformed timestamp. Call after the signature is verified. */
+  /** Throws the service's error for a stale, far-future or malformed timestamp. Call after the signature is verified. */
   checkTimestamp(timestamp: string | undefined, nowMs: number): number {
     if (!timestamp) throw new ServiceError('IncompleteSignature', 'The request carries no Timestamp (x-acs-date).');
     const ms = parseTimestamp(timestamp);
     if (ms === undefined) throw new ServiceError('InvalidTimeStamp.Format');
-    if (Math.abs(nowMs - ms) > this.windowMs || ms <= this.floorMs) {
-      throw new ServiceError('InvalidTimeStamp.Expired', `Specified time stamp or date value is expired: the server's time is ${new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z')}.`);
+    if (nowMs - ms > TIMESTAMP_WINDOW_MS || ms - nowMs > FUTURE_SKEW_MS) {
+      throw new ServiceError(
+        'InvalidTimeStamp.Expired',
+        `Specified time stamp or date value is expired: the server's time is ${new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z')}; a timestamp may be at most 15 minutes behind it and 5 minutes ahead.`,
+      );
     }
     return ms;
   }
 
-  /** Records a nonce of a verified request with a fresh timestamp; throws SignatureNonceUsed for a repeat. */
+  /** Spends the nonce of a verified request with a fresh timestamp; throws SignatureNonceUsed for a repeat. */
   useNonce(accessKeyId: string, nonce: string | undefined, timestampMs: number, nowMs: number): void {
     if (!nonce) throw new ServiceError('IncompleteSignature', 'The request carries no SignatureNonce (x-acs-signature-nonce).');
-    const key = `${accessKeyId}\n${nonce}`;
-    this.prune(nowMs);
-    if (this.seen.has(key)) throw new ServiceError('SignatureNonceUsed');
-    while (this.seen.size >= this.capacity) {
-      const [oldest, ms] = this.seen.entries().next().value as [string, number];
-      this.seen.delete(oldest);
-      this.floorMs = Math.max(this.floorMs, ms);
+    const buckets = this.bucketsOf(accessKeyId, nowMs);
+    let total = 0;
+    for (const count of buckets.values()) total += count;
+    if (total >= this.perKeyLimit) {
+      throw new ServiceError('Rejected.Throttling', `The AccessKey ${accessKeyId} has sent more than ${this.perKeyLimit} requests within the timestamp window; try again later.`);
     }
-    this.seen.set(key, timestampMs);
-    if (timestampMs <= this.floorMs) {
-      // Cannot happen after checkTimestamp, but never accept what could not be told from a replay.
-      this.seen.delete(key);
-      throw new ServiceError('InvalidTimeStamp.Expired');
-    }
+    if (!this.ledger.spend(accessKeyId, nonce, timestampMs, nowMs)) throw new ServiceError('SignatureNonceUsed');
+    const bucket = bucketOf(timestampMs);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
   }
 
-  /** Forgets entries whose timestamp is out of the window anyway: they are refused as expired. */
-  private prune(nowMs: number): void {
-    for (const [key, ms] of this.seen) {
-      if (nowMs - ms <= this.windowMs) break;
-      this.seen.delete(key);
-    }
+  private bucketsOf(accessKeyId: string, nowMs: number): Map<number, number> {
+    let buckets = this.spent.get(accessKeyId);
+    if (!buckets) this.spent.set(accessKeyId, (buckets = new Map()));
+    for (const bucket of buckets.keys()) if (bucketExpired(bucket, nowMs)) buckets.delete(bucket);
+    return buckets;
   }
 }

@@ -334,6 +334,46 @@ describe('refusals, with the service codes', () => {
   });
 });
 
+describe('replays across restarts and servers sharing a home', () => {
+  test('a captured signed request replays neither against a second serve on the home nor after a restart: SignatureNonceUsed', async () => {
+    const shared = makeHome();
+    const servers: Served[] = [];
+    try {
+      const first = await startServe(shared);
+      servers.push(first);
+      const local = async (action: string, params: Record<string, string>): Promise<any> => {
+        const result = await runCliAsync(['kms', action, ...Object.entries(params).flatMap(([k, v]) => [`--${k}`, v])], { home: shared });
+        if (result.code !== 0) throw new Error(`CLI ${action} failed: ${result.stderr}`);
+        return result.json;
+      };
+      await local('CreateSecret', { SecretName: 'replayed', VersionId: 'v1', SecretData: 'old-value' });
+      await local('PutSecretValue', { SecretName: 'replayed', VersionId: 'v2', SecretData: 'new-value' });
+      // The captured request: it moves ACSCurrent back to v1.
+      const captured = { nonce: `captured-${Date.now()}`, timestamp: wireTime(Date.now()) };
+      const moveBack = (endpoint: string) =>
+        signedV1(endpoint, 'UpdateSecretVersionStage', { SecretName: 'replayed', VersionStage: 'ACSCurrent', MoveToVersion: 'v1' }, captured);
+      expect((await moveBack(first.endpoint)).status).toBe(200);
+      await local('UpdateSecretVersionStage', { SecretName: 'replayed', VersionStage: 'ACSCurrent', MoveToVersion: 'v2' });
+
+      const second = await startServe(shared);
+      servers.push(second);
+      expect((await moveBack(second.endpoint)).body).toMatchObject({ Code: 'SignatureNonceUsed', HttpStatus: 400 });
+      expect((await local('GetSecretValue', { SecretName: 'replayed' })).SecretData).toBe('new-value');
+
+      expect(await first.stop()).toBe(0);
+      const restarted = await startServe(shared);
+      servers.push(restarted);
+      expect((await moveBack(restarted.endpoint)).body).toMatchObject({ Code: 'SignatureNonceUsed', HttpStatus: 400 });
+      expect((await local('GetSecretValue', { SecretName: 'replayed' })).SecretData).toBe('new-value');
+      // A fresh request (new nonce) from the same key is served as usual.
+      expect((await signedV1(restarted.endpoint, 'GetSecretValue', { SecretName: 'replayed' })).body.SecretData).toBe('new-value');
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      removeHome(shared);
+    }
+  });
+});
+
 describe('the request log', () => {
   test('an authenticated client cannot forge a line: a newline in the Action stays inside one quoted field', async () => {
     const forged = `${new Date().toISOString()} POST DeleteSecret ${ACCESS_KEY_ID} 200 1.0ms 00000000-0000-4000-8000-000000000000`;

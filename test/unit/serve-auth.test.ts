@@ -2,8 +2,11 @@
  * Signatures, freshness and request authentication of `kms-local serve`, checked against the
  * SDKs' own signers (@alicloud/rpc-util for V1, @alicloud/openapi-util for ACS3-HMAC-SHA256).
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceError } from '../../src/errors/errors.js';
 import {
   acs3Signature,
@@ -13,7 +16,9 @@ import {
   sha256Hex,
   v1Signature,
 } from '../../src/server/signature.js';
-import { ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/server/replay.js';
+import { FUTURE_SKEW_MS, NONCE_BUCKET_MS, ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/server/replay.js';
+import { MemoryNonceLedger } from '../../src/server/nonce-ledger.js';
+import { FileNonceLedger, folderName, NONCES_DIR, PRUNE_GRACE_MS } from '../../src/server/nonce-files.js';
 import { authenticate, parseParams, type RawRequest } from '../../src/server/authenticate.js';
 import { parseAccessKeyList } from '../../src/server/access-keys.js';
 import { logField, logText } from '../../src/server/log-line.js';
@@ -108,13 +113,15 @@ describe('ACS3-HMAC-SHA256 equals the Authorization @alicloud/openapi-util compu
 });
 
 describe('timestamps and nonces', () => {
-  test('timestamps: the service format, within 15 minutes either way', () => {
+  test('timestamps: the service format, at most 15 minutes behind the server and 5 minutes ahead', () => {
     const guard = new ReplayGuard();
     expect(parseTimestamp('2026-03-01T12:00:00Z')).toBe(NOW);
     expect(parseTimestamp('2026-03-01 12:00:00')).toBeUndefined();
     expect(codeOf(() => guard.checkTimestamp(wire(NOW - TIMESTAMP_WINDOW_MS), NOW))).toBe('no error');
     expect(codeOf(() => guard.checkTimestamp(wire(NOW - TIMESTAMP_WINDOW_MS - 1000), NOW))).toBe('InvalidTimeStamp.Expired');
-    expect(codeOf(() => guard.checkTimestamp(wire(NOW + TIMESTAMP_WINDOW_MS + 1000), NOW))).toBe('InvalidTimeStamp.Expired');
+    expect(codeOf(() => guard.checkTimestamp(wire(NOW + FUTURE_SKEW_MS), NOW))).toBe('no error');
+    expect(codeOf(() => guard.checkTimestamp(wire(NOW + FUTURE_SKEW_MS + 1000), NOW))).toBe('InvalidTimeStamp.Expired');
+    expect(codeOf(() => guard.checkTimestamp(wire(NOW + TIMESTAMP_WINDOW_MS), NOW))).toBe('InvalidTimeStamp.Expired');
     expect(codeOf(() => guard.checkTimestamp('yesterday', NOW))).toBe('InvalidTimeStamp.Format');
     expect(codeOf(() => guard.checkTimestamp(undefined, NOW))).toBe('IncompleteSignature');
   });
@@ -150,23 +157,97 @@ describe('timestamps and nonces', () => {
     expect(codeOf(() => guard.useNonce('AK1', undefined, NOW, NOW))).toBe('IncompleteSignature');
   });
 
-  test('nonces out of the window are forgotten: the timestamp check refuses their replays', () => {
-    const guard = new ReplayGuard();
-    guard.useNonce('AK', 'old', NOW, NOW);
-    guard.useNonce('AK', 'new', NOW + 1000, NOW + TIMESTAMP_WINDOW_MS + 500);
-    expect(guard.size).toBe(1);
-    expect(codeOf(() => guard.checkTimestamp(wire(NOW), NOW + TIMESTAMP_WINDOW_MS + 1000))).toBe('InvalidTimeStamp.Expired');
+  /** What `authenticate` does with a verified request: the timestamp check, then the nonce. */
+  function accept(guard: ReplayGuard, key: string, nonce: string, timestampMs: number, nowMs: number): string {
+    return codeOf(() => guard.useNonce(key, nonce, guard.checkTimestamp(wire(timestampMs), nowMs), nowMs));
+  }
+
+  test('a flood of future-dated requests from one key: that key is throttled, every other key goes on, old timestamps included', () => {
+    const guard = new ReplayGuard({ perKeyLimit: 1000 });
+    const codes = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const code = accept(guard, 'FLOOD', `f${i}`, NOW + FUTURE_SKEW_MS - (i % 200) * 1000, NOW);
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(codes)).toEqual({ 'no error': 1000, 'Rejected.Throttling': 2000 });
+    // No floor rose to the flood's times: another key's requests, fresh or 14 minutes old, pass.
+    expect(accept(guard, 'OTHER', 'o1', NOW, NOW)).toBe('no error');
+    expect(accept(guard, 'OTHER', 'o2', NOW - 14 * 60_000, NOW)).toBe('no error');
+    expect(accept(guard, 'OTHER', 'o1', NOW, NOW)).toBe('SignatureNonceUsed');
+    // Beyond the skew, a future date is refused outright and spends nothing.
+    expect(accept(guard, 'OTHER', 'o3', NOW + FUTURE_SKEW_MS + 60_000, NOW)).toBe('InvalidTimeStamp.Expired');
+    // Once the flood's timestamps are out of the window, the flooding key is served again.
+    const later = NOW + FUTURE_SKEW_MS + TIMESTAMP_WINDOW_MS + 2 * NONCE_BUCKET_MS;
+    expect(accept(guard, 'FLOOD', 'after', later, later)).toBe('no error');
   });
 
-  test('a full cache forgets its oldest nonces and refuses every timestamp up to theirs: no replay gets through', () => {
-    const guard = new ReplayGuard(3);
-    for (let i = 0; i < 5; i++) guard.useNonce('AK', `n${i}`, NOW + i * 1000, NOW + 5000);
-    expect(guard.size).toBe(3);
-    // n0 and n1 were forgotten; their replays carry their own (signed) timestamps, now refused.
-    expect(codeOf(() => guard.checkTimestamp(wire(NOW), NOW + 5000))).toBe('InvalidTimeStamp.Expired');
-    expect(codeOf(() => guard.checkTimestamp(wire(NOW + 1000), NOW + 5000))).toBe('InvalidTimeStamp.Expired');
-    expect(codeOf(() => guard.checkTimestamp(wire(NOW + 2000), NOW + 5000))).toBe('no error');
-    expect(codeOf(() => guard.useNonce('AK', 'n2', NOW + 2000, NOW + 5000))).toBe('SignatureNonceUsed');
+  test('a nonce is remembered for as long as its timestamp is in the window, then forgotten', () => {
+    const ledger = new MemoryNonceLedger();
+    expect(ledger.spend('AK', 'n', NOW, NOW)).toBe(true);
+    expect(ledger.spend('AK', 'n', NOW, NOW + TIMESTAMP_WINDOW_MS)).toBe(false);
+    // Its replay would be refused by the timestamp check from here on: the ledger may forget it.
+    const past = NOW + TIMESTAMP_WINDOW_MS + 2 * NONCE_BUCKET_MS;
+    expect(codeOf(() => new ReplayGuard({ ledger }).checkTimestamp(wire(NOW), past))).toBe('InvalidTimeStamp.Expired');
+    expect(ledger.spend('AK', 'n', NOW, past)).toBe(true);
+  });
+});
+
+describe('nonces spent in the home (nonce-files.ts)', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'kms-local-nonces-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  test('a nonce spent by one server is spent for a second server on the home, and for a restarted one', () => {
+    const first = new FileNonceLedger(home);
+    const second = new FileNonceLedger(home);
+    expect(first.spend('AK', 'n1', NOW, NOW)).toBe(true);
+    expect(second.spend('AK', 'n1', NOW, NOW)).toBe(false);
+    expect(new FileNonceLedger(home).spend('AK', 'n1', NOW, NOW + 60_000)).toBe(false);
+    expect(first.spend('AK', 'n1', NOW, NOW)).toBe(false);
+    expect(second.spend('AK2', 'n1', NOW, NOW)).toBe(true);
+    expect(second.spend('AK', 'n2', NOW, NOW)).toBe(true);
+    // Any text is a nonce: slashes, dots, newlines, a long one.
+    for (const nonce of ['../../x', '.', 'a\nb', 'x'.repeat(5000)]) {
+      expect(first.spend('AK', nonce, NOW, NOW)).toBe(true);
+      expect(second.spend('AK', nonce, NOW, NOW)).toBe(false);
+    }
+    expect(readdirSync(join(home, NONCES_DIR))).toEqual([folderName(Math.floor(NOW / NONCE_BUCKET_MS))]);
+  });
+
+  test('many servers racing on one replay: exactly one wins', async () => {
+    const ledgers = Array.from({ length: 8 }, () => new FileNonceLedger(home));
+    const wins = await Promise.all(ledgers.map(async (l) => l.spend('AK', 'race', NOW, NOW)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  test('a minute is pruned once every timestamp in it is out of the window (plus the grace), not before', async () => {
+    const ledger = new FileNonceLedger(home);
+    const old = NOW - TIMESTAMP_WINDOW_MS;
+    ledger.spend('AK', 'old', old, old);
+    ledger.spend('AK', 'fresh', NOW, NOW);
+    const oldFolder = folderName(Math.floor(old / NONCE_BUCKET_MS));
+    const freshFolder = folderName(Math.floor(NOW / NONCE_BUCKET_MS));
+    expect(readdirSync(join(home, NONCES_DIR)).sort()).toEqual([oldFolder, freshFolder].sort());
+    // Within the grace: kept.
+    new FileNonceLedger(home).maybePrune(NOW + NONCE_BUCKET_MS);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(join(home, NONCES_DIR)).sort()).toEqual([oldFolder, freshFolder].sort());
+    // Past it: the old minute goes, the fresh one stays and still refuses its replay.
+    const pruner = new FileNonceLedger(home);
+    pruner.maybePrune(NOW + 2 * NONCE_BUCKET_MS + PRUNE_GRACE_MS);
+    for (let i = 0; i < 50 && readdirSync(join(home, NONCES_DIR)).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(join(home, NONCES_DIR))).toEqual([freshFolder]);
+    expect(pruner.spend('AK', 'fresh', NOW, NOW)).toBe(false);
+  });
+
+  test('a folder pruned under a server that had made it is made again', () => {
+    const ledger = new FileNonceLedger(home);
+    expect(ledger.spend('AK', 'a', NOW, NOW)).toBe(true);
+    rmSync(join(home, NONCES_DIR), { recursive: true });
+    expect(ledger.spend('AK', 'b', NOW, NOW)).toBe(true);
+    expect(ledger.spend('AK', 'b', NOW, NOW)).toBe(false);
   });
 });
 
