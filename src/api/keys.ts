@@ -7,6 +7,7 @@
  *   withKeyMaterial(ctx, key, undefined, (material) => ...); // primary version; zeroed afterwards
  */
 import type { Context } from './context.js';
+import type { ParamValues } from './params.js';
 import { findKeyVersion, keyArn, keyMetadata, type KeyRecord, type KeyVersionRecord } from '../core/keys.js';
 
 export { assertUsable, isSymmetric, primaryVersion, findKeyVersion } from '../core/keys.js';
@@ -41,4 +42,10 @@ export function keyArnOf(ctx: Context, keyId: string): string {
 
 export function keyMetadataOf(ctx: Context, key: KeyRecord): Record<string, unknown> {
   return keyMetadata(key, ctx.region, ctx.home.accountId());
+}
+
+/** TagResource / UntagResource given KeyId alone: the key's id (the secret path handles the rest). */
+export function keyTagTarget(ctx: Context, p: ParamValues): string | undefined {
+  if (p.KeyId === undefined || p.SecretName !== undefined || p.CertificateId !== undefined) return undefined;
+  return resolveKey(ctx, p.KeyId as string).keyId;
 }

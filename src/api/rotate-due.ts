@@ -2,7 +2,8 @@
  * Automatic rotation: what `kms-local rotate-due` does when a scheduler runs it. Every region of
  * the home is scanned; secrets whose NextRotationDate has passed are rotated one after another
  * through the RotateSecret operation (so each is audited like a manual one), and secrets past
- * their PlannedDeleteTime are purged. `dryRun` only lists.
+ * their PlannedDeleteTime are purged; keys with automatic rotation that are due get a new version.
+ * `dryRun` only lists.
  */
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
@@ -12,12 +13,18 @@ import { isDue } from '../core/rotation-policy.js';
 import { formatTime } from '../core/time.js';
 import type { Home } from '../store/home.js';
 import { SecretStore } from '../store/store.js';
+import { KeyStore } from '../store/key-store.js';
+import { isRotationDue } from '../core/keys.js';
 import { invoke } from './invoke.js';
 import { findOperation } from './operations.js';
 
 export interface DueEntry {
   Region: string;
-  SecretName: string;
+  /** A secret's entry names the secret; a key's entry names the key (KeyId). */
+  SecretName?: string;
+  KeyId?: string;
+  /** The key version automatic rotation made. */
+  KeyVersionId?: string;
   NextRotationDate?: string;
   VersionId?: string;
   Code?: string;
@@ -83,6 +90,38 @@ export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOption
       (code === 'Rejected.RotationInProgress' ? summary.Skipped : summary.Failed).push(failed);
     }
   }
+  await rotateDueKeys(home, nowMs, opts, summary);
   opts.progress?.(work.length, work.length);
   return summary;
+}
+
+/**
+ * Keys with automatic rotation whose NextRotationDate has passed get a new version through the
+ * CreateKeyVersion operation (audited like a manual one); Disabled and pending keys wait.
+ */
+async function rotateDueKeys(home: Home, nowMs: number, opts: RotateDueOptions, summary: DueSummary): Promise<void> {
+  const createVersion = findOperation('CreateKeyVersion')!;
+  for (const region of opts.region ? [opts.region] : home.regions()) {
+    const store = new KeyStore(home, region, () => nowMs);
+    for (const keyId of store.keyIds()) {
+      let due: DueEntry | undefined;
+      try {
+        const key = store.get(keyId);
+        if (key && isRotationDue(key, nowMs)) due = { Region: region, KeyId: keyId, NextRotationDate: key.rotation.nextRotationDate };
+      } catch (err) {
+        const e = err as ServiceError;
+        summary.Failed.push({ Region: region, KeyId: keyId, Code: e.code ?? 'InternalFailure', Message: e.message });
+        continue;
+      }
+      if (!due) continue;
+      summary.Due.push(due);
+      if (opts.dryRun) continue;
+      try {
+        const response = await invoke(createVersion, { KeyId: keyId }, { home, region, nowMs });
+        summary.Rotated.push({ ...due, KeyVersionId: (response.KeyVersion as { KeyVersionId: string }).KeyVersionId });
+      } catch (err) {
+        summary.Failed.push({ ...due, Code: err instanceof ServiceError ? err.code : 'InternalFailure', Message: (err as Error).message });
+      }
+    }
+  }
 }

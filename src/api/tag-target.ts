@@ -1,4 +1,4 @@
-/** TagResource / UntagResource name exactly one resource; kms-local holds secrets only. */
+/** TagResource / UntagResource name exactly one resource: a secret or a key (src/api/keys.ts keyTagTarget). */
 import { ServiceError, invalidParameter } from '../errors/errors.js';
 import { resolveSecretName, type Context } from './context.js';
 import type { ParamValues } from './params.js';
@@ -8,9 +8,8 @@ export function tagTarget(ctx: Context, p: ParamValues): string {
   if (given.length !== 1) {
     throw invalidParameter(`give exactly one of SecretName, KeyId and CertificateId${given.length ? ` (got ${given.join(', ')})` : ''}.`);
   }
-  if (given[0] === 'KeyId') throw new ServiceError('UnsupportedOperation', 'kms-local manages secrets only; it has no keys to tag. Use --SecretName.');
   if (given[0] === 'CertificateId') {
-    throw new ServiceError('UnsupportedOperation', 'kms-local manages secrets only; it has no certificates to tag. Use --SecretName.');
+    throw new ServiceError('UnsupportedOperation', 'kms-local has no certificates to tag. Use --SecretName or --KeyId.');
   }
   return resolveSecretName(ctx, p.SecretName as string);
 }

@@ -23,7 +23,7 @@ export async function runRotateDue(argv: readonly string[], io: CliIo): Promise<
     const arg = argv[i]!;
     if (arg === '--dry-run' || arg === '--dryrun') dryRun = true;
     else if (arg === '--help') {
-      io.stdout(`${USAGE}\n\nRotates every ECS and Rds secret whose NextRotationDate has passed (KMS_LOCAL_NOW overrides the clock),\npurges secrets past their PlannedDeleteTime, and prints a JSON summary. Exit status 1 if any rotation failed.\nWith --dry-run it only lists what it would do. Without --region every region of the home is scanned.\n`);
+      io.stdout(`${USAGE}\n\nRotates every ECS and Rds secret whose NextRotationDate has passed (KMS_LOCAL_NOW overrides the clock),\nmakes a new version of every Enabled key with automatic rotation that is due,\npurges secrets past their PlannedDeleteTime, and prints a JSON summary. Exit status 1 if any rotation failed.\nWith --dry-run it only lists what it would do. Without --region every region of the home is scanned.\n`);
       return 0;
     } else if (arg === '--region' || arg === '--RegionId' || arg.startsWith('--region=') || arg.startsWith('--RegionId=')) {
       region = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];

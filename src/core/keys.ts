@@ -349,3 +349,157 @@ export function keyMetadata(key: KeyRecord, region: string, account: string): Re
     RotationInterval: rotating && key.rotation.intervalSeconds !== undefined ? `${key.rotation.intervalSeconds}s` : undefined,
   };
 }
+
+// --- Metadata changes ------------------------------------------------------------------------
+
+export const KEY_DESCRIPTION_MAX = 8192;
+export const KEY_MAX_TAGS = 20;
+
+/** SetDeletionProtection: on with a description, or off. A key pending deletion: Rejected.PendingDeletion. */
+export function setDeletionProtection(key: KeyRecord, enable: boolean, description: string | undefined): KeyRecord {
+  assertNotPendingDeletion(key);
+  if (!enable) {
+    const { deletionProtection: _off, ...rest } = key;
+    return rest;
+  }
+  return { ...key, deletionProtection: { description: description ?? '' } };
+}
+
+/** TagResource on a key: a given key replaces that tag's value, new keys are added; at most 20 tags. */
+export function tagKey(key: KeyRecord, tags: readonly Tag[]): KeyRecord {
+  if (tags.length === 0) throw invalidParameter('Tags must list at least one tag.');
+  const merged = key.tags.map((t) => ({ ...t }));
+  for (const tag of tags) {
+    const existing = merged.find((t) => t.TagKey === tag.TagKey);
+    if (existing) existing.TagValue = tag.TagValue;
+    else merged.push({ TagKey: tag.TagKey, TagValue: tag.TagValue });
+  }
+  if (merged.length > KEY_MAX_TAGS) {
+    throw new ServiceError('Rejected.LimitExceeded', `The key '${key.keyId}' would carry ${merged.length} tags; at most ${KEY_MAX_TAGS} are allowed.`);
+  }
+  return { ...key, tags: merged };
+}
+
+/** UntagResource on a key: removes the tags with these keys; keys it does not carry are ignored. */
+export function untagKey(key: KeyRecord, tagKeys: readonly string[]): { key: KeyRecord; changed: boolean } {
+  if (tagKeys.length === 0) throw invalidParameter('TagKeys must list at least one tag key.');
+  const kept = key.tags.filter((t) => !tagKeys.includes(t.TagKey));
+  return kept.length === key.tags.length ? { key, changed: false } : { key: { ...key, tags: kept }, changed: true };
+}
+
+/** A key that was never given a policy has the default one: the account may do everything. */
+export function defaultKeyPolicy(account: string): string {
+  return JSON.stringify({
+    Statement: [{ Action: ['kms:*'], Effect: 'Allow', Principal: { RAM: [`acs:ram::${account}:*`] }, Resource: ['*'], Sid: 'kms default key policy' }],
+    Version: '1',
+  });
+}
+
+// --- ListKeys filters ------------------------------------------------------------------------
+
+/** ListKeys filter keys; `keyId` is spelled so by the service. Values of one key are OR-ed, keys AND-ed. */
+export const KEY_FILTER_KEYS = ['KeyState', 'KeySpec', 'KeyUsage', 'ProtectionLevel', 'CreatorType', 'DKMSInstanceId', 'keyId', 'AliasName', 'Creator', 'TagKey', 'TagValue'] as const;
+export type KeyFilterKey = (typeof KEY_FILTER_KEYS)[number];
+export interface KeyFilter {
+  Key: KeyFilterKey;
+  Values: string[];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** ListKeys' Filters: a JSON array of 0 to 10 {"Key","Values"} with 0 to 10 string values each. */
+export function parseKeyFilters(value: unknown, name: string): KeyFilter[] {
+  if (!Array.isArray(value)) throw invalidParameter(`${name} must be a JSON array of {"Key","Values"} objects.`);
+  if (value.length > 10) throw invalidParameter(`${name} may hold at most 10 filters.`);
+  return value.map((f, i) => {
+    if (!isPlainObject(f) || Object.keys(f).some((k) => k !== 'Key' && k !== 'Values')) {
+      throw invalidParameter(`${name}[${i}] must be an object {"Key","Values"}.`);
+    }
+    if (typeof f.Key !== 'string' || !(KEY_FILTER_KEYS as readonly string[]).includes(f.Key)) {
+      throw invalidParameter(`${name}[${i}].Key must be one of: ${KEY_FILTER_KEYS.join(', ')}.`);
+    }
+    const values = f.Values ?? [];
+    if (!Array.isArray(values) || values.length > 10 || !values.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 256)) {
+      throw invalidParameter(`${name}[${i}].Values must be a list of at most 10 strings of 1 to 256 characters.`);
+    }
+    return { Key: f.Key as KeyFilterKey, Values: values as string[] };
+  });
+}
+
+/** The value(s) of one filter key a key has; a key's aliases are given by the caller. */
+function filterValues(key: KeyRecord, filterKey: KeyFilterKey, aliases: readonly string[]): string[] {
+  switch (filterKey) {
+    case 'KeyState':
+      return [key.state];
+    case 'KeySpec':
+      return [key.keySpec];
+    case 'KeyUsage':
+      return [key.keyUsage];
+    case 'ProtectionLevel':
+      return [key.protectionLevel];
+    case 'CreatorType':
+      return ['User'];
+    case 'DKMSInstanceId':
+      return key.dkmsInstanceId === undefined ? [] : [key.dkmsInstanceId];
+    case 'keyId':
+      return [key.keyId];
+    case 'AliasName':
+      return [...aliases];
+    case 'Creator':
+      return [key.creator];
+    case 'TagKey':
+      return key.tags.map((t) => t.TagKey);
+    case 'TagValue':
+      return key.tags.map((t) => t.TagValue);
+  }
+}
+
+/** Whether `key` passes every filter (exact matches; an empty Values list sets no condition). */
+export function keyMatches(key: KeyRecord, filters: readonly KeyFilter[], aliases: readonly string[] = []): boolean {
+  return filters.every((f) => f.Values.length === 0 || filterValues(key, f.Key, aliases).some((v) => f.Values.includes(v)));
+}
+
+/** One page of `items` (PageNumber from 1); a page past the end is empty. */
+export function pageOf<T>(items: readonly T[], pageNumber: number, pageSize: number): T[] {
+  return items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+}
+
+// --- Aliases -----------------------------------------------------------------------------------
+
+export interface Alias {
+  aliasName: string;
+  keyId: string;
+  creationDate: string;
+}
+
+/** The most aliases one key may have (the service's quota). */
+export const MAX_ALIASES_PER_KEY = 50;
+
+/** CreateAlias: a new name for a key that is not pending deletion; a taken name: AliasAlreadyExists. */
+export function createAlias(aliases: readonly Alias[], aliasName: string, key: KeyRecord, now: string): Alias[] {
+  checkAliasName(aliasName);
+  if (key.state === 'PendingDeletion') {
+    throw stateModifiedFailed(key, 'is pending deletion; it takes no new alias');
+  }
+  if (aliases.some((a) => a.aliasName === aliasName)) throw new ServiceError('AliasAlreadyExists', `AliasName Already Exists: '${aliasName}'.`);
+  if (aliases.filter((a) => a.keyId === key.keyId).length >= MAX_ALIASES_PER_KEY) {
+    throw new ServiceError('Rejected.LimitExceeded', `The key '${key.keyId}' already has ${MAX_ALIASES_PER_KEY} aliases.`);
+  }
+  return [...aliases, { aliasName, keyId: key.keyId, creationDate: now }];
+}
+
+/** UpdateAlias: points an existing alias at another key; a target pending deletion: Rejected.PendingDeletion. */
+export function updateAlias(aliases: readonly Alias[], aliasName: string, target: KeyRecord): Alias[] {
+  checkAliasName(aliasName);
+  if (!aliases.some((a) => a.aliasName === aliasName)) throw aliasNotFound(aliasName);
+  assertNotPendingDeletion(target);
+  return aliases.map((a) => (a.aliasName === aliasName ? { ...a, keyId: target.keyId } : a));
+}
+
+/** DeleteAlias: removes the alias (never the key); an unknown alias: Forbidden.AliasNotFound. */
+export function deleteAlias(aliases: readonly Alias[], aliasName: string): Alias[] {
+  if (!aliases.some((a) => a.aliasName === aliasName)) throw aliasNotFound(aliasName);
+  return aliases.filter((a) => a.aliasName !== aliasName);
+}

@@ -36,22 +36,26 @@ export interface TagCondition {
 
 export interface TagRow {
   ResourceId: string;
-  ResourceType: 'secret';
+  ResourceType: 'secret' | 'key';
   TagKey: string;
   TagValue: string;
 }
 
 /**
- * ListTagResources: a secret qualifies when it carries every condition's tag (and value, when given);
+ * ListTagResources: a secret (or key: its id as the name) qualifies when it carries every condition's tag (and value, when given);
  * the rows are all the tags of the qualifying secrets, ordered by ResourceId, then TagKey.
  */
-export function tagRows(secrets: readonly SecretMetadata[], conditions: readonly TagCondition[]): TagRow[] {
-  const qualifies = (s: SecretMetadata): boolean =>
+export function tagRows(
+  secrets: readonly Pick<SecretMetadata, 'name' | 'tags'>[],
+  conditions: readonly TagCondition[],
+  resourceType: TagRow['ResourceType'] = 'secret',
+): TagRow[] {
+  const qualifies = (s: Pick<SecretMetadata, 'name' | 'tags'>): boolean =>
     conditions.every((c) => s.tags.some((t) => t.TagKey === c.key && (c.value === undefined || t.TagValue === c.value)));
   const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return secrets
     .filter(qualifies)
-    .flatMap((s) => s.tags.map((t): TagRow => ({ ResourceId: s.name, ResourceType: 'secret', TagKey: t.TagKey, TagValue: t.TagValue })))
+    .flatMap((s) => s.tags.map((t): TagRow => ({ ResourceId: s.name, ResourceType: resourceType, TagKey: t.TagKey, TagValue: t.TagValue })))
     .sort((a, b) => byCodeUnits(a.ResourceId, b.ResourceId) || byCodeUnits(a.TagKey, b.TagKey));
 }
 

@@ -15,6 +15,7 @@ import {
   isPastKeyDeletion,
   keyNotFound,
   parseKeyReference,
+  type Alias,
   type KeyRecord,
   type KeyVersionRecord,
 } from '../core/keys.js';
@@ -27,11 +28,7 @@ import { canonicalJson } from './secret-file.js';
 export const KEY_FILE_SCHEMA_VERSION = 1;
 const ALIASES_FILE = 'aliases.json';
 
-export interface AliasRecord {
-  aliasName: string;
-  keyId: string;
-  creationDate: string;
-}
+export type AliasRecord = Alias;
 
 interface KeyFile {
   schemaVersion: number;

@@ -1,8 +1,9 @@
-import { ServiceError, invalidParameter } from '../../errors/errors.js';
+import { invalidParameter } from '../../errors/errors.js';
 import type { SecretMetadata } from '../../core/model.js';
 import { pageRows, tagRows, type TagCondition } from '../../core/tags.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireSecret } from '../secrets.js';
+import { resolveKey } from '../keys.js';
 
 export const TAG_ROWS_PER_PAGE = 200;
 
@@ -19,15 +20,18 @@ function decodeToken(token: string | undefined): number {
 }
 
 export const handler: Handler = (ctx, p) => {
-  if (p.ResourceType === 'key') {
-    throw new ServiceError('UnsupportedOperation', 'kms-local manages secrets only; it has no keys. Use --ResourceType secret.');
-  }
   const conditions = ((p.Tag as { Key?: string; Value?: string }[] | undefined) ?? []).map((t): TagCondition => {
     if (t.Key === undefined) throw invalidParameter('every Tag.N.Value needs its Tag.N.Key.');
     return t.Value === undefined ? { key: t.Key } : { key: t.Key, value: t.Value };
   });
   const offset = decodeToken(p.NextToken as string | undefined);
   const ids = p.ResourceId as string[] | undefined;
+  if (p.ResourceType === 'key') {
+    // Keys by id, ARN or alias; every key of the region without ResourceId.N.
+    const keys = ids === undefined ? ctx.keyStore.list() : [...new Map(ids.map((id) => resolveKey(ctx, id)).map((k) => [k.keyId, k])).values()];
+    const { page, nextOffset } = pageRows(tagRows(keys.map((k) => ({ name: k.keyId, tags: k.tags })), conditions, 'key'), offset, TAG_ROWS_PER_PAGE);
+    return { NextToken: nextOffset === undefined ? undefined : encodeToken(nextOffset), RequestId: ctx.requestId, TagResources: { TagResource: page } };
+  }
   let secrets: SecretMetadata[];
   if (ids === undefined) secrets = ctx.store.list();
   else {

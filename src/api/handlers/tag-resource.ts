@@ -3,10 +3,21 @@ import type { Tag } from '../../core/model.js';
 import type { Handler } from '../context.js';
 import { requireActive, requireSecret } from '../secrets.js';
 import { tagTarget } from '../tag-target.js';
+import { keyTagTarget } from '../keys.js';
+import { assertNotPendingDeletion, keyNotFound, tagKey } from '../../core/keys.js';
 
 export const handler: Handler = (ctx, p) => {
-  const name = tagTarget(ctx, p);
   const tags = p.Tags as Tag[];
+  const keyId = keyTagTarget(ctx, p);
+  if (keyId !== undefined) {
+    ctx.keyStore.mutate(keyId, (current) => {
+      if (!current) throw keyNotFound(keyId);
+      assertNotPendingDeletion(current);
+      return { next: tagKey(current, tags), result: undefined };
+    });
+    return { RequestId: ctx.requestId };
+  }
+  const name = tagTarget(ctx, p);
   ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));
   return { RequestId: ctx.requestId };
 };

@@ -1,0 +1,19 @@
+/** GetKeyPolicy, SetKeyPolicy: the policy is stored and returned, not enforced (like secret policies). */
+import { assertNotPendingDeletion, defaultKeyPolicy, keyNotFound } from '../../core/keys.js';
+import type { Handler } from '../context.js';
+import { resolveKey } from '../keys.js';
+
+export const getKeyPolicy: Handler = (ctx, p) => {
+  const key = resolveKey(ctx, p.KeyId as string);
+  return { Policy: key.policy ?? defaultKeyPolicy(ctx.home.accountId()), RequestId: ctx.requestId };
+};
+
+export const setKeyPolicy: Handler = (ctx, p) => {
+  const { keyId } = resolveKey(ctx, p.KeyId as string);
+  ctx.keyStore.mutate(keyId, (current) => {
+    if (!current) throw keyNotFound(p.KeyId as string);
+    assertNotPendingDeletion(current);
+    return { next: { ...current, policy: p.Policy as string }, result: undefined };
+  });
+  return { RequestId: ctx.requestId };
+};
