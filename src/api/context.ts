@@ -39,7 +39,10 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
     home,
     region,
     nowMs,
-    now: formatTime(nowMs),
+    // Formatted when a handler asks: most reads print no time of the request.
+    get now() {
+      return formatTime(nowMs);
+    },
     requestId: randomUUID(),
     store: new SecretStore(home, region, () => nowMs),
     keyStore: new KeyStore(home, region, () => nowMs),

@@ -55,8 +55,20 @@ export function sealValue(ctx: Context, secretName: string, versionId: string, d
   }
 }
 
+/**
+ * Values already opened, by their version object. A version is immutable, so its value never
+ * changes; only `serve` holds version objects across requests (its ReadCache keeps a record while its
+ * file is unchanged), and an entry goes when its record does. Any check that may refuse a read
+ * (a key's state, once secrets are sealed by customer keys) must come before this lookup.
+ */
+const opened = new WeakMap<SecretVersion, string>();
+
 export function openValue(ctx: Context, secretName: string, version: SecretVersion): string {
+  const known = opened.get(version);
+  if (known !== undefined) return known;
   // After an unfinished rekey a version may be sealed under the next master key.
   const keys = ctx.home.keyring(version.payload.keyId) ?? ctx.home.keys();
-  return keys.openValue(secretName, version.versionId, version.payload).toString('utf8');
+  const value = keys.openValue(secretName, version.versionId, version.payload).toString('utf8');
+  opened.set(version, value);
+  return value;
 }

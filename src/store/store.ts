@@ -4,7 +4,7 @@
  * replaced whole by rename, so a reader sees the old or the new version, never a torn one.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { MetadataIndex } from './metadata-index.js';
 import { isPastDeletion } from '../core/lifecycle.js';
@@ -37,7 +37,8 @@ export class SecretStore {
   }
 
   private fileOf(name: string): string {
-    return join(this.dir, fileNameFor(name));
+    // `dir` is already normal and a file name holds no separator: no need for path.join's work.
+    return `${this.dir}${sep}${fileNameFor(name)}`;
   }
 
   private lockOf(name: string): string {
