@@ -1,7 +1,7 @@
 /**
  * Everything the everyday operations do not need, behind ONE lazily imported module: the HTTP
- * server, `run`, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH and
- * PostgreSQL adapters, and the profile writer (conf). In the bundle (scripts/bundle.mjs) these
+ * server, `run`, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH,
+ * PostgreSQL and MySQL adapters, and the profile writer (conf). In the bundle (scripts/bundle.mjs) these
  * modules stay uninitialised, and their node built-ins and npm packages unloaded, until a command
  * needs them. One boundary keeps that rule visible in one place. Import it only as
  * `await import('../lazy.js')`, never statically.
@@ -15,4 +15,5 @@ export { handler as rotateSecret } from './api/handlers/rotate-secret.js';
 export { handler as updateSecretRotationPolicy } from './api/handlers/update-secret-rotation-policy.js';
 export { updateProfileFile } from './config/profile-write.js';
 export { PostgresSession } from './targets/postgres.js';
+export { MysqlSession } from './targets/mysql.js';
 export { SshSession } from './targets/ssh.js';

@@ -71,7 +71,7 @@ function targetOf(ctx: Context, secret: SecretRecord, registry: TargetRegistry) 
     const hint =
       kind.type === 'ECS'
         ? `kms-local target add --InstanceId ${kind.instanceId} --Host <host> --Port 22`
-        : `kms-local target add --DBInstanceId ${kind.instanceId} --Engine postgresql --Host <host> --Port 5432`;
+        : `kms-local target add --DBInstanceId ${kind.instanceId} --Engine postgresql|mysql --Host <host>`;
     throw new ServiceError(
       'Rejected.TargetNotFound',
       `The secret '${secret.name}' cannot rotate: no target is configured for ${kind.type === 'ECS' ? 'InstanceId' : 'DBInstanceId'} '${kind.instanceId}'. Add one with: ${hint}`,

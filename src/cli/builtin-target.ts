@@ -1,7 +1,7 @@
 /**
  * `kms-local target add|list|remove`: where the systems behind dynamic secrets are (docs/design.md §5).
  *   target add --InstanceId i-x --Host H [--Port 22] [--HostKeyFingerprint SHA256:...]
- *   target add --DBInstanceId rm-x --Engine postgresql --Host H [--Port 5432] [--Database postgres]
+ *   target add --DBInstanceId rm-x --Engine postgresql|mysql|mariadb --Host H [--Port 5432|3306] [--Database name]
  *   target list
  *   target remove --InstanceId i-x | --DBInstanceId rm-x
  */
@@ -15,7 +15,7 @@ import { suggest } from './suggest.js';
 
 const USAGE = [
   'kms-local target add --InstanceId <i-...> --Host <host> [--Port 22] [--HostKeyFingerprint SHA256:...]',
-  'kms-local target add --DBInstanceId <rm-...> --Engine postgresql --Host <host> [--Port 5432] [--Database postgres]',
+  'kms-local target add --DBInstanceId <rm-...> --Engine postgresql|mysql|mariadb --Host <host> [--Port 5432|3306] [--Database <name>]',
   'kms-local target list',
   'kms-local target remove --InstanceId <i-...> | --DBInstanceId <rm-...>',
 ];
@@ -57,7 +57,7 @@ export function describeTarget(t: Target): Record<string, unknown> {
       HostKeyLearned: t.hostKeyFingerprint ? Boolean(t.hostKeyLearned) : undefined,
     };
   }
-  return { Type: 'Rds', DBInstanceId: t.instanceId, Engine: t.engine, Host: t.host, Port: t.port, Database: t.database };
+  return { Type: 'Rds', DBInstanceId: t.instanceId, Engine: t.engine, Host: t.host, Port: t.port, Database: t.database || undefined };
 }
 
 function targetFrom(v: Record<string, string>): Target {
@@ -78,17 +78,16 @@ function targetFrom(v: Record<string, string>): Target {
   }
   if (v.HostKeyFingerprint !== undefined) throw usageError('--HostKeyFingerprint is for --InstanceId (SSH) targets.');
   const engine = (v.Engine ?? '').toLowerCase();
-  if (engine === 'mysql') {
-    throw usageError('MySQL targets are not supported yet: kms-local rotates Rds secrets on PostgreSQL only (--Engine postgresql).');
-  }
-  if (engine !== 'postgresql') throw usageError('--Engine must be postgresql.');
+  if (engine !== 'postgresql' && engine !== 'mysql' && engine !== 'mariadb') throw usageError('--Engine must be postgresql, mysql or mariadb.');
+  const postgres = engine === 'postgresql';
   return {
     kind: 'db',
     instanceId: checkInstanceId(v.DBInstanceId!, 'DBInstanceId'),
-    engine: 'postgresql',
+    engine,
     host,
-    port: checkPort(v.Port, 5432),
-    database: v.Database ?? 'postgres',
+    port: checkPort(v.Port, postgres ? 5432 : 3306),
+    // MySQL logins need no database; PostgreSQL ones do.
+    database: v.Database ?? (postgres ? 'postgres' : ''),
   };
 }
 

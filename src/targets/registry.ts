@@ -23,7 +23,8 @@ export interface SshTarget {
   hostKeyLearned?: boolean;
 }
 
-export type DbEngine = 'postgresql';
+/** PostgreSQL, or MySQL/MariaDB (one adapter; `mariadb` only names the server in messages). */
+export type DbEngine = 'postgresql' | 'mysql' | 'mariadb';
 
 export interface DbTarget {
   kind: 'db';

@@ -1,13 +1,12 @@
 /**
  * Rds secrets rotated against a real PostgreSQL server (a throwaway cluster on loopback, see
  * test/support/postgres.ts), through bin/kms-local.js. Every claim that a credential works or not
- * is checked with `psql` logging in. No mock anywhere.
+ * is checked with `psql` logging in. No mock anywhere. The fault tests (server down, verification
+ * failing, a rotation killed midway) are shared by every adapter: test/e2e/rotation-faults.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { createServer, type Server, type Socket } from 'node:net';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { BIN, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const bin = findPostgres();
 if (!bin) {
@@ -50,7 +49,6 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     pg.sql("CREATE ROLE app_single LOGIN PASSWORD 'Initial-single-Pw1'");
     pg.sql("CREATE ROLE app_a LOGIN PASSWORD 'Initial-a-Pw1'");
     pg.sql("CREATE ROLE app_b LOGIN PASSWORD 'Initial-b-Pw1'");
-    pg.sql("CREATE ROLE app_down LOGIN PASSWORD 'Initial-down-Pw1'");
     home = makeHome();
     ok(runCli(['target', 'add', '--DBInstanceId', 'rm-test', '--Engine', 'postgresql', '--Host', pg.host, '--Port', String(pg.port)], { home }));
   }, 120_000);
@@ -69,7 +67,7 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
 
     const now = current('db-single');
     expect(now.AccountName).toBe('app_single');
-    expect(now.AccountPassword).toHaveLength(32);
+    expect(now.AccountPassword).toMatch(/^[A-Za-z0-9!@#$%^&*()_+=-]{32}$/); // the RDS account password set
     expect(pg.canLogin('app_single', now.AccountPassword)).toBe(true);
     expect(pg.canLogin('app_single', 'Initial-single-Pw1')).toBe(false);
     expect(current('db-single', 'ACSPrevious').AccountPassword).toBe('Initial-single-Pw1');
@@ -124,89 +122,11 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     expect(pg.canLogin('app_b', after.AccountPassword)).toBe(true);
   });
 
-  test('with the server stopped RotateSecret fails clearly, the old credential stays; once it is back, RotateSecret succeeds', () => {
-    createRds('db-down', 'SingleUser', [{ AccountName: 'app_down', AccountPassword: 'Initial-down-Pw1' }]);
-    pg.stop();
-    let failed: CliResult;
-    try {
-      failed = kms('RotateSecret', '--SecretName', 'db-down', '--VersionId', 'v2');
-    } finally {
-      pg.start();
-    }
-    expect(failed.code).toBe(1);
-    const error = serviceError(failed.stderr);
-    expect(error?.code).toBe('Rejected.RotationFailed');
-    expect(error?.message).toMatch(/failed at step login/);
-    expect(error?.message).toMatch(/ACSCurrent is unchanged/);
-    expect(failed.stderr).not.toContain('Initial-down-Pw1');
-
-    expect(current('db-down')).toEqual({ AccountName: 'app_down', AccountPassword: 'Initial-down-Pw1' });
-    expect(pg.canLogin('app_down', 'Initial-down-Pw1')).toBe(true);
-    const described = ok(kms('DescribeSecret', '--SecretName', 'db-down'));
-    expect(described.RotationStatus.LastError).toMatchObject({ Code: 'Rejected.RotationFailed', Step: 'login', VersionId: 'v2' });
-    const versions = ok(kms('ListSecretVersionIds', '--SecretName', 'db-down'));
-    expect(versions.VersionIds.VersionId.map((v: any) => [v.VersionId, v.VersionStages.VersionStage])).toEqual([
-      ['v2', ['ACSPending']],
-      ['v1', ['ACSCurrent']],
-    ]);
-    expect(serviceError(kms('GetSecretValue', '--SecretName', 'db-down', '--VersionStage', 'ACSPending').stderr)?.code).toBe('InvalidParameter');
-
-    ok(kms('RotateSecret', '--SecretName', 'db-down', '--VersionId', 'v3'));
-    const now = current('db-down');
-    expect(pg.canLogin('app_down', now.AccountPassword)).toBe(true);
-    expect(pg.canLogin('app_down', 'Initial-down-Pw1')).toBe(false);
-    expect(ok(kms('DescribeSecret', '--SecretName', 'db-down')).RotationStatus).toBeUndefined();
-  });
-
   test('a wrong ACSCurrent password: the rotation fails at login and nothing changes', () => {
     createRds('db-wrong', 'SingleUser', [{ AccountName: 'app_single', AccountPassword: 'not-the-password' }]);
     const failed = kms('RotateSecret', '--SecretName', 'db-wrong', '--VersionId', 'v2');
     expect(serviceError(failed.stderr)?.message).toMatch(/refused every credential/);
     expect(current('db-wrong').AccountPassword).toBe('not-the-password');
-  });
-
-  test('a second RotateSecret while one runs is refused; a rotation killed after reaching the server is recovered by the next one', async () => {
-    // A server that accepts connections and never answers keeps the first rotation busy.
-    const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const silentPort = (silent.address() as { port: number }).port;
-    pg.sql("CREATE ROLE app_busy LOGIN PASSWORD 'Initial-busy-Pw1'");
-    createRds('db-busy', 'SingleUser', [{ AccountName: 'app_busy', AccountPassword: 'Initial-busy-Pw1' }], 'rm-busy');
-    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', String(silentPort)], { home }));
-    const first = spawn(process.execPath, [BIN, 'kms', 'RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v2', '--SecretData', '{"AccountPassword":"Pending-busy-Pw2"}'], {
-      env: { ...process.env, KMS_LOCAL_HOME: home, NODE_OPTIONS: '' },
-      stdio: 'ignore',
-    });
-    try {
-      for (let i = 0; i < 100 && !ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus?.InProgress; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus.InProgress.VersionId).toBe('v2');
-      const second = serviceError(kms('RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v3').stderr);
-      expect(second?.code).toBe('Rejected.RotationInProgress');
-      expect(second?.message).toMatch(/^Your secret is being rotated, please try again later/);
-      expect(current('db-busy').AccountPassword).toBe('Initial-busy-Pw1');
-    } finally {
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
-      sockets.forEach((s) => s.destroy());
-      silent.close();
-    }
-    // Suppose the killed rotation had reached the server: the account now has the pending password.
-    pg.sql("ALTER ROLE app_busy PASSWORD 'Pending-busy-Pw2'");
-    expect(pg.canLogin('app_busy', 'Initial-busy-Pw1')).toBe(false);
-
-    // The killed process left its marker; the next rotation sees that its process is gone, finds
-    // ACSCurrent refused and the interrupted version accepted, adopts it, and rotates from there.
-    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', pg.host, '--Port', String(pg.port)], { home }));
-    ok(kms('RotateSecret', '--SecretName', 'db-busy', '--VersionId', 'v4'));
-    const now = current('db-busy');
-    expect(now.AccountPassword).not.toBe('Pending-busy-Pw2');
-    expect(pg.canLogin('app_busy', now.AccountPassword)).toBe(true);
-    expect(pg.canLogin('app_busy', 'Pending-busy-Pw2')).toBe(false);
-    expect(current('db-busy', 'ACSPrevious').AccountPassword).toBe('Pending-busy-Pw2');
-    expect(ok(kms('DescribeSecret', '--SecretName', 'db-busy')).RotationStatus).toBeUndefined();
   });
 
   test('a secret whose instance has no target cannot rotate, and says so', () => {

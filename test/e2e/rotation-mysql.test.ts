@@ -1,0 +1,107 @@
+/**
+ * Rds secrets rotated against a real MariaDB server (a throwaway one on loopback, see
+ * test/support/mariadb.ts), through bin/kms-local.js, with `--Engine mysql` targets. Every claim
+ * that a credential works or not is checked with the `mariadb` client logging in. The fault tests
+ * are shared by every adapter: test/e2e/rotation-faults.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { findMariaDb, mariadbUnavailable, startMariaDb, type MariaDbServer } from '../support/mariadb.js';
+import { makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+
+const why = mariadbUnavailable();
+if (why) console.warn(`\n!!! SKIPPED test/e2e/rotation-mysql.test.ts: ${why}.\n`);
+const describeIfMariaDb = why ? describe.skip : describe;
+
+let db: MariaDbServer;
+let home: string;
+
+const kms = (...args: string[]): CliResult => runCli(['kms', ...args], { home });
+function ok(result: CliResult): any {
+  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
+  return result.json;
+}
+function current(name: string, stage = 'ACSCurrent'): { AccountName: string; AccountPassword: string } {
+  return JSON.parse(ok(kms('GetSecretValue', '--SecretName', name, '--VersionStage', stage)).SecretData);
+}
+function createRds(name: string, subType: string, accounts: { AccountName: string; AccountPassword: string }[]): void {
+  ok(kms('CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretType', 'Rds',
+    '--ExtendedConfig', JSON.stringify({ SecretSubType: subType, DBInstanceId: 'rm-mysql' }),
+    '--SecretData', JSON.stringify({ Accounts: accounts })));
+}
+
+describeIfMariaDb('Rds secrets rotated on a real MariaDB server', () => {
+  beforeAll(async () => {
+    db = await startMariaDb(findMariaDb()!);
+    db.sql("CREATE USER 'app_single'@'%' IDENTIFIED BY 'Initial-single-Pw1'");
+    db.sql("CREATE USER 'app_a'@'%' IDENTIFIED BY 'Initial-a-Pw1'");
+    db.sql("CREATE USER 'app_b'@'%' IDENTIFIED BY 'Initial-b-Pw1'");
+    home = makeHome();
+  }, 120_000);
+
+  afterAll(() => {
+    db?.destroy();
+    if (home) removeHome(home);
+  });
+
+  test('target add --Engine mysql: port 3306 by default, no database', () => {
+    const added = ok(runCli(['target', 'add', '--DBInstanceId', 'rm-default', '--Engine', 'mysql', '--Host', 'db.internal'], { home }));
+    expect(added.Target).toEqual({ Type: 'Rds', DBInstanceId: 'rm-default', Engine: 'mysql', Host: 'db.internal', Port: 3306 });
+    const maria = ok(runCli(['target', 'add', '--DBInstanceId', 'rm-maria', '--Engine', 'mariadb', '--Host', 'db.internal', '--Database', 'app'], { home }));
+    expect(maria.Target).toMatchObject({ Engine: 'mariadb', Port: 3306, Database: 'app' });
+    ok(runCli(['target', 'add', '--DBInstanceId', 'rm-mysql', '--Engine', 'mysql', '--Host', db.host, '--Port', String(db.port)], { home }));
+  });
+
+  test('SingleUser: the mariadb client logs in with ACSCurrent and no longer with the old password', () => {
+    createRds('my-single', 'SingleUser', [{ AccountName: 'app_single', AccountPassword: 'Initial-single-Pw1' }]);
+    ok(kms('RotateSecret', '--SecretName', 'my-single', '--VersionId', 'v2'));
+    const now = current('my-single');
+    expect(now.AccountName).toBe('app_single');
+    expect(now.AccountPassword).toMatch(/^[A-Za-z0-9!@#$%^&*()_+=-]{32}$/);
+    expect(db.canLogin('app_single', now.AccountPassword)).toBe(true);
+    expect(db.canLogin('app_single', 'Initial-single-Pw1')).toBe(false);
+    expect(current('my-single', 'ACSPrevious').AccountPassword).toBe('Initial-single-Pw1');
+  });
+
+  test('the new password never reaches the server in plaintext: the general query log holds only its hash', () => {
+    const { AccountPassword } = current('my-single');
+    const log = db.generalLog();
+    expect(log).toMatch(/SET PASSWORD = '\*[0-9A-F]{40}'/);
+    expect(log).not.toContain(AccountPassword);
+  });
+
+  test('a custom value (--SecretData) is applied as given', () => {
+    ok(kms('RotateSecret', '--SecretName', 'my-single', '--VersionId', 'custom', '--SecretData', '{"AccountPassword":"Custom-Pw-1234-abcd"}'));
+    expect(current('my-single').AccountPassword).toBe('Custom-Pw-1234-abcd');
+    expect(db.canLogin('app_single', 'Custom-Pw-1234-abcd')).toBe(true);
+  });
+
+  test('DoubleUsers: the value read before the rotation still logs in, and ACSCurrent is the other account', () => {
+    createRds('my-double', 'DoubleUsers', [
+      { AccountName: 'app_a', AccountPassword: 'Initial-a-Pw1' },
+      { AccountName: 'app_b', AccountPassword: 'Initial-b-Pw1' },
+    ]);
+    const before = current('my-double');
+    ok(kms('RotateSecret', '--SecretName', 'my-double', '--VersionId', 'v2'));
+    const after = current('my-double');
+    expect(after.AccountName).toBe('app_b');
+    expect(db.canLogin('app_b', after.AccountPassword)).toBe(true);
+    expect(db.canLogin('app_b', 'Initial-b-Pw1')).toBe(false);
+    expect(db.canLogin(before.AccountName, before.AccountPassword)).toBe(true);
+    ok(kms('RotateSecret', '--SecretName', 'my-double', '--VersionId', 'v3'));
+    expect(current('my-double').AccountName).toBe('app_a');
+    expect(db.canLogin('app_b', after.AccountPassword)).toBe(true);
+  });
+
+  test('DoubleUsers: when the ACSPrevious account no longer logs in, the ACSCurrent one resets it if it may', () => {
+    db.sql("GRANT UPDATE ON mysql.* TO 'app_a'@'%'");
+    db.sql("GRANT SELECT ON mysql.* TO 'app_a'@'%'");
+    db.sql("SET PASSWORD FOR 'app_b'@'%' = PASSWORD('Lost-by-someone-Pw1')");
+    const readBefore = current('my-double');
+    expect(readBefore.AccountName).toBe('app_a');
+    ok(kms('RotateSecret', '--SecretName', 'my-double', '--VersionId', 'v4'));
+    const now = current('my-double');
+    expect(now.AccountName).toBe('app_b');
+    expect(db.canLogin('app_b', now.AccountPassword)).toBe(true);
+    expect(db.canLogin('app_a', readBefore.AccountPassword)).toBe(true);
+  });
+});
