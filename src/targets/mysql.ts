@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RdsAccountValue } from '../core/dynamic.js';
+import { importPackage } from '../import-package.js';
 import type { DbTarget } from './registry.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
 
@@ -54,7 +55,7 @@ export class MysqlSession implements TargetSession {
 
   private async connect(credential: Credential): Promise<Connection> {
     if (!this.mysql) {
-      const mod = (await import('mysql2/promise')) as unknown as { default?: MysqlModule } & MysqlModule;
+      const mod = await importPackage<{ default?: MysqlModule } & MysqlModule>('mysql2/promise');
       this.mysql = mod.default ?? mod;
     }
     const { AccountName, AccountPassword } = account(credential);

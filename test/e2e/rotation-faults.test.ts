@@ -137,8 +137,12 @@ describe.each(targets.map((t) => [t.name, t] as const))('rotation faults on a re
         expect(second?.code).toBe('Rejected.RotationInProgress');
         expect(read('busy')).toEqual(before);
       } finally {
-        first.kill('SIGKILL');
-        await new Promise((r) => first.once('exit', r));
+        // (If it already ended, something failed early: the assertions above say what.)
+        if (first.exitCode === null && first.signalCode === null) {
+          const exited = new Promise((r) => first.once('exit', r));
+          first.kill('SIGKILL');
+          await exited;
+        }
         sockets.forEach((s) => s.destroy());
         silent.close();
       }
