@@ -2,7 +2,7 @@
 import { invalidParameter } from '../errors/errors.js';
 import { Limits, type Tag } from '../core/model.js';
 import { checkPolicyDocument } from '../core/policy.js';
-import { parseJsonText } from './params.js';
+import { parseBool, parseJsonText } from './params.js';
 
 export const STAGE_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
 const TAG_TEXT = /^[\p{L}\p{N} /\\_.+=:@-]{1,128}$/u;
@@ -78,4 +78,49 @@ export function parseTagKeys(raw: string, name: string): string[] {
   if (list.length === 0) throw invalidParameter(`${name} must list at least one tag key.`);
   if (list.length > Limits.maxTags) throw invalidParameter(`${name} may list at most ${Limits.maxTags} tag keys.`);
   return [...new Set(list.map((k) => checkTagKey(name, k)))];
+}
+
+/** One item of BatchGetSecretValue's SecretsList, as GetSecretValue takes its parameters. */
+export interface SecretsListItem {
+  SecretName: string;
+  VersionId?: string;
+  VersionStage?: string;
+  FetchExtendedConfig?: boolean;
+}
+
+export const BATCH_GET_MAX_SECRETS = 20;
+
+/**
+ * SecretsList: `[{"SecretName":"a","VersionStage":"ACSCurrent","FetchExtendedConfig":"true"}, ...]`,
+ * 1 to 20 items. FetchExtendedConfig is a string in the SDK models ("true"/"True") or a JSON boolean.
+ */
+export function parseSecretsList(value: unknown, name: string): SecretsListItem[] {
+  const shape = `${name} must be a JSON array of {"SecretName","VersionId","VersionStage","FetchExtendedConfig"} objects`;
+  if (!Array.isArray(value) || value.length === 0) throw invalidParameter(`${shape}, at least one.`);
+  if (value.length > BATCH_GET_MAX_SECRETS) throw invalidParameter(`${name} may list at most ${BATCH_GET_MAX_SECRETS} secrets.`);
+  return value.map((item) => {
+    if (!isPlainObject(item)) throw invalidParameter(`${shape}.`);
+    const out: SecretsListItem = { SecretName: '' };
+    for (const [key, v] of Object.entries(item)) {
+      if (key === 'FetchExtendedConfig') {
+        if (typeof v === 'boolean') out.FetchExtendedConfig = v;
+        else if (typeof v === 'string') out.FetchExtendedConfig = parseBool(`${name}: FetchExtendedConfig`, v);
+        else throw invalidParameter(`${name}: FetchExtendedConfig must be true or false.`);
+        continue;
+      }
+      if (key !== 'SecretName' && key !== 'VersionId' && key !== 'VersionStage') throw invalidParameter(`${shape}; ${key} is not one of them.`);
+      if (typeof v !== 'string' || v.length === 0 || v.length > (key === 'SecretName' ? 256 : 64)) throw invalidParameter(`${name}: ${key} must be a non-empty string.`);
+      if (key === 'VersionStage') checkStageName(name, v);
+      out[key] = v;
+    }
+    if (!out.SecretName) throw invalidParameter(`${name}: every item needs a SecretName.`);
+    return out;
+  });
+}
+
+/** TagResources Tag.N: {Key, Value} pairs, checked as TagResource's Tags are. */
+export function parseTagPairs(value: unknown, name: string): Tag[] {
+  const list = value as { Key?: string; Value?: string }[];
+  if (list.some((t) => t.Key === undefined || t.Value === undefined)) throw invalidParameter(`every ${name}.N needs both ${name}.N.Key and ${name}.N.Value.`);
+  return parseTags(list.map((t) => ({ TagKey: t.Key, TagValue: t.Value })), name);
 }

@@ -7,7 +7,7 @@
 import type { Handler } from './context.js';
 import type { ParamSpec } from './params.js';
 import type { ServiceErrorCode } from '../errors/errors.js';
-import { parseJsonObject, parsePolicy, parseTagKeys, parseTags, parseVersionStages, STAGE_PATTERN } from './json-params.js';
+import { BATCH_GET_MAX_SECRETS, parseJsonObject, parsePolicy, parseSecretsList, parseTagKeys, parseTags, parseVersionStages, STAGE_PATTERN } from './json-params.js';
 import { parseFilters } from '../core/list-filter.js';
 import { handler as createSecret } from './handlers/create-secret.js';
 import { handler as getSecretValue } from './handlers/get-secret-value.js';
@@ -25,6 +25,9 @@ import { handler as untagResource } from './handlers/untag-resource.js';
 import { handler as listTagResources } from './handlers/list-tag-resources.js';
 import { handler as getSecretPolicy } from './handlers/get-secret-policy.js';
 import { handler as setSecretPolicy } from './handlers/set-secret-policy.js';
+import { handler as batchGetSecretValue } from './handlers/batch-get-secret-value.js';
+import { handler as tagResources } from './handlers/tag-resources.js';
+import { handler as untagResources } from './handlers/untag-resources.js';
 import { handler as createKey } from './handlers/create-key.js';
 import { handler as describeKey } from './handlers/describe-key.js';
 import { handler as listKeys } from './handlers/list-keys.js';
@@ -213,7 +216,7 @@ export const operations: readonly OperationSpec[] = [
       secretName,
       boolString('IncludeDeprecated', 'true to list versions that hold no stage too.'),
       page('PageNumber', 'The page to return, from 1.', 2_147_483_647),
-      page('PageSize', 'Versions per page, 1 to 100; 20 by default.', 100),
+      page('PageSize', 'Versions per page, from 1; 20 by default (the service sets no maximum).', 2_147_483_647),
     ],
     response: {
       PageNumber: 'The page returned.',
@@ -306,6 +309,7 @@ export const operations: readonly OperationSpec[] = [
       DKMSInstanceId: 'The KMS instance id, when one was given at creation.',
       Description: 'The description ("" when none).',
       EncryptionKeyId: 'The id of the key that protects the secret.',
+      OwingService: 'The cloud service that manages the secret; always "" (no cloud service manages a kms-local secret).',
       PlannedDeleteTime: 'When the secret will be deleted; only while it is pending deletion.',
       SecretName: 'The name of the secret.',
       SecretType: 'Generic.',
@@ -331,7 +335,7 @@ export const operations: readonly OperationSpec[] = [
       {
         name: 'Filters',
         type: 'String',
-        help: 'JSON array of {"Key","Values"}; Key SecretName or Description (substring), TagKey, TagValue, SecretType, DKMSInstanceId or Creator (exact); values OR-ed, filters AND-ed.',
+        help: 'JSON array of {"Key","Values"}; Key SecretName or Description (substring), TagKey, TagValue, SecretType (any case: RDS is Rds), DKMSInstanceId or Creator (exact); values OR-ed, filters AND-ed.',
         rule: { kind: 'json', parse: parseFilters },
       },
       page('PageNumber', 'The page to return, from 1.', 2_147_483_647),
@@ -341,7 +345,7 @@ export const operations: readonly OperationSpec[] = [
       PageNumber: 'The page returned.',
       PageSize: 'Secrets per page.',
       TotalCount: 'How many secrets match, on all pages.',
-      SecretList: 'SecretList.Secret: [{CreateTime, PlannedDeleteTime (pending deletion only), SecretName, SecretType, UpdateTime, Tags.Tag (FetchTags=true only)}].',
+      SecretList: 'SecretList.Secret: [{CreateTime, OwingService (""), PlannedDeleteTime (pending deletion only), SecretName, SecretType, UpdateTime, Tags.Tag (FetchTags=true only)}].',
     },
     errors: ['InvalidParameter'],
     notes: [
@@ -466,6 +470,68 @@ export const operations: readonly OperationSpec[] = [
     ],
     load: async () => ({ handler: listTagResources }),
   },
+  // ---- issue 11: operations and forms of the current SDKs (BatchGetSecretValue, multi-resource tagging)
+  {
+    name: 'BatchGetSecretValue',
+    summary: `Reads up to ${BATCH_GET_MAX_SECRETS} secrets in one call; a secret that cannot be read is listed under Errors.`,
+    mutates: false,
+    params: [
+      {
+        name: 'SecretsList',
+        type: 'String',
+        required: true,
+        help: `JSON array of 1 to ${BATCH_GET_MAX_SECRETS} {"SecretName","VersionId","VersionStage","FetchExtendedConfig"}; SecretName required, each read as GetSecretValue reads it.`,
+        rule: { kind: 'json', parse: parseSecretsList },
+      },
+    ],
+    response: {
+      SecretValues: '[{the GetSecretValue fields of each secret read, RequestId included}], in the order asked.',
+      Errors: '[{SecretName, Code, HttpStatus, Message}]: the secrets that could not be read, with what GetSecretValue would have answered.',
+    },
+    errors: ['InvalidParameter'],
+    notes: [
+      `SecretsList holds 1 to ${BATCH_GET_MAX_SECRETS} items (the service's limit). FetchExtendedConfig of an item is "true"/"false" in any case, or a JSON boolean.`,
+      'A secret that is not found, pending deletion, lacks the stage or version asked, or fails its integrity check does not fail the call: it is listed under Errors with the code and HTTP status GetSecretValue gives, and the other secrets are returned. SecretValues and Errors are always present (possibly empty).',
+    ],
+    load: async () => ({ handler: batchGetSecretValue }),
+  },
+  {
+    name: 'TagResources',
+    summary: 'Adds the same tags to several secrets (ResourceId.N), or changes their values.',
+    mutates: true,
+    params: [
+      { name: 'RegionId', type: 'String', required: true, fromRegion: true, help: 'The region: taken from --region or --RegionId, ALIBABA_CLOUD_REGION_ID, the profile, or cn-hangzhou.', rule: { kind: 'text' } },
+      { name: 'ResourceType', type: 'String', required: true, help: 'secret (key is not supported by these operations in kms-local).', rule: { kind: 'enum', values: ['secret', 'key'] } },
+      { name: 'ResourceId', type: 'RepeatList', required: true, repeat: { max: 50 }, help: 'The secrets to tag (names or ARNs), N from 1 to 50.', rule: { kind: 'text', max: 256 } },
+      { name: 'Tag', type: 'RepeatList', required: true, repeat: { max: 20, fields: ['Key', 'Value'] }, help: 'The tags, Tag.N.Key and Tag.N.Value, N from 1 to 20.', rule: { kind: 'text', max: 128 } },
+    ],
+    response: {},
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Rejected.LimitExceeded', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'Every secret is checked first (it exists, is not pending deletion, would carry at most 20 tags); a refusal changes no secret.',
+      'A key a secret carries gets the new value; other keys are added. Tag rules as in TagResource. ResourceType key: UnsupportedOperation.',
+    ],
+    load: async () => ({ handler: tagResources }),
+  },
+  {
+    name: 'UntagResources',
+    summary: 'Removes tags (TagKey.N, or all with All=true) from several secrets.',
+    mutates: true,
+    params: [
+      { name: 'RegionId', type: 'String', required: true, fromRegion: true, help: 'The region: taken from --region or --RegionId, ALIBABA_CLOUD_REGION_ID, the profile, or cn-hangzhou.', rule: { kind: 'text' } },
+      { name: 'ResourceType', type: 'String', required: true, help: 'secret (key is not supported by these operations in kms-local).', rule: { kind: 'enum', values: ['secret', 'key'] } },
+      { name: 'ResourceId', type: 'RepeatList', required: true, repeat: { max: 50 }, help: 'The secrets (names or ARNs), N from 1 to 50.', rule: { kind: 'text', max: 256 } },
+      { name: 'TagKey', type: 'RepeatList', repeat: { max: 20 }, help: 'The tag keys to remove, N from 1 to 20.', rule: { kind: 'text', max: 128 } },
+      { name: 'All', type: 'Boolean', help: 'true to remove every tag; only without TagKey.N.', rule: { kind: 'bool' } },
+    ],
+    response: {},
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow'],
+    notes: [
+      'Give TagKey.N or All=true, not both. Keys a secret does not carry are ignored. Every secret is checked first; a refusal changes no secret.',
+    ],
+    load: async () => ({ handler: untagResources }),
+  },
+  // ---- end of issue 11's block
   {
     name: 'GetSecretPolicy',
     summary: 'Shows the policy of a secret; the default policy when none was set.',

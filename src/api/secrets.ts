@@ -72,3 +72,9 @@ export function openValue(ctx: Context, secretName: string, version: SecretVersi
   opened.set(version, value);
   return value;
 }
+
+/**
+ * OwingService (DescribeSecret, ListSecrets): the cloud service that manages a secret on the
+ * user's behalf. No cloud service manages a kms-local secret, so it is always empty.
+ */
+export const OWING_SERVICE = '';

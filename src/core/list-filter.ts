@@ -4,7 +4,7 @@
  * Matching (the service documents no match type; this is kms-local's rule, docs/operations/ListSecrets.md):
  * - SecretName, Description: the value is a case-sensitive substring of the field.
  * - TagKey, TagValue: the secret carries a tag with exactly that key / exactly that value.
- * - SecretType, DKMSInstanceId: exact.
+ * - SecretType: exact, the value in any case (RDS is Rds); DKMSInstanceId: exact.
  * - Creator: exact; every kms-local secret is created by the local account (its 16-digit id).
  * Values within one filter are OR-ed; filters are AND-ed (a key given twice must satisfy both).
  * An empty Values list sets no condition.
@@ -33,9 +33,14 @@ const VALUE_CHECKS: Record<FilterKey, ValueCheck> = {
   TagKey: lengthCheck(256),
   TagValue: lengthCheck(256),
   DKMSInstanceId: lengthCheck(128),
-  SecretType: (v) => ((SECRET_TYPES as readonly string[]).includes(v) ? undefined : `is one of ${SECRET_TYPES.join(', ')}`),
+  SecretType: (v) => (canonicalType(v) ? undefined : `is one of ${SECRET_TYPES.join(', ')} (in any case, as the documented RDS)`),
   Creator: lengthCheck(128),
 };
+
+/** A SecretType filter value in any case (the documentation spells Rds as RDS), as the type is stored. */
+function canonicalType(value: string): string | undefined {
+  return SECRET_TYPES.find((t) => t.toLowerCase() === value.toLowerCase());
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -61,7 +66,8 @@ export function parseFilters(value: unknown, name: string): SecretFilter[] {
       const problem = VALUE_CHECKS[key as FilterKey](v);
       if (problem) throw invalidParameter(`${name}: a ${key} value ${problem}.`);
     }
-    return { key: key as FilterKey, values: values as string[] };
+    const checked = key === 'SecretType' ? (values as string[]).map((v) => canonicalType(v)!) : (values as string[]);
+    return { key: key as FilterKey, values: checked };
   });
 }
 

@@ -161,7 +161,7 @@ const cases: Case[] = [
 
   // ListSecretVersionIds
   { name: 'ListSecretVersionIds: an unknown secret', args: ['ListSecretVersionIds', '--SecretName', 'nope'], want: NOT_FOUND },
-  ...['0', '101', 'abc', '-1', '1.5', '', '1e2', ' 5'].map((size) => ({ name: `ListSecretVersionIds: PageSize ${JSON.stringify(size)}`, args: list(`--PageSize=${size}`), want: INVALID })),
+  ...['0', '2147483648', 'abc', '-1', '1.5', '', '1e2', ' 5'].map((size) => ({ name: `ListSecretVersionIds: PageSize ${JSON.stringify(size)}`, args: list(`--PageSize=${size}`), want: INVALID })),
   ...['0', '-1', 'abc', '2147483648'].map((page) => ({ name: `ListSecretVersionIds: PageNumber ${JSON.stringify(page)}`, args: list(`--PageNumber=${page}`), want: INVALID })),
   ...['yes', 'truee', 'Tru', '1', ''].map((flag) => ({ name: `ListSecretVersionIds: IncludeDeprecated ${JSON.stringify(flag)}`, args: list(`--IncludeDeprecated=${flag}`), want: INVALID })),
 

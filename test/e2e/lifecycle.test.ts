@@ -196,7 +196,7 @@ describe('responses of the metadata operations', () => {
 
   test('DescribeSecret has exactly the documented fields; Tags only with FetchTags=true; ARN accepted', () => {
     const json = ok(kms('DescribeSecret', '--SecretName', 'app/api'));
-    expect(Object.keys(json).sort()).toEqual(['Arn', 'CreateTime', 'Description', 'EncryptionKeyId', 'RequestId', 'SecretName', 'SecretType', 'UpdateTime']);
+    expect(Object.keys(json).sort()).toEqual(['Arn', 'CreateTime', 'Description', 'EncryptionKeyId', 'OwingService', 'RequestId', 'SecretName', 'SecretType', 'UpdateTime']);
     expect(json).toMatchObject({ CreateTime: T, Description: '', SecretName: 'app/api', SecretType: 'Generic', UpdateTime: T });
     expect(json.Arn).toMatch(/^acs:kms:cn-hangzhou:\d{16}:secret\/app\/api$/);
     const full = ok(kms('DescribeSecret', '--SecretName', json.Arn.replace('app/api', 'db_cred'), '--FetchTags', 'true'));
@@ -208,7 +208,7 @@ describe('responses of the metadata operations', () => {
     expect(Object.keys(all).sort()).toEqual(['PageNumber', 'PageSize', 'RequestId', 'SecretList', 'TotalCount']);
     expect(all).toMatchObject({ PageNumber: 1, PageSize: 10, TotalCount: 3 });
     expect(all.SecretList.Secret.map((s: any) => s.SecretName)).toEqual(['Zeta', 'app/api', 'db_cred']);
-    expect(Object.keys(all.SecretList.Secret[0]).sort()).toEqual(['CreateTime', 'SecretName', 'SecretType', 'UpdateTime']);
+    expect(Object.keys(all.SecretList.Secret[0]).sort()).toEqual(['CreateTime', 'OwingService', 'SecretName', 'SecretType', 'UpdateTime']);
     const page2 = ok(kms('ListSecrets', '--PageNumber', '2', '--PageSize', '2', '--FetchTags', 'true'));
     expect(page2).toMatchObject({ PageNumber: 2, PageSize: 2, TotalCount: 3 });
     expect(page2.SecretList.Secret).toEqual([expect.objectContaining({ SecretName: 'db_cred', Tags: { Tag: [{ TagKey: 'env', TagValue: 'prod' }] } })]);

@@ -128,6 +128,9 @@ beforeAll(() => {
   ok(kms('TagResource', '--SecretName', 'app/db', '--Tags', '[{"TagKey":"team","TagValue":"core"}]'));
   ok(kms('UntagResource', '--SecretName', 'app/db', '--TagKeys', '["team"]'));
   ok(kms('ListTagResources', '--ResourceType', 'secret'));
+  ok(kms('TagResources', '--ResourceType', 'secret', '--ResourceId.1', 'app/db', '--Tag.1.Key', 'team', '--Tag.1.Value', 'core'));
+  ok(kms('UntagResources', '--ResourceType', 'secret', '--ResourceId.1', 'app/db', '--All', 'true'));
+  ok(kms('BatchGetSecretValue', '--SecretsList', '[{"SecretName":"app/db"},{"SecretName":"no/such"}]'), { returnsValues: true });
   ok(kms('GetSecretPolicy', '--SecretName', 'app/db'));
   ok(kms('SetSecretPolicy', '--SecretName', 'app/db', '--Policy', '{"Version":"1","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":["*"]}]}'));
   ok(kms('CreateSecret', '--SecretName', 'tmp/pending', '--VersionId', 'v1', '--SecretData', N.deleted));

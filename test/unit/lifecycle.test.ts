@@ -180,7 +180,7 @@ describe('ListSecrets filters', () => {
     ['11 filters', Array.from({ length: 11 }, () => ({ Key: 'SecretName', Values: ['a'] }))],
     ['SecretName with a bad character', [{ Key: 'SecretName', Values: ['a b'] }]],
     ['empty SecretName value', [{ Key: 'SecretName', Values: [''] }]],
-    ['SecretType that is no type', [{ Key: 'SecretType', Values: ['generic'] }]],
+    ['SecretType that is no type', [{ Key: 'SecretType', Values: ['Mongo'] }]],
     ['Description longer than 256', [{ Key: 'Description', Values: ['x'.repeat(257)] }]],
   ])('a malformed Filters value is InvalidParameter: %s', (_case, value) => {
     expect(errorCodeOf(() => parseFilters(value, 'Filters'))).toBe('InvalidParameter');

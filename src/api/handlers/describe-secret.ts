@@ -1,6 +1,6 @@
 import { rotationFields, rotationStatus } from '../dynamic.js';
 import { arnOf, resolveSecretName, type Handler } from '../context.js';
-import { requireSecret } from '../secrets.js';
+import { OWING_SERVICE, requireSecret } from '../secrets.js';
 
 /** DescribeSecret works on a secret pending deletion too: that is how its PlannedDeleteTime is seen. */
 export const handler: Handler = (ctx, p) => {
@@ -15,6 +15,7 @@ export const handler: Handler = (ctx, p) => {
     DKMSInstanceId: secret.dkmsInstanceId,
     Description: secret.description,
     EncryptionKeyId: secret.encryptionKeyId,
+    OwingService: OWING_SERVICE,
     PlannedDeleteTime: secret.plannedDeleteTime,
     RequestId: ctx.requestId,
     SecretName: name,

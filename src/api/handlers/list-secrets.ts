@@ -1,3 +1,4 @@
+import { OWING_SERVICE } from '../secrets.js';
 import { listSecrets, type SecretFilter } from '../../core/list-filter.js';
 import type { Handler } from '../context.js';
 
@@ -20,6 +21,7 @@ export const handler: Handler = (ctx, p) => {
     SecretList: {
       Secret: page.secrets.map((s) => ({
         CreateTime: s.createTime,
+        OwingService: OWING_SERVICE,
         PlannedDeleteTime: s.plannedDeleteTime,
         SecretName: s.name,
         SecretType: s.type,
