@@ -14,10 +14,7 @@ export function tagTarget(ctx: Context, p: ParamValues): string {
   return resolveSecretName(ctx, p.SecretName as string);
 }
 
-/** TagResources / UntagResources: the secrets of ResourceId.N (names or ARNs), each once; ResourceType key is not supported. */
+/** TagResources / UntagResources: the secrets of ResourceId.N (names or ARNs), each once. */
 export function tagResourceNames(ctx: Context, p: ParamValues): string[] {
-  if (p.ResourceType === 'key') {
-    throw new ServiceError('UnsupportedOperation', 'kms-local tags secrets only with TagResources and UntagResources. Use --ResourceType secret.');
-  }
   return [...new Set((p.ResourceId as string[]).map((id) => resolveSecretName(ctx, id)))];
 }

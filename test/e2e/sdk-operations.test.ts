@@ -83,11 +83,21 @@ describe('TagResources / UntagResources', () => {
     expect(ok(kms('DescribeSecret', '--SecretName', 'alpha', '--FetchTags', 'true')).Tags.Tag).toEqual(before);
   });
 
-  test('bad forms: Tag.N without its Value, TagKey.N with All, neither, ResourceType key', () => {
+  test('keys too: ResourceType key with key ids', () => {
+    const a = ok(kms('CreateKey')).KeyMetadata.KeyId;
+    const b = ok(kms('CreateKey')).KeyMetadata.KeyId;
+    ok(kms('TagResources', '--ResourceType', 'key', '--ResourceId.1', a, '--ResourceId.2', b, '--Tag.1.Key', 'env', '--Tag.1.Value', 'prod'));
+    const rows = ok(kms('ListTagResources', '--ResourceType', 'key', '--ResourceId.1', a, '--ResourceId.2', b)).TagResources.TagResource;
+    expect(rows.map((r: any) => [r.ResourceId, r.TagKey, r.TagValue]).sort()).toEqual([[a, 'env', 'prod'], [b, 'env', 'prod']].sort());
+    ok(kms('UntagResources', '--ResourceType', 'key', '--ResourceId.1', a, '--TagKey.1', 'env'));
+    expect(ok(kms('ListTagResources', '--ResourceType', 'key', '--ResourceId.1', a)).TagResources.TagResource).toEqual([]);
+  });
+
+  test('bad forms: Tag.N without its Value, TagKey.N with All, neither; an unknown key', () => {
     expect(refused(kms('TagResources', '--ResourceType', 'secret', '--ResourceId.1', 'alpha', '--Tag.1.Key', 'k'))).toBe('InvalidParameter');
     expect(refused(kms('UntagResources', '--ResourceType', 'secret', '--ResourceId.1', 'alpha', '--TagKey.1', 'k', '--All', 'true'))).toBe('InvalidParameter');
     expect(refused(kms('UntagResources', '--ResourceType', 'secret', '--ResourceId.1', 'alpha'))).toBe('InvalidParameter');
-    expect(refused(kms('TagResources', '--ResourceType', 'key', '--ResourceId.1', 'k-1', '--Tag.1.Key', 'k', '--Tag.1.Value', 'v'))).toBe('UnsupportedOperation');
+    expect(refused(kms('TagResources', '--ResourceType', 'key', '--ResourceId.1', 'no-such-key', '--Tag.1.Key', 'k', '--Tag.1.Value', 'v'))).toBe('Forbidden.KeyNotFound');
   });
 });
 

@@ -1,17 +1,35 @@
 /**
- * TagResources: the same tags on several secrets (ResourceId.N, Tag.N.Key / Tag.N.Value). Every
- * secret is checked (it exists, is not pending deletion, stays within 20 tags) before any is
- * changed, so a refusal changes nothing.
+ * TagResources: the same tags on several secrets or keys (ResourceType, ResourceId.N, Tag.N.Key /
+ * Tag.N.Value). Every resource is checked (it exists, is not pending deletion, stays within 20
+ * tags) before any is changed, so a refusal changes nothing.
  */
 import { addTags } from '../../core/tags.js';
+import { assertNotPendingDeletion, keyNotFound, tagKey } from '../../core/keys.js';
 import type { Handler } from '../context.js';
+import { resolveKey } from '../keys.js';
 import { requireActive, requireSecret } from '../secrets.js';
 import { tagResourceNames } from '../tag-target.js';
 import { parseTagPairs } from '../json-params.js';
 
 export const handler: Handler = (ctx, p) => {
-  const names = tagResourceNames(ctx, p);
   const tags = parseTagPairs(p.Tag, 'Tag');
+  if (p.ResourceType === 'key') {
+    const keyIds = [...new Set((p.ResourceId as string[]).map((id) => resolveKey(ctx, id).keyId))];
+    for (const keyId of keyIds) {
+      const key = resolveKey(ctx, keyId);
+      assertNotPendingDeletion(key);
+      tagKey(key, tags);
+    }
+    for (const keyId of keyIds) {
+      ctx.keyStore.mutate(keyId, (current) => {
+        if (!current) throw keyNotFound(keyId);
+        assertNotPendingDeletion(current);
+        return { next: tagKey(current, tags), result: undefined };
+      });
+    }
+    return { RequestId: ctx.requestId };
+  }
+  const names = tagResourceNames(ctx, p);
   for (const name of names) addTags(requireActive(requireSecret(ctx.store.get(name), name)), tags, ctx.now);
   for (const name of names) {
     ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));

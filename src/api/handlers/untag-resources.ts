@@ -1,25 +1,42 @@
 /**
- * UntagResources: removes tags from several secrets: the keys TagKey.N, or every tag with
- * All=true (only without TagKey.N). Keys a secret does not carry are ignored. Every secret is
- * checked before any is changed.
+ * UntagResources: removes tags from several secrets or keys: the keys TagKey.N, or every tag with
+ * All=true (only without TagKey.N). Tag keys a resource does not carry are ignored. Every
+ * resource is checked before any is changed.
  */
 import { invalidParameter } from '../../errors/errors.js';
 import { removeTags } from '../../core/tags.js';
+import { assertNotPendingDeletion, keyNotFound, untagKey } from '../../core/keys.js';
 import type { Handler } from '../context.js';
+import { resolveKey } from '../keys.js';
 import { requireActive, requireSecret } from '../secrets.js';
 import { tagResourceNames } from '../tag-target.js';
 
 export const handler: Handler = (ctx, p) => {
-  const names = tagResourceNames(ctx, p);
-  const keys = p.TagKey as string[] | undefined;
+  const tagKeys = p.TagKey as string[] | undefined;
   const all = p.All === true;
-  if (keys && all) throw invalidParameter('All=true removes every tag; give it without TagKey.N.');
-  if (!keys && !all) throw invalidParameter('give the tag keys to remove as TagKey.N, or All=true.');
-  const secrets = names.map((name) => requireActive(requireSecret(ctx.store.get(name), name)));
-  for (const secret of secrets) {
-    ctx.store.mutate(secret.name, (current) => {
-      const fresh = requireActive(requireSecret(current, secret.name));
-      const remove = keys ?? fresh.tags.map((t) => t.TagKey);
+  if (tagKeys && all) throw invalidParameter('All=true removes every tag; give it without TagKey.N.');
+  if (!tagKeys && !all) throw invalidParameter('give the tag keys to remove as TagKey.N, or All=true.');
+  if (p.ResourceType === 'key') {
+    const keys = [...new Map((p.ResourceId as string[]).map((id) => resolveKey(ctx, id)).map((k) => [k.keyId, k])).values()];
+    keys.forEach(assertNotPendingDeletion);
+    for (const { keyId } of keys) {
+      ctx.keyStore.mutate(keyId, (current) => {
+        if (!current) throw keyNotFound(keyId);
+        assertNotPendingDeletion(current);
+        const remove = tagKeys ?? current.tags.map((t) => t.TagKey);
+        if (remove.length === 0) return { result: undefined };
+        const outcome = untagKey(current, remove);
+        return { next: outcome.changed ? outcome.key : undefined, result: undefined };
+      });
+    }
+    return { RequestId: ctx.requestId };
+  }
+  const names = tagResourceNames(ctx, p);
+  for (const name of names) requireActive(requireSecret(ctx.store.get(name), name));
+  for (const name of names) {
+    ctx.store.mutate(name, (current) => {
+      const fresh = requireActive(requireSecret(current, name));
+      const remove = tagKeys ?? fresh.tags.map((t) => t.TagKey);
       if (remove.length === 0) return { result: undefined };
       const outcome = removeTags(fresh, remove, ctx.now);
       return { next: outcome.changed ? outcome.secret : undefined, result: undefined };
