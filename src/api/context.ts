@@ -35,7 +35,7 @@ export function clockFrom(env: Env): number {
 
 export function createContext(home: Home, region: string, nowMs: number): Context {
   if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
-  return {
+  const ctx = {
     home,
     region,
     nowMs,
@@ -44,9 +44,11 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
       return formatTime(nowMs);
     },
     requestId: randomUUID(),
-    store: new SecretStore(home, region, () => nowMs),
-    keyStore: new KeyStore(home, region, () => nowMs),
-  };
+  } as Context;
+  // A purge the request triggers is audited under the request's id (which a caller may still set).
+  ctx.store = new SecretStore(home, region, () => nowMs, { requestId: () => ctx.requestId });
+  ctx.keyStore = new KeyStore(home, region, () => nowMs);
+  return ctx;
 }
 
 

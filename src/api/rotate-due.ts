@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { isPastDeletion } from '../core/lifecycle.js';
+import { deletionState } from '../core/lifecycle.js';
 import type { SecretRecord } from '../core/model.js';
 import { isDue } from '../core/rotation-policy.js';
 import { formatTime } from '../core/time.js';
@@ -41,7 +41,10 @@ export interface DueSummary {
   Failed: DueEntry[];
   /** Due, but another process is rotating it right now: left to that process. */
   Skipped: DueEntry[];
+  /** Past PlannedDeleteTime: files removed (with --dry-run: that would be). */
   Purged: DueEntry[];
+  /** Past PlannedDeleteTime by the rehearsal clock (KMS_LOCAL_NOW) only: gone for reads, file kept until the real time. */
+  PurgeWaits: DueEntry[];
 }
 
 export interface RotateDueOptions {
@@ -52,7 +55,7 @@ export interface RotateDueOptions {
 }
 
 export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOptions): Promise<DueSummary> {
-  const summary: DueSummary = { Now: formatTime(nowMs), DryRun: opts.dryRun, Due: [], Rotated: [], Failed: [], Skipped: [], Purged: [] };
+  const summary: DueSummary = { Now: formatTime(nowMs), DryRun: opts.dryRun, Due: [], Rotated: [], Failed: [], Skipped: [], Purged: [], PurgeWaits: [] };
   const rotate = findOperation('RotateSecret')!;
   const work = (opts.region ? [opts.region] : home.regions()).flatMap((region) => {
     // A store whose clock is at the beginning of time reads every file and purges none.
@@ -71,9 +74,12 @@ export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOption
       continue;
     }
     if (!secret) continue;
-    if (isPastDeletion(secret, nowMs)) {
-      if (!opts.dryRun) live.get(name); // reading it past its date purges it
-      summary.Purged.push({ Region: region, SecretName: name, PlannedDeleteTime: secret.plannedDeleteTime });
+    const deletion = deletionState(secret, nowMs, Date.now());
+    if (deletion !== 'present') {
+      const entry = { Region: region, SecretName: name, PlannedDeleteTime: secret.plannedDeleteTime };
+      // Reading it past its date purges it, with an audit line; a rehearsal clock alone purges nothing.
+      if (deletion === 'purge' && !opts.dryRun) live.get(name);
+      (deletion === 'purge' ? summary.Purged : summary.PurgeWaits).push(entry);
       continue;
     }
     if (!isDue(secret, nowMs)) continue;

@@ -33,6 +33,32 @@ export function isPastDeletion(secret: SecretMetadata, nowMs: number): boolean {
   return planned !== undefined && planned <= nowMs;
 }
 
+/**
+ * Where a secret stands against its PlannedDeleteTime, by two clocks: the one the request runs on
+ * (KMS_LOCAL_NOW when rehearsing a schedule) and the real one.
+ * - `present`: not past it by the request's clock (it may still be pending deletion);
+ * - `gone`: past it by the request's clock only: it reads as deleted, but its file stays;
+ * - `purge`: past it by both clocks: the file goes now.
+ * A rehearsal therefore shows what will happen and never destroys anything.
+ */
+export type DeletionState = 'present' | 'gone' | 'purge';
+
+export function deletionState(secret: SecretMetadata, nowMs: number, realNowMs: number): DeletionState {
+  if (!isPastDeletion(secret, nowMs)) return 'present';
+  return isPastDeletion(secret, realNowMs) ? 'purge' : 'gone';
+}
+
+/**
+ * A write to the name of a secret that is gone by the request's clock but not yet by the real one
+ * (a rehearsal): refused, because it would destroy a secret that still exists.
+ */
+export function rehearsedDeletionConflict(secret: SecretMetadata): ServiceError {
+  return new ServiceError(
+    'Rejected.ResourceInDeleteWindow',
+    `The secret '${secret.name}' is deleted at the rehearsal time (KMS_LOCAL_NOW) but really only at ${secret.plannedDeleteTime}; until then its name cannot be reused.`,
+  );
+}
+
 /** A secret pending deletion refuses every change but DeleteSecret and RestoreSecret. */
 export function assertNotPendingDeletion(secret: SecretRecord): void {
   if (isPendingDeletion(secret)) {

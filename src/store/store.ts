@@ -5,15 +5,25 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { MetadataIndex } from './metadata-index.js';
-import { isPastDeletion } from '../core/lifecycle.js';
+import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../core/lifecycle.js';
+import { formatTime } from '../core/time.js';
+import { appendAudit } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock } from './lock.js';
 import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
+
+export interface StoreOptions {
+  /** The real clock, which alone decides when an expired secret's file is removed. */
+  realNowMs?: () => number;
+  /** The request a purge is recorded under in the audit log (a fresh id when absent). */
+  requestId?: () => string;
+}
 
 /** What a mutation returns: the secret to write (`null` deletes it, `undefined` leaves it) and a result. */
 export interface Mutation<T> {
@@ -26,13 +36,18 @@ export class SecretStore {
   readonly region: string;
   private readonly dir: string;
   private readonly nowMs: () => number;
+  private readonly realNowMs: () => number;
+  private readonly requestId: () => string;
   private readonly index: MetadataIndex;
 
-  constructor(home: Home, region: string, nowMs: () => number) {
+  /** `nowMs` is the clock requests run on (KMS_LOCAL_NOW when rehearsing). */
+  constructor(home: Home, region: string, nowMs: () => number, options: StoreOptions = {}) {
     this.home = home;
     this.region = region;
     this.dir = home.path('store', region);
     this.nowMs = nowMs;
+    this.realNowMs = options.realNowMs ?? Date.now;
+    this.requestId = options.requestId ?? randomUUID;
     this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked() });
   }
 
@@ -74,19 +89,19 @@ export class SecretStore {
     }
   }
 
-  /** Past its PlannedDeleteTime a secret is gone (docs/design.md §4 rule 9). */
-  private isExpired(secret: SecretRecord): boolean {
-    return isPastDeletion(secret, this.nowMs());
+  /** Past its PlannedDeleteTime a secret is gone; its file goes once the real clock agrees (docs/design.md §4 rule 9). */
+  private deletionStateOf(secret: SecretMetadata): DeletionState {
+    return deletionState(secret, this.nowMs(), this.realNowMs());
   }
 
   /** The secret, or undefined when there is none; one past its deletion date is purged on the way. */
   get(name: string): SecretRecord | undefined {
     const secret = this.readShared(name);
-    if (secret && this.isExpired(secret)) {
-      this.mutate(name, () => ({ result: undefined }));
-      return undefined;
-    }
-    return secret;
+    if (!secret) return undefined;
+    const state = this.deletionStateOf(secret);
+    if (state === 'present') return secret;
+    if (state === 'purge') this.mutate(name, () => ({ result: undefined }));
+    return undefined;
   }
 
   /** Read-modify-write of one secret under its inter-process lock. */
@@ -96,14 +111,20 @@ export class SecretStore {
       const keys = this.home.keys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
       let current = this.readRaw(name);
-      if (current && this.isExpired(current)) {
-        this.remove(name);
-        current = undefined;
+      // Gone by the request's clock but not by the real one: what the change sees is "no secret",
+      // and a write that would replace the file is refused.
+      let keptForReal: SecretRecord | undefined;
+      if (current) {
+        const state = this.deletionStateOf(current);
+        if (state === 'purge') this.purge(current);
+        if (state === 'gone') keptForReal = current;
+        if (state !== 'present') current = undefined;
       }
       // A file left under the other key of an unfinished rekey comes back under the current key
       // before anything compares digests or adds a version: a file is always under one key.
       if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
+      if (keptForReal && next !== undefined) throw rehearsedDeletionConflict(keptForReal);
       if (next === null) this.remove(name);
       else if (next !== undefined) {
         const written = rewrapRecord(next, keyringFor, keys);
@@ -113,6 +134,20 @@ export class SecretStore {
       }
       return result;
     }, () => this.sweepTemps());
+  }
+
+  /** Removes an expired secret's file and records it: a purge is a change like any other. */
+  private purge(secret: SecretRecord): void {
+    this.remove(secret.name);
+    appendAudit(this.home, {
+      time: formatTime(this.realNowMs()),
+      operation: 'PurgeSecret',
+      secretName: secret.name,
+      versionId: null,
+      requestId: this.requestId(),
+      outcome: 'success',
+      errorCode: null,
+    });
   }
 
   private remove(name: string): void {
@@ -194,12 +229,12 @@ export class SecretStore {
     });
   }
 
-  /** The metadata of every secret of the region, from the index; expired ones are purged. */
+  /** The metadata of every secret of the region, from the index; expired ones are left out (and purged, by the real clock). */
   list(): SecretMetadata[] {
     return this.index.load().filter((meta) => {
-      if (!isPastDeletion(meta, this.nowMs())) return true;
-      this.get(meta.name);
-      return false;
+      const state = this.deletionStateOf(meta);
+      if (state === 'purge') this.get(meta.name);
+      return state === 'present';
     });
   }
 }

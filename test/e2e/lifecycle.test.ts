@@ -5,7 +5,7 @@
  * store byte-for-byte as it was.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_TIME, UUID_V4, aliyunJson, hashTree, listFiles, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
@@ -150,6 +150,70 @@ describe('once PlannedDeleteTime has passed (KMS_LOCAL_NOW), the secret is gone'
     const later = at(planned + 1000);
     ok(kmsIn(home, later, 'CreateSecret', '--SecretName', 'app/token', '--VersionId', 'v1', '--SecretData', 'new-token'));
     expect(ok(kmsIn(home, later, 'GetSecretValue', '--SecretName', 'app/token')).SecretData).toBe('new-token');
+  });
+});
+
+describe('a rehearsal clock (KMS_LOCAL_NOW) never destroys; every purge is audited', () => {
+  const auditLines = (home: string): any[] => {
+    const path = join(home, 'audit.log');
+    return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+  };
+  const purges = (home: string): any[] => auditLines(home).filter((r) => r.operation === 'PurgeSecret');
+
+  /** A secret deleted now (real clock) with a 7-day window, and the time a week and a day later. */
+  function pendingForReal(): { home: string; rehearsal: string } {
+    const home = newHome();
+    ok(kmsIn(home, undefined, 'CreateSecret', '--SecretName', 'db', '--VersionId', 'v1', '--SecretData', 'keep-me'));
+    ok(kmsIn(home, undefined, 'CreateSecret', '--SecretName', 'other', '--VersionId', 'v1', '--SecretData', 'x'));
+    ok(kmsIn(home, undefined, 'DeleteSecret', '--SecretName', 'db', '--RecoveryWindowInDays', '7'));
+    return { home, rehearsal: at(Date.now() + 8 * DAY) };
+  }
+
+  test('past the window by the rehearsal clock only: every read says gone, the file stays byte for byte, no purge is audited', () => {
+    const { home, rehearsal } = pendingForReal();
+    const before = hashTree(join(home, 'store', 'cn-hangzhou'), (rel) => rel.startsWith('.'));
+    fails(kmsIn(home, rehearsal, 'DescribeSecret', '--SecretName', 'db'), 'Forbidden.ResourceNotFound');
+    fails(kmsIn(home, rehearsal, 'GetSecretValue', '--SecretName', 'db'), 'Forbidden.ResourceNotFound');
+    fails(kmsIn(home, rehearsal, 'RestoreSecret', '--SecretName', 'db'), 'Forbidden.ResourceNotFound');
+    expect(ok(kmsIn(home, rehearsal, 'ListSecrets')).SecretList.Secret.map((x: any) => x.SecretName)).toEqual(['other']);
+    expect(runCli(['rotate-due'], { home, env: { KMS_LOCAL_NOW: rehearsal } }).json).toMatchObject({
+      Purged: [],
+      PurgeWaits: [{ Region: 'cn-hangzhou', SecretName: 'db' }],
+    });
+    expect(hashTree(join(home, 'store', 'cn-hangzhou'), (rel) => rel.startsWith('.'))).toBe(before);
+    expect(purges(home)).toEqual([]);
+    // Back on the real clock, the secret is where it was: pending, and restorable.
+    expect(ok(kmsIn(home, undefined, 'DescribeSecret', '--SecretName', 'db')).PlannedDeleteTime).toMatch(SERVICE_TIME);
+    ok(kmsIn(home, undefined, 'RestoreSecret', '--SecretName', 'db'));
+    expect(ok(kmsIn(home, undefined, 'GetSecretValue', '--SecretName', 'db')).SecretData).toBe('keep-me');
+  });
+
+  test('CreateSecret of the name under the rehearsal clock is refused (the secret still exists) and changes nothing', () => {
+    const { home, rehearsal } = pendingForReal();
+    const before = hashTree(join(home, 'store', 'cn-hangzhou'), (rel) => rel.startsWith('.'));
+    const refused = kmsIn(home, rehearsal, 'CreateSecret', '--SecretName', 'db', '--VersionId', 'v1', '--SecretData', 'new');
+    fails(refused, 'Rejected.ResourceInDeleteWindow');
+    expect(serviceError(refused.stderr)?.message).toContain('KMS_LOCAL_NOW');
+    expect(hashTree(join(home, 'store', 'cn-hangzhou'), (rel) => rel.startsWith('.'))).toBe(before);
+    expect(ok(kmsIn(home, undefined, 'DescribeSecret', '--SecretName', 'db')).PlannedDeleteTime).toMatch(SERVICE_TIME);
+  });
+
+  // Deleted at T (in the past for the real clock): whoever comes next purges it, and says so in the audit log.
+  test.each<[string, string[]]>([
+    ['a read (GetSecretValue)', ['kms', 'GetSecretValue', '--SecretName', 'db']],
+    ['ListSecrets', ['kms', 'ListSecrets']],
+    ['rotate-due', ['rotate-due']],
+    ['CreateSecret reusing the name', ['kms', 'CreateSecret', '--SecretName', 'db', '--VersionId', 'v1', '--SecretData', 'new']],
+  ])('a purge by the real clock writes one audit line, whoever triggers it: %s', (_case, args) => {
+    const home = newHome();
+    ok(kmsIn(home, T, 'CreateSecret', '--SecretName', 'db', '--VersionId', 'v1', '--SecretData', 'x'));
+    ok(kmsIn(home, T, 'DeleteSecret', '--SecretName', 'db', '--RecoveryWindowInDays', '7'));
+    runCli(args, { home });
+    expect(purges(home)).toEqual([
+      expect.objectContaining({ operation: 'PurgeSecret', secretName: 'db', outcome: 'success', requestId: expect.stringMatching(UUID_V4) }),
+    ]);
+    const created = args.includes('CreateSecret');
+    expect(storeFiles(home)).toHaveLength(created ? 1 : 0);
   });
 });
 

@@ -118,12 +118,14 @@ describeIfPostgres('rotation policies and rotate-due on a real PostgreSQL server
     expect(dry.json.DryRun).toBe(true);
     expect(dry.json.Due.map((e: any) => e.SecretName)).toEqual(['due-weekly']);
     expect(dry.json.Rotated).toEqual([]);
-    expect(dry.json.Purged.map((e: any) => e.SecretName)).toEqual(['plain']);
+    // Past its deletion time by the rehearsal clock only: listed as waiting, never purged.
+    expect(dry.json.Purged).toEqual([]);
+    expect(dry.json.PurgeWaits.map((e: any) => e.SecretName)).toEqual(['plain']);
     expect(password('due-weekly')).toBe(before);
     expect(ok(kms('DescribeSecret', '--SecretName', 'plain')).PlannedDeleteTime).toBeDefined();
   });
 
-  test('rotate-due rotates exactly the due secrets, on the server too, and purges the expired ones', () => {
+  test('rotate-due rotates exactly the due secrets, on the server too; a secret expired by the rehearsal clock only keeps its file', () => {
     const at = createdMs + 8 * DAY;
     const monthly = password('due-monthly');
     const manual = password('due-manual');
@@ -131,7 +133,8 @@ describeIfPostgres('rotation policies and rotate-due on a real PostgreSQL server
     expect(run.code).toBe(0);
     expect(run.json.Rotated.map((e: any) => [e.Region, e.SecretName])).toEqual([['cn-hangzhou', 'due-weekly']]);
     expect(run.json.Failed).toEqual([]);
-    expect(run.json.Purged.map((e: any) => e.SecretName)).toEqual(['plain']);
+    expect(run.json.Purged).toEqual([]);
+    expect(run.json.PurgeWaits.map((e: any) => e.SecretName)).toEqual(['plain']);
 
     const rotated = password('due-weekly');
     expect(rotated).not.toBe('Initial-due_weekly-Pw1');
@@ -139,7 +142,8 @@ describeIfPostgres('rotation policies and rotate-due on a real PostgreSQL server
     expect(pg.canLogin('due_weekly', 'Initial-due_weekly-Pw1')).toBe(false);
     expect(password('due-monthly')).toBe(monthly);
     expect(password('due-manual')).toBe(manual);
-    expect(serviceError(kms('DescribeSecret', '--SecretName', 'plain').stderr)?.code).toBe('Forbidden.ResourceNotFound');
+    expect(serviceError(cli(['kms', 'DescribeSecret', '--SecretName', 'plain'], at).stderr)?.code).toBe('Forbidden.ResourceNotFound');
+    expect(ok(kms('DescribeSecret', '--SecretName', 'plain')).PlannedDeleteTime).toBeDefined();
 
     // The schedule moved on: one interval after the rotation.
     const described = ok(kms('DescribeSecret', '--SecretName', 'due-weekly'));

@@ -9,6 +9,9 @@ import type { SecretRecord, Tag } from '../../src/core/model.js';
 import {
   assertNotPendingDeletion,
   isPastDeletion,
+  deletionState,
+  rehearsedDeletionConflict,
+  type DeletionState,
   isPendingDeletion,
   planDeletion,
   recoveryWindowDays,
@@ -101,6 +104,24 @@ describe('pending deletion and expiry (rule 9)', () => {
     ['pending, a day after', pending(NOW), NOW_MS + DAY, true],
   ])('a secret is gone once its PlannedDeleteTime has come: %s', (_case, secret, nowMs, expected) => {
     expect(isPastDeletion(secret, nowMs)).toBe(expected);
+  });
+
+  // [case, secret, the request's clock, the real clock, state]
+  test.each<[string, SecretRecord, number, number, DeletionState]>([
+    ['active secret: present by any clocks', secretOf(), NOW_MS + 1000 * DAY, NOW_MS + 1000 * DAY, 'present'],
+    ['pending, before the time by both clocks: present', pending(NOW), NOW_MS - 1000, NOW_MS - 1000, 'present'],
+    ['pending, past it by the real clock but not by the request clock (rehearsing the past): present', pending(NOW), NOW_MS - 1000, NOW_MS + DAY, 'present'],
+    ['pending, past it by a rehearsal clock only: gone but kept', pending(NOW), NOW_MS + DAY, NOW_MS - 1000, 'gone'],
+    ['pending, past it by both clocks: purged', pending(NOW), NOW_MS + DAY, NOW_MS + DAY, 'purge'],
+    ['pending, both clocks exactly at the time: purged', pending(NOW), NOW_MS, NOW_MS, 'purge'],
+  ])('a rehearsal clock never destroys: the file goes only when the real clock has passed PlannedDeleteTime too: %s', (_case, secret, nowMs, realNowMs, expected) => {
+    expect(deletionState(secret, nowMs, realNowMs)).toBe(expected);
+  });
+
+  test('a write to the name of a secret deleted only by the rehearsal clock is refused with the real time', () => {
+    const err = rehearsedDeletionConflict(pending(NOW));
+    expect(err.code).toBe('Rejected.ResourceInDeleteWindow');
+    expect(err.message).toContain(NOW);
   });
 });
 
