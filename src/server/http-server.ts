@@ -16,7 +16,7 @@ import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
 import { ReplayGuard } from './replay.js';
-import { FileNonceLedger } from './nonce-files.js';
+import { LogNonceLedger } from './nonce-log.js';
 import { logField, logText } from './log-line.js';
 import { SecretStore } from '../store/store.js';
 
@@ -100,7 +100,7 @@ interface Outcome {
 
 export function createKmsServer(opts: ServerOptions): Server {
   // Nonces are spent in the home: shared with every other `serve` on it, kept across restarts.
-  const replay = opts.replay ?? new ReplayGuard({ ledger: new FileNonceLedger(opts.home.root) });
+  const replay = opts.replay ?? new ReplayGuard({ ledger: new LogNonceLedger(opts.home.root) });
   const wireNow = opts.wireNowMs ?? (() => Date.now());
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): Promise<void> {

@@ -7,7 +7,7 @@
  * captured request stays replayable and how long its nonce must be kept.
  *
  * Nonces are spent in a NonceLedger keyed by AccessKeyId, nonce and the minute of the (signed)
- * timestamp. `serve` uses the file ledger in the home (nonce-files.ts), so a nonce is spent for every
+ * timestamp. `serve` uses the log ledger in the home (nonce-log.ts), so a nonce is spent for every
  * `serve` on that home and across restarts. Nothing is ever evicted early: a nonce is forgotten only
  * once its timestamp is out of the window, so no floor, and nothing one key sends can make another
  * key's requests look expired. What one key may spend is bounded instead: at most

@@ -17,8 +17,10 @@ import {
   v1Signature,
 } from '../../src/server/signature.js';
 import { FUTURE_SKEW_MS, NONCE_BUCKET_MS, ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/server/replay.js';
+import { execFile } from 'node:child_process';
+import { REPO_ROOT } from '../support/cli.js';
 import { MemoryNonceLedger } from '../../src/server/nonce-ledger.js';
-import { FileNonceLedger, folderName, NONCES_DIR, PRUNE_GRACE_MS } from '../../src/server/nonce-files.js';
+import { LogNonceLedger, logName, NONCES_DIR, PRUNE_GRACE_MS } from '../../src/server/nonce-log.js';
 import { authenticate, parseParams, type RawRequest } from '../../src/server/authenticate.js';
 import { parseAccessKeyList } from '../../src/server/access-keys.js';
 import { logField, logText } from '../../src/server/log-line.js';
@@ -192,7 +194,7 @@ describe('timestamps and nonces', () => {
   });
 });
 
-describe('nonces spent in the home (nonce-files.ts)', () => {
+describe('nonces spent in the home (nonce-log.ts)', () => {
   let home: string;
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'kms-local-nonces-'));
@@ -200,11 +202,11 @@ describe('nonces spent in the home (nonce-files.ts)', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   test('a nonce spent by one server is spent for a second server on the home, and for a restarted one', () => {
-    const first = new FileNonceLedger(home);
-    const second = new FileNonceLedger(home);
+    const first = new LogNonceLedger(home);
+    const second = new LogNonceLedger(home);
     expect(first.spend('AK', 'n1', NOW, NOW)).toBe(true);
     expect(second.spend('AK', 'n1', NOW, NOW)).toBe(false);
-    expect(new FileNonceLedger(home).spend('AK', 'n1', NOW, NOW + 60_000)).toBe(false);
+    expect(new LogNonceLedger(home).spend('AK', 'n1', NOW, NOW + 60_000)).toBe(false);
     expect(first.spend('AK', 'n1', NOW, NOW)).toBe(false);
     expect(second.spend('AK2', 'n1', NOW, NOW)).toBe(true);
     expect(second.spend('AK', 'n2', NOW, NOW)).toBe(true);
@@ -213,37 +215,56 @@ describe('nonces spent in the home (nonce-files.ts)', () => {
       expect(first.spend('AK', nonce, NOW, NOW)).toBe(true);
       expect(second.spend('AK', nonce, NOW, NOW)).toBe(false);
     }
-    expect(readdirSync(join(home, NONCES_DIR))).toEqual([folderName(Math.floor(NOW / NONCE_BUCKET_MS))]);
+    expect(readdirSync(join(home, NONCES_DIR))).toEqual([logName(Math.floor(NOW / NONCE_BUCKET_MS))]);
   });
 
   test('many servers racing on one replay: exactly one wins', async () => {
-    const ledgers = Array.from({ length: 8 }, () => new FileNonceLedger(home));
+    const ledgers = Array.from({ length: 8 }, () => new LogNonceLedger(home));
     const wins = await Promise.all(ledgers.map(async (l) => l.spend('AK', 'race', NOW, NOW)));
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
   test('a minute is pruned once every timestamp in it is out of the window (plus the grace), not before', async () => {
-    const ledger = new FileNonceLedger(home);
+    const ledger = new LogNonceLedger(home);
     const old = NOW - TIMESTAMP_WINDOW_MS;
     ledger.spend('AK', 'old', old, old);
     ledger.spend('AK', 'fresh', NOW, NOW);
-    const oldFolder = folderName(Math.floor(old / NONCE_BUCKET_MS));
-    const freshFolder = folderName(Math.floor(NOW / NONCE_BUCKET_MS));
+    const oldFolder = logName(Math.floor(old / NONCE_BUCKET_MS));
+    const freshFolder = logName(Math.floor(NOW / NONCE_BUCKET_MS));
     expect(readdirSync(join(home, NONCES_DIR)).sort()).toEqual([oldFolder, freshFolder].sort());
     // Within the grace: kept.
-    new FileNonceLedger(home).maybePrune(NOW + NONCE_BUCKET_MS);
+    new LogNonceLedger(home).maybePrune(NOW + NONCE_BUCKET_MS);
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(home, NONCES_DIR)).sort()).toEqual([oldFolder, freshFolder].sort());
     // Past it: the old minute goes, the fresh one stays and still refuses its replay.
-    const pruner = new FileNonceLedger(home);
+    const pruner = new LogNonceLedger(home);
     pruner.maybePrune(NOW + 2 * NONCE_BUCKET_MS + PRUNE_GRACE_MS);
     for (let i = 0; i < 50 && readdirSync(join(home, NONCES_DIR)).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(join(home, NONCES_DIR))).toEqual([freshFolder]);
     expect(pruner.spend('AK', 'fresh', NOW, NOW)).toBe(false);
   });
 
-  test('a folder pruned under a server that had made it is made again', () => {
-    const ledger = new FileNonceLedger(home);
+  test('many server processes spending one list of nonces at once: each nonce is won exactly once', async () => {
+    const nonces = Array.from({ length: 300 }, (_, i) => `race-${i}`);
+    const child = `
+      import { LogNonceLedger } from ${JSON.stringify(join(REPO_ROOT, 'dist', 'server', 'nonce-log.js'))};
+      const ledger = new LogNonceLedger(${JSON.stringify(home)});
+      const nonces = ${JSON.stringify(nonces)}.sort(() => Math.random() - 0.5);
+      const won = nonces.filter((n) => ledger.spend('AK', n, ${NOW}, ${NOW}));
+      process.stdout.write(JSON.stringify(won));`;
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string[]>((resolve, reject) => {
+          execFile(process.execPath, ['--input-type=module', '-e', child], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as string[])));
+        }),
+      ),
+    );
+    const wins = runs.flat().sort();
+    expect(wins).toEqual([...nonces].sort());
+  });
+
+  test('a log removed under a server (by one whose clock is far ahead) keeps that server refusing what it spent', () => {
+    const ledger = new LogNonceLedger(home);
     expect(ledger.spend('AK', 'a', NOW, NOW)).toBe(true);
     rmSync(join(home, NONCES_DIR), { recursive: true });
     expect(ledger.spend('AK', 'b', NOW, NOW)).toBe(true);
