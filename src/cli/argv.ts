@@ -26,7 +26,7 @@ export interface ParsedArgv {
 
 const FILE_SUFFIX = '-FILE';
 
-function splitFlag(arg: string): { name: string; inline: string | undefined } {
+export function splitFlag(arg: string): { name: string; inline: string | undefined } {
   const body = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
   const cut = body.search(/[=:]/);
   return cut < 0 ? { name: body, inline: undefined } : { name: body.slice(0, cut), inline: body.slice(cut + 1) };
@@ -36,8 +36,13 @@ function splitFlag(arg: string): { name: string; inline: string | undefined } {
  * A word that can be a flag's value: not itself a flag, unless it is `---x`, a negative number, or a
  * lone `-` (stdin, as in `--SecretData-FILE -`).
  */
-function isValueWord(word: string | undefined): word is string {
+export function isValueWord(word: string | undefined): word is string {
   return word !== undefined && (!word.startsWith('-') || word === '-' || word.startsWith('---') || /^-\d/.test(word));
+}
+
+/** A positional word, not a flag: `---x` and a lone `-` are words too. */
+export function isWord(arg: string): boolean {
+  return !arg.startsWith('-') || arg.startsWith('---') || arg === '-';
 }
 
 export function parseArgv(argv: readonly string[]): ParsedArgv {
@@ -47,7 +52,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') throw new CliError("not support '--' in command line");
-    if (!arg.startsWith('-') || arg.startsWith('---') || arg === '-') {
+    if (isWord(arg)) {
       parsed.words.push(arg);
       continue;
     }

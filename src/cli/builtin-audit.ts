@@ -1,18 +1,19 @@
 /**
  * `kms-local audit [--SecretName name] [--since T]`: the audit trail of mutating operations, as
  * JSON lines (one record per line, oldest first, exactly as stored), so it pipes into `jq` or
- * `grep`. `--since` takes an ISO-8601 time or a duration back from now (30m, 24h, 7d).
+ * `grep`. `--since` takes an ISO-8601 time or a duration back from now (30m, 24h, 7d). With
+ * --cli-query or --output, the records are one document, {"Records": [...]}. Its flags are checked
+ * from the built-ins' table (builtin-dispatch.ts) before this runs.
  */
 import { CliError } from '../errors/errors.js';
 import { readAudit } from '../audit/audit-log.js';
 import { clockFrom } from '../api/context.js';
 import { parseTime } from '../core/time.js';
 import { Home } from '../store/home.js';
-import { suggest } from './suggest.js';
+import { formatResponse } from './run-operation.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
 
-const PARAMS = ['SecretName', 'since'];
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseSince(value: string, nowMs: number, parseTime: (text: string) => number | undefined): number {
@@ -26,26 +27,18 @@ export function parseSince(value: string, nowMs: number, parseTime: (text: strin
 }
 
 export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
-  if (args.words.length > 1) throw new CliError(`unexpected argument '${args.words[1]}' after audit`);
   const given: Record<string, string> = {};
-  for (const param of args.params) {
-    if (!PARAMS.includes(param.name) || param.fromFile) {
-      throw new CliError(`'${param.flag}' is not a valid parameter or flag. See \`kms-local help\`.`, {
-        kind: 'suggestible',
-        suggestions: suggest(param.flag, PARAMS.map((p) => `--${p}`)),
-      });
-    }
-    given[param.name] = param.value;
-  }
+  for (const param of args.params) given[param.name] = param.value;
   const since = given.since === undefined ? undefined : parseSince(given.since, clockFrom(io.env), parseTime);
   // An ARN names the same secret: the log holds names.
   const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
-  let out = '';
-  for (const { line, record } of readAudit(new Home(io.env))) {
-    if (name !== undefined && record.secretName !== name) continue;
-    if (since !== undefined && (parseTime(record.time) ?? 0) < since) continue;
-    out += `${line}\n`;
+  const kept = readAudit(new Home(io.env)).filter(
+    ({ record }) => (name === undefined || record.secretName === name) && (since === undefined || (parseTime(record.time) ?? 0) >= since),
+  );
+  if (args.globals.has('cli-query') || args.globals.has('output')) {
+    io.stdout(await formatResponse({ Records: kept.map(({ record }) => record) }, args));
+    return 0;
   }
-  io.stdout(out);
+  io.stdout(kept.map(({ line }) => `${line}\n`).join(''));
   return 0;
 }

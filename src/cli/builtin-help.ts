@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { findOperation, operations } from '../api/operations.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
-import { generalHelp, operationHelp } from './help.js';
+import { builtinHelp, generalHelp, operationHelp } from './help.js';
+import { builtinCommands, findBuiltin } from './builtins.js';
+import { commandName, resolveCommand } from './builtin-dispatch.js';
+import { ownPackage } from './own-package.js';
 import { suggest } from './suggest.js';
 
 export function unknownOperation(name: string): CliError {
@@ -13,36 +15,40 @@ export function unknownOperation(name: string): CliError {
   });
 }
 
+/**
+ * `kms-local help [kms] [<Operation>]` and `kms-local help <command> [<sub-command>]`: the same pages
+ * as `<Operation> --help` and `<command> [<sub-command>] --help`.
+ */
 export async function runHelp(args: ParsedArgv, io: CliIo): Promise<number> {
   const rest = args.words.slice(1);
   if (rest[0]?.toLowerCase() === 'kms') rest.shift();
-  if (rest.length === 0) {
+  const [topic, sub] = rest;
+  if (topic === undefined) {
     io.stdout(generalHelp());
     return 0;
   }
-  const op = findOperation(rest[0]!);
-  if (!op) throw unknownOperation(rest[0]!);
-  io.stdout(operationHelp(op));
-  return 0;
-}
-
-/**
- * kms-local's package.json: the nearest one above this module whose name is kms-local. The compiled
- * module sits at dist/cli/, the bundled chunk at dist/bundle/chunks/, so a fixed relative path breaks.
- */
-function readOwnPackage(): { version: string } {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'kms-local') return pkg;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (dir.pathname === '/') throw new Error('cannot find the package.json of kms-local');
+  const command = findBuiltin(topic);
+  if (command) {
+    // resolveCommand refuses a sub-command the command does not have, with "Did you mean".
+    const { path } = resolveCommand(command, sub === undefined ? [] : [sub]);
+    if (rest.length > path.length) throw new CliError(`\`kms-local help ${rest.join(' ')}\`: \`${commandName(path)}\` has no sub-command '${rest[path.length]}'. See \`kms-local help ${topic}\`.`);
+    io.stdout(builtinHelp(path));
+    return 0;
   }
+  const op = findOperation(topic);
+  if (op && rest.length === 1) {
+    io.stdout(operationHelp(op));
+    return 0;
+  }
+  if (op) throw new CliError(`\`kms-local help ${rest.join(' ')}\`: an operation has no sub-command. See \`kms-local help kms ${op.name}\`.`);
+  if (/^[A-Z]/.test(topic)) throw unknownOperation(topic);
+  throw new CliError(`'${topic}' is not a valid command or operation. See \`kms-local help\`.`, {
+    kind: 'suggestible',
+    suggestions: suggest(topic, [...builtinCommands.map((c) => c.name), ...operations.map((o) => o.name)]),
+  });
 }
 
 export async function runVersion(io: CliIo): Promise<number> {
-  io.stdout(`${readOwnPackage().version}\n`);
+  io.stdout(`${ownPackage().version}\n`);
   return 0;
 }

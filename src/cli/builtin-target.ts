@@ -7,11 +7,10 @@
  */
 import { CliError } from '../errors/errors.js';
 import { Home } from '../store/home.js';
-import { renderJson } from '../output/json.js';
 import { FINGERPRINT, TargetRegistry, checkHost, checkInstanceId, checkPort, type Target } from '../targets/registry.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
-import { suggest } from './suggest.js';
+import { formatResponse } from './run-operation.js';
 
 const USAGE = [
   'kms-local target add --InstanceId <i-...> --Host <host> [--Port 22] [--HostKeyFingerprint SHA256:...]',
@@ -20,29 +19,13 @@ const USAGE = [
   'kms-local target remove --InstanceId <i-...> | --DBInstanceId <rm-...>',
 ];
 
-const FLAGS: Record<string, string[]> = {
-  add: ['InstanceId', 'DBInstanceId', 'Engine', 'Host', 'Port', 'HostKeyFingerprint', 'Database'],
-  list: [],
-  remove: ['InstanceId', 'DBInstanceId'],
-};
-
 function usageError(message: string): CliError {
   return new CliError(message, { kind: 'withTip', tip: `usage:\n  ${USAGE.join('\n  ')}` });
 }
 
-function paramsOf(args: ParsedArgv, sub: string): Record<string, string> {
-  const allowed = FLAGS[sub]!;
-  const values: Record<string, string> = {};
-  for (const p of args.params) {
-    if (!allowed.includes(p.name) || p.fromFile) {
-      throw new CliError(`'${p.flag}' is not a valid flag of \`kms-local target ${sub}\`.`, {
-        kind: 'suggestible',
-        suggestions: suggest(`--${p.name}`, allowed.map((f) => `--${f}`)),
-      });
-    }
-    values[p.name] = p.value;
-  }
-  return values;
+function paramsOf(args: ParsedArgv): Record<string, string> {
+  // Only the flags the built-ins' table lists for the sub-command get here (builtin-dispatch.ts).
+  return Object.fromEntries(args.params.map((p) => [p.name, p.value]));
 }
 
 /** A target as `target list` prints it (PascalCase, like the API). */
@@ -93,18 +76,15 @@ function targetFrom(v: Record<string, string>): Target {
 
 export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
   const sub = args.words[1];
-  if (sub === undefined || !(sub in FLAGS) || args.words.length > 2) {
-    throw usageError(sub === undefined ? 'target needs a subcommand: add, list or remove.' : `'${sub}' is not a target subcommand.`);
-  }
-  const values = paramsOf(args, sub);
+  const values = paramsOf(args);
   const registry = new TargetRegistry(new Home(io.env));
   if (sub === 'list') {
-    io.stdout(renderJson({ Targets: { Target: registry.list().map(describeTarget) } }));
+    io.stdout(await formatResponse({ Targets: { Target: registry.list().map(describeTarget) } }, args));
     return 0;
   }
   if (sub === 'add') {
     const target = registry.put(targetFrom(values));
-    io.stdout(renderJson({ Target: describeTarget(target) }));
+    io.stdout(await formatResponse({ Target: describeTarget(target) }, args));
     return 0;
   }
   if ((values.InstanceId === undefined) === (values.DBInstanceId === undefined)) {
@@ -112,6 +92,6 @@ export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
   }
   const [kind, id] = values.InstanceId !== undefined ? (['ssh', values.InstanceId] as const) : (['db', values.DBInstanceId!] as const);
   if (!registry.remove(kind, id)) throw new CliError(`no target for ${kind === 'ssh' ? 'InstanceId' : 'DBInstanceId'} '${id}'.`);
-  io.stdout(renderJson({ Removed: kind === 'ssh' ? { InstanceId: id } : { DBInstanceId: id } }));
+  io.stdout(await formatResponse({ Removed: kind === 'ssh' ? { InstanceId: id } : { DBInstanceId: id } }, args));
   return 0;
 }

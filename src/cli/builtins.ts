@@ -1,98 +1,266 @@
 /**
- * The lowercase built-in commands, beside the PascalCase operations. They are imported statically:
- * they are small, and every lazily imported module costs start-up time twice over (its own file,
- * and the shared chunks the bundler must split out of the operation path for it). Only `serve` and
- * `run`, which bring node:http and node:child_process, load on demand (src/lazy.ts).
+ * The table of the lowercase built-in commands, beside the PascalCase operations of
+ * src/api/operations.ts, and the source of truth for them: names, sub-commands, arguments, flags,
+ * the output flags each takes, help pages and completion. builtin-dispatch.ts reads it to print
+ * help, refuse a flag or argument the table does not list, and check output flags, all before a
+ * handler runs; help.ts and completion.ts read it too. A new built-in is one entry here and a handler
+ * in its own module.
+ *
+ * Handlers are imported statically: they are small, and every lazily imported module costs start-up
+ * time twice over (its own file, and the shared chunks the bundler must split out of the operation
+ * path for it). Only `serve` and `run`, which bring node:http and node:child_process, load on demand
+ * (src/lazy.ts).
  */
-import { CliError } from '../errors/errors.js';
 import { runAudit } from './builtin-audit.js';
 import { runCompletion } from './builtin-completion.js';
 import { runConfigure } from './builtin-configure.js';
 import { runHelp, runVersion } from './builtin-help.js';
 import { runRekey } from './builtin-rekey.js';
 import { runRotateDue } from './builtin-rotate-due.js';
+import { runShim } from './builtin-shim.js';
 import { runTarget } from './builtin-target.js';
-import type { CliIo } from './io.js';
-import type { ParsedArgv } from './argv.js';
+import type { BuiltinFlag, BuiltinSpec, ToolFlag } from './builtin-spec.js';
 
-export interface BuiltinCommand {
-  name: string;
-  usage: string;
-  summary: string;
-  run: (args: ParsedArgv, io: CliIo) => Promise<number>;
-  /** Takes argv as typed, before parsing (for `run`, whose `--` starts the command to run). */
-  runRaw?: (argv: readonly string[], io: CliIo) => Promise<number>;
-}
+export type { BuiltinFlag, BuiltinSpec, ToolFlag } from './builtin-spec.js';
 
-export const builtinCommands: readonly BuiltinCommand[] = [
+/** The output flags as built-ins take them: the same words and meaning as on an operation. */
+export const TOOL_FLAGS: Readonly<Record<ToolFlag, BuiltinFlag>> = {
+  quiet: { name: 'quiet', short: 'q', help: 'print nothing on success' },
+  'cli-query': { name: 'cli-query', value: '<JMESPath>', help: 'print only what the JMESPath expression selects from the JSON' },
+  output: { name: 'output', short: 'o', value: 'cols=A,B [rows=..] [num=true]', help: 'print the JSON as a table' },
+};
+
+/** `--help`/`-h`, which every built-in answers before anything else. */
+export const HELP_FLAG: BuiltinFlag = { name: 'help', short: 'h', help: 'print this page and do nothing else' };
+
+const ALL_TOOLS: readonly ToolFlag[] = ['quiet', 'cli-query', 'output'];
+
+const profileFlag = (help: string, required = false): BuiltinFlag => ({ name: 'profile', short: 'p', value: '<name>', help, required });
+const regionFlag = (help: string): BuiltinFlag => ({ name: 'region', aliases: ['RegionId'], value: '<id>', help });
+
+export const CONFIGURE_KEYS = ['profile', 'mode', 'access-key-id', 'access-key-secret', 'region', 'language'] as const;
+
+export const builtinCommands: readonly BuiltinSpec[] = [
   {
     name: 'help',
-    usage: 'help [kms [<Operation>]]',
-    summary: 'this page, or the parameters of an operation',
+    summary: 'this page, the parameters of an operation, or the usage of a command',
+    args: [{ name: '[kms] [<Operation> | <command> [<sub-command>]]', help: 'what to show the help of', many: true }],
     run: (args, io) => runHelp(args, io),
   },
   {
     name: 'version',
-    usage: 'version',
-    summary: 'the version of kms-local',
+    summary: 'the version of kms-local (also `kms-local --version` or `-V`)',
     run: (_args, io) => runVersion(io),
   },
   {
     name: 'configure',
-    usage: 'configure [get|set|list|switch|delete] [--profile <name>] [--region <id>]',
     summary: 'profiles, as `aliyun configure`: region, output format and access key pair',
+    synopsis: ['configure [--profile <name>]', 'configure get|set|list|switch|delete [flags]'],
+    details:
+      'With no sub-command, asks for the access key pair and the default region of a profile (the\n' +
+      'current one, or --profile) and makes it the current profile. Not at a terminal, each answer is\n' +
+      'one line of stdin. Profiles are kept in config.json of KMS_LOCAL_HOME; an access key secret is\n' +
+      'never printed in full.',
+    flags: [profileFlag('the profile to set up; else the current one')],
     run: (args, io) => runConfigure(args, io),
+    subcommands: [
+      {
+        name: 'get',
+        summary: 'print a profile as JSON (secret masked), or some of its keys',
+        details:
+          'With no key, prints the profile as JSON. With keys, prints key=value lines, except `region`,\n' +
+          'which prints the bare region so that `$(kms-local configure get region)` captures it.',
+        args: [{ name: '[<key>...]', help: 'keys to print', values: CONFIGURE_KEYS, many: true }],
+        flags: [profileFlag('the profile to print; else the current one')],
+        tools: ALL_TOOLS,
+        run: (args, io) => runConfigure(args, io),
+      },
+      {
+        name: 'set',
+        summary: 'set keys of a profile without prompts, and make it the current profile',
+        flags: [
+          profileFlag('the profile to set; else the current one'),
+          { name: 'mode', value: 'AK', help: 'the credential mode; kms-local supports AK only' },
+          { name: 'access-key-id', value: '<id>', help: 'the AccessKey id (what `serve` accepts requests signed with)' },
+          { name: 'access-key-secret', value: '<secret>', help: 'the AccessKey secret' },
+          regionFlag('the default region of the profile'),
+          { name: 'language', value: 'en|zh', help: 'kept for aliyun compatibility' },
+        ],
+        tools: ['quiet'],
+        run: (args, io) => runConfigure(args, io),
+      },
+      {
+        name: 'list',
+        summary: 'list the profiles as a table; * marks the current one',
+        tools: ['quiet'],
+        run: (args, io) => runConfigure(args, io),
+      },
+      {
+        name: 'switch',
+        summary: 'make another profile the current one',
+        flags: [profileFlag('the profile to make current', true)],
+        tools: ['quiet'],
+        run: (args, io) => runConfigure(args, io),
+      },
+      {
+        name: 'delete',
+        summary: 'delete a profile',
+        flags: [profileFlag('the profile to delete', true)],
+        tools: ['quiet'],
+        run: (args, io) => runConfigure(args, io),
+      },
+    ],
   },
   {
     name: 'audit',
-    usage: 'audit [--SecretName <name>] [--since <time|30m|24h|7d>]',
     summary: 'the audit trail of mutating operations, as JSON lines',
+    details:
+      'Prints one JSON record per line, oldest first, exactly as stored, so that it pipes into jq or\n' +
+      'grep. With --cli-query or --output the records are one JSON document, {"Records": [...]}:\n' +
+      "  kms-local audit --cli-query 'Records[?operation==`DeleteSecret`].secretName'\n" +
+      '  kms-local audit --output cols=time,operation,secretName rows=Records',
+    flags: [
+      { name: 'SecretName', value: '<name>', help: 'only the records of this secret (a name or an ARN)' },
+      { name: 'since', value: '<time|30m|24h|7d>', help: 'only records from this ISO-8601 time, or this long ago' },
+    ],
+    tools: ALL_TOOLS,
     run: (args, io) => runAudit(args, io),
   },
   {
     name: 'completion',
-    usage: 'completion bash|zsh',
-    summary: 'a shell completion script for operations and their parameters',
+    summary: 'a shell completion script for kms-local and for `aliyun` (see `shim`)',
+    details:
+      'Load it with `source <(kms-local completion bash)`, or install it where your shell finds\n' +
+      'completions. It completes operations, their parameters, commands and their flags, for the\n' +
+      'kms-local command and for an `aliyun` command that runs kms-local (`kms-local shim`).',
+    args: [{ name: '<shell>', help: 'the shell to complete for', values: ['bash', 'zsh'], required: true }],
     run: (args, io) => runCompletion(args, io),
   },
   {
     name: 'target',
-    usage: 'target add|list|remove [--InstanceId <i-..> | --DBInstanceId <rm-..>] [--Host ..] [--Port ..]',
     summary: 'where the servers behind ECS and Rds secrets are, for rotation (no credentials kept)',
-    run: (args, io) => runTarget(args, io),
+    synopsis: ['target add|list|remove [flags]'],
+    details: 'A target tells rotation how to reach the instance a dynamic secret names. It holds no credential.',
+    subcommands: [
+      {
+        name: 'add',
+        summary: 'add or replace the target of an SSH server (--InstanceId) or a PostgreSQL server (--DBInstanceId)',
+        synopsis: [
+          'target add --InstanceId <i-...> --Host <host> [--Port 22] [--HostKeyFingerprint SHA256:...]',
+          'target add --DBInstanceId <rm-...> --Engine postgresql --Host <host> [--Port 5432] [--Database postgres]',
+        ],
+        details: 'Without --HostKeyFingerprint, the first rotation learns the host key and later ones insist on it.',
+        flags: [
+          { name: 'InstanceId', value: '<i-...>', help: 'the ECS instance id an ECS secret names (an SSH server)' },
+          { name: 'DBInstanceId', value: '<rm-...>', help: 'the Rds instance id an Rds secret names (a database server)' },
+          { name: 'Engine', value: 'postgresql', help: 'the database engine (PostgreSQL only)' },
+          { name: 'Host', value: '<host>', help: 'host name or address to connect to', required: true },
+          { name: 'Port', value: '<port>', help: 'TCP port; 22 for SSH, 5432 for PostgreSQL by default' },
+          { name: 'HostKeyFingerprint', value: 'SHA256:...', help: 'the SSH host key, as `ssh-keygen -lf <key>.pub` prints it' },
+          { name: 'Database', value: '<name>', help: 'the database to connect to; postgres by default' },
+        ],
+        tools: ALL_TOOLS,
+        run: (args, io) => runTarget(args, io),
+      },
+      {
+        name: 'list',
+        summary: 'print the targets as JSON',
+        tools: ALL_TOOLS,
+        run: (args, io) => runTarget(args, io),
+      },
+      {
+        name: 'remove',
+        summary: 'remove the target of an instance',
+        synopsis: ['target remove --InstanceId <i-...> | --DBInstanceId <rm-...>'],
+        flags: [
+          { name: 'InstanceId', value: '<i-...>', help: 'the SSH server target to remove' },
+          { name: 'DBInstanceId', value: '<rm-...>', help: 'the database target to remove' },
+        ],
+        tools: ALL_TOOLS,
+        run: (args, io) => runTarget(args, io),
+      },
+    ],
   },
   {
     name: 'rotate-due',
-    usage: 'rotate-due [--dry-run] [--region <id>]',
-    summary: 'rotate every ECS/Rds secret whose NextRotationDate has passed, purge expired secrets; JSON summary',
-    run: async () => {
-      throw new CliError('`rotate-due` must be the first word: kms-local rotate-due [--dry-run] [--region <id>]');
-    },
-    runRaw: (argv, io) => runRotateDue(argv, io),
+    summary: 'rotate every ECS/Rds secret and key that is due, purge expired secrets; JSON summary',
+    details:
+      'Rotates every ECS and Rds secret whose NextRotationDate has passed (KMS_LOCAL_NOW overrides the\n' +
+      'clock), makes a new version of every Enabled key with automatic rotation that is due, purges\n' +
+      'secrets past their PlannedDeleteTime, and prints a JSON summary. Exit status 1 if any rotation\n' +
+      'failed. Meant for cron, a systemd timer or a CI schedule (docs/rotation.md).',
+    flags: [
+      { name: 'dry-run', aliases: ['dryrun'], help: 'only list what it would do' },
+      regionFlag('only this region; else every region of the home'),
+    ],
+    tools: ALL_TOOLS,
+    run: (args, io) => runRotateDue(args, io),
   },
   {
     name: 'rekey',
-    usage: 'rekey [--NewMasterKeyFile <path>]',
     summary: 're-encrypt every secret under a new master key (resumable)',
+    details:
+      'Re-encrypts every secret under a new master key, with a progress bar on a terminal and a JSON\n' +
+      'summary on stdout. Exit status 1 if any secret could not be moved; running it again finishes.',
+    flags: [{ name: 'NewMasterKeyFile', value: '<path>', help: 'take the new key from this file (32 bytes, base64) instead of making one' }],
+    tools: ALL_TOOLS,
     run: (args, io) => runRekey(args, io),
   },
   {
     name: 'serve',
-    usage: 'serve [--host 127.0.0.1] [--port 8080] [--allow-remote true]',
     summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',
+    details:
+      'Serves the KMS API (RPC style, version 2016-01-20) over HTTP to SDK clients and the aliyun CLI.\n' +
+      'Requests must be signed (V1 HMAC-SHA1, ACS3-HMAC-SHA256 or ACS4-HMAC-SHA256) with the AccessKey\n' +
+      'pair of a kms-local profile (kms-local configure set --profile p --access-key-id ... --access-key-secret ...)\n' +
+      'or one listed in KMS_LOCAL_SERVE_ACCESS_KEYS=id:secret,id2:secret2. Runs until SIGINT or SIGTERM.',
+    flags: [
+      { name: 'host', value: '<address>', help: 'address to listen on; 127.0.0.1 by default' },
+      { name: 'port', value: '<port>', help: 'TCP port; 8080 by default, 0 picks a free one' },
+      { name: 'allow-remote', value: 'true', help: 'true to listen on an address other than loopback' },
+      regionFlag('the region of requests that name none (SDK clients send no RegionId)'),
+      profileFlag('the profile whose region is the default one'),
+      // Its own meaning: the server always prints the line that says where it listens.
+      { name: 'quiet', short: 'q', help: 'no line per request on stderr' },
+    ],
     run: async (args, io) => (await import('../lazy.js')).runServe(args, io),
   },
   {
     name: 'run',
-    usage: 'run --SecretName <name> [--Env NAME=<secret>] [--Spread true] -- <command> [args...]',
     summary: 'run a command with secret values in its environment',
-    run: async () => {
-      throw new CliError('`run` must be the first word: kms-local run --SecretName <name> -- <command> [args...]');
-    },
-    runRaw: async (argv, io) => (await import('../lazy.js')).runRun(argv, io),
+    details:
+      'Runs <command> with the ACSCurrent value of each secret in an environment variable, and exits\n' +
+      'with its exit code. kms-local itself prints no value. A secret app/db-password goes to\n' +
+      'APP_DB_PASSWORD: the name in uppercase, every character other than A-Z and 0-9 made _.',
+    flags: [
+      { name: 'SecretName', value: '<name>', help: 'a secret (name or ARN), in the variable named after it', repeatable: true },
+      { name: 'Env', value: 'NAME=<secret>', help: 'put the secret in variable NAME instead', repeatable: true },
+      { name: 'Spread', value: 'true', help: 'each secret holds a JSON object: every key K becomes a variable <VARIABLE>_<K>' },
+      regionFlag('the region of the secrets'),
+      profileFlag('the profile whose region is used'),
+    ],
+    passthrough: '-- <command> [args...]',
+    run: async (_args, io, argv) => (await import('../lazy.js')).runRun(argv, io),
+  },
+  {
+    name: 'shim',
+    summary: 'write an `aliyun` executable that runs kms-local, for scripts: PATH=<dir>:$PATH ./script.sh',
+    details:
+      'Writes <dir>/aliyun, a small sh script that runs this kms-local with the node that runs it now\n' +
+      '(both by absolute path), so that a script calling `aliyun kms ...` runs unchanged against the\n' +
+      'local store, in non-interactive shells too (an alias reaches only interactive ones):\n' +
+      '  kms-local shim --dir ~/.local/share/kms-local/bin\n' +
+      '  PATH=~/.local/share/kms-local/bin:$PATH ./rotate.sh\n' +
+      'A file there that is not a kms-local shim is kept unless --force is given.',
+    flags: [
+      { name: 'dir', value: '<dir>', help: 'the folder to write `aliyun` into (made if missing)', required: true },
+      { name: 'force', help: 'replace a file named aliyun that is not a kms-local shim' },
+    ],
+    tools: ['quiet'],
+    run: (args, io) => runShim(args, io),
   },
 ];
 
-export function findBuiltin(name: string): BuiltinCommand | undefined {
+export function findBuiltin(name: string): BuiltinSpec | undefined {
   return builtinCommands.find((c) => c.name === name);
 }

@@ -15,6 +15,7 @@ function processIo(): CliIo {
     stdout: (text) => writeAllSync(1, text),
     stderr: (text) => writeAllSync(2, text),
     readStdin: () => readFileSync(0),
+    execPath: process.execPath,
     // Getters: asking costs a tty module load, and most commands never ask.
     get stderrIsTty() {
       return isTerminal(2);

@@ -22,7 +22,7 @@ export const globalFlags: readonly GlobalFlag[] = [
   { name: 'pager', takes: 'fields' },
   { name: 'waiter', takes: 'fields' },
   { name: 'quiet', short: 'q', takes: 'none' },
-  { name: 'help', takes: 'none' },
+  { name: 'help', short: 'h', takes: 'none' },
   { name: 'dryrun', takes: 'none' },
   ...[
     'access-key-id', 'access-key-secret', 'sts-token', 'sts-region', 'mode', 'endpoint', 'endpoint-type',

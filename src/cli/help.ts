@@ -1,7 +1,11 @@
-/** Help pages, generated from the operation table (as aliyun's openapi/library.go prints them). */
+/**
+ * Help pages: an operation's from the operation table (as aliyun's openapi/library.go prints them),
+ * a built-in command's from the built-ins' table.
+ */
 import { operations, type OperationSpec } from '../api/operations.js';
 import { flagNames } from '../api/params.js';
-import { builtinCommands } from './builtins.js';
+import type { BuiltinFlag, BuiltinSpec } from './builtin-spec.js';
+import { HELP_FLAG, TOOL_FLAGS, builtinCommands } from './builtins.js';
 
 function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -20,8 +24,7 @@ export function generalHelp(): string {
     columns(operations.map((op) => [op.name, op.summary])),
     '',
     'Commands:',
-    // Usages are long: each on its own line, its summary indented below it.
-    builtinCommands.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n'),
+    columns(builtinCommands.map((c) => [c.name, c.summary])),
     '',
     'Flags:',
     columns([
@@ -33,10 +36,12 @@ export function generalHelp(): string {
       ['--<Param>-FILE <path>', 'read a parameter value from a file, or from stdin with -'],
       ['--quiet, -q', 'print nothing on success'],
       ['--dryrun', 'check the request and print it (secret values masked) without running it'],
-      ['--help', 'help for an operation'],
+      ['--help, -h', 'help for an operation or a command'],
+      ['--version, -V', 'the version of kms-local'],
     ]),
     '',
-    'Use `kms-local help kms <Operation>` for the parameters of an operation.',
+    'Use `kms-local help kms <Operation>` for the parameters of an operation,',
+    'and `kms-local help <command>` (or `kms-local <command> --help`) for the usage of a command.',
     '',
   ].join('\n');
 }
@@ -53,4 +58,45 @@ export function operationHelp(op: OperationSpec): string {
     columns(params.flatMap((p) => flagNames(p).map((f) => [`--${f}`, p.type, p.required ? 'Required' : 'Optional', p.help]))),
     '',
   ].join('\n');
+}
+
+function flagCell(flag: BuiltinFlag): string {
+  const names = [`--${flag.name}`, ...(flag.aliases ?? []).map((a) => `--${a}`), ...(flag.short ? [`-${flag.short}`] : [])];
+  return `${names.join(', ')}${flag.value ? ` ${flag.value}` : ''}`;
+}
+
+/** A usage line made from the table when the entry has none written out. */
+function madeSynopsis(path: readonly BuiltinSpec[]): string {
+  const spec = path[path.length - 1]!;
+  const words = path.map((c) => c.name);
+  if (spec.subcommands) words.push(`[${spec.subcommands.map((s) => s.name).join('|')}]`);
+  for (const arg of spec.args ?? []) words.push(arg.required || arg.name.startsWith('[') ? arg.name : `[${arg.name}]`);
+  for (const flag of spec.flags ?? []) {
+    const text = `--${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
+    words.push(`${flag.required ? text : `[${text}]`}${flag.repeatable ? "..." : ""}`);
+  }
+  if (spec.tools?.length) words.push('[output flags]');
+  if (spec.passthrough) words.push(spec.passthrough);
+  return words.join(' ');
+}
+
+/** The usage page of a built-in command or sub-command: `kms-local help configure set`, `configure set --help`. */
+export function builtinHelp(path: readonly BuiltinSpec[]): string {
+  const spec = path[path.length - 1]!;
+  const name = path.map((c) => c.name).join(' ');
+  const synopsis = spec.synopsis ?? [madeSynopsis(path)];
+  const lines = ['Usage:', ...synopsis.map((s) => `  kms-local ${s}`), '', spec.details ?? `${spec.summary[0]!.toUpperCase()}${spec.summary.slice(1)}.`];
+  if (spec.subcommands) {
+    lines.push('', 'Commands:', columns(spec.subcommands.map((s) => [s.name, s.summary])));
+  }
+  if (spec.args?.length) {
+    lines.push('', 'Arguments:', columns(spec.args.map((a) => [a.name, a.values ? `${a.help}: ${a.values.join(', ')}` : a.help])));
+  }
+  lines.push('', 'Flags:', columns([...(spec.flags ?? []), HELP_FLAG].map((f) => [flagCell(f), f.required ? `${f.help} (required)` : f.help])));
+  if (spec.tools?.length) {
+    lines.push('', 'Output flags (as on an operation):', columns(spec.tools.map((t) => [flagCell(TOOL_FLAGS[t]), TOOL_FLAGS[t].help])));
+  }
+  if (spec.subcommands) lines.push('', `Use \`kms-local help ${name} <command>\` for the usage of a command.`);
+  lines.push('');
+  return lines.join('\n');
 }

@@ -8,6 +8,8 @@ export interface CliIo {
   readStdin: () => Buffer;
   stderrIsTty: boolean;
   stdinIsTty?: boolean;
+  /** The node binary running kms-local (process.execPath), for the `aliyun` shim. */
+  execPath?: string;
   /** Asks a question at the terminal and resolves to the line typed (interactive `configure`). */
   ask?: (question: string) => Promise<string>;
 }

@@ -7,8 +7,9 @@ import { CliError, ExitCode, ServiceError, exitCodeFor } from '../errors/errors.
 import { findOperation, operations } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
-import { unknownOperation } from './builtin-help.js';
-import { builtinCommands, findBuiltin } from './builtins.js';
+import { runHelp, runVersion, unknownOperation } from './builtin-help.js';
+import { findBuiltinWord, runBuiltin } from './builtin-dispatch.js';
+import { builtinCommands } from './builtins.js';
 import type { CliIo } from './io.js';
 import { runOperation, type OperationRun } from './run-operation.js';
 import { suggest } from './suggest.js';
@@ -21,17 +22,16 @@ async function painterFor(io: CliIo): Promise<Painter> {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo, run: OperationRun): Promise<number> {
-  const start = argv[0]?.toLowerCase() === 'kms' ? 1 : 0;
-  const raw = findBuiltin(argv[start] ?? '')?.runRaw;
-  if (raw) return raw(argv.slice(start + 1), io);
+  const rest = argv[0]?.toLowerCase() === 'kms' ? argv.slice(1) : argv;
+  // As most command-line tools answer them, with no operation or command named.
+  if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-V')) return runVersion(io);
+  if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) return runHelp({ words: ['help'], params: [], globals: new Map() }, io);
+  const builtin = findBuiltinWord(rest);
+  if (builtin) return runBuiltin(builtin.spec, [...rest.slice(0, builtin.at), ...rest.slice(builtin.at + 1)], io);
   const args = parseArgv(argv);
   if (args.words[0]?.toLowerCase() === 'kms') args.words.shift();
   const [first] = args.words;
-  if (first === undefined) {
-    return findBuiltin('help')!.run({ ...args, words: ['help'] }, io);
-  }
-  const builtin = findBuiltin(first);
-  if (builtin) return builtin.run(args, io);
+  if (first === undefined) return runHelp({ ...args, words: ['help'] }, io);
   const op = findOperation(first);
   if (op) return runOperation(op, args, io, run);
   if (/^[A-Z]/.test(first)) throw unknownOperation(first);

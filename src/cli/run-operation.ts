@@ -135,7 +135,8 @@ async function respond(op: OperationSpec, ctx: Context, values: ParamValues, arg
   return callHandler(op, ctx, values);
 }
 
-async function formatResponse(response: Record<string, unknown>, args: ParsedArgv): Promise<string> {
+/** A response (or a built-in's JSON) as printed: JSON, or what --cli-query and --output make of it. */
+export async function formatResponse(response: unknown, args: ParsedArgv): Promise<string> {
   const query = args.globals.get('cli-query')?.[0];
   const output = args.globals.get('output');
   if (query !== undefined || output !== undefined) {

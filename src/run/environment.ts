@@ -13,17 +13,6 @@ export interface RunRequest {
   command: string[];
 }
 
-export const RUN_USAGE = `Usage: kms-local run --SecretName <name> [--SecretName <name> ...] [--Env NAME=<secret>] [--Spread true] [--region <RegionId>] [--profile <p>] -- <command> [args...]
-
-Runs <command> with the ACSCurrent value of each secret in an environment variable, and exits with
-its exit code. kms-local itself prints no value.
-  --SecretName  a secret (name or ARN); its variable is the name in uppercase with every
-                character other than A-Z and 0-9 made _ (app/db-password -> APP_DB_PASSWORD)
-  --Env         NAME=<secret>: put the secret in variable NAME instead
-  --Spread      true: each secret must hold a JSON object; every key K becomes a variable
-                <VARIABLE>_<K> (K normalised the same way) instead of one variable
-`;
-
 const FLAGS = new Set(['SecretName', 'Env', 'Spread', 'region', 'RegionId', 'profile', 'help']);
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

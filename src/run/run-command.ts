@@ -14,14 +14,17 @@ import { Home } from '../store/home.js';
 import type { CliIo } from '../cli/io.js';
 import type { ParsedArgv } from '../cli/argv.js';
 import { regionFrom } from '../cli/run-operation.js';
-import { buildVariables, parseRunArgv, RUN_USAGE } from './environment.js';
+import { buildVariables, parseRunArgv } from './environment.js';
+import { findBuiltin } from '../cli/builtins.js';
+import { builtinHelp } from '../cli/help.js';
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export async function runRun(argv: readonly string[], io: CliIo): Promise<number> {
   const request = parseRunArgv(argv);
   if (request === 'help') {
-    io.stdout(RUN_USAGE);
+    // Not reached from the command line, where the built-ins' table answers --help first.
+    io.stdout(builtinHelp([findBuiltin('run')!]));
     return 0;
   }
   const globals: ParsedArgv = { words: [], params: [], globals: new Map([...request.globals].map(([k, v]) => [k, [v]])) };

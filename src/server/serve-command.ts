@@ -19,21 +19,7 @@ import { createKmsServer } from './http-server.js';
 /** Decoded secrets `serve` keeps (oldest out first): the memory target is 10,000 secrets in 150 MB. */
 const SERVE_READ_CACHE_ENTRIES = 20_000;
 
-const OPTIONS = ['host', 'port', 'allow-remote'] as const;
 const DEFAULT_PORT = 8080;
-
-export const SERVE_USAGE = `Usage: kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region <RegionId>] [--quiet]
-
-Serves the KMS API (RPC style, version 2016-01-20) over HTTP to SDK clients and the aliyun CLI.
-Requests must be signed (V1 HMAC-SHA1, ACS3-HMAC-SHA256 or ACS4-HMAC-SHA256) with the AccessKey pair of a
-kms-local profile (kms-local configure set --profile p --access-key-id ... --access-key-secret ...)
-or one listed in ${ACCESS_KEYS_ENV}=id:secret,id2:secret2.
-  --host          address to listen on; 127.0.0.1 by default
-  --port          TCP port; 8080 by default, 0 picks a free one
-  --allow-remote  true to listen on an address other than loopback
-  --region        the region of requests that name none (SDK clients send no RegionId)
-  --quiet         no line per request on stderr
-`;
 
 /** The pairs of every profile that has both halves of an AccessKey. */
 export function profileAccessKeys(home: Home): Map<string, string> {
@@ -55,13 +41,7 @@ function option(args: ParsedArgv, name: string): string | undefined {
 }
 
 export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): Promise<number> {
-  if (args.globals.has('help')) {
-    io.stdout(SERVE_USAGE);
-    return 0;
-  }
-  const unknown = args.params.find((p) => !(OPTIONS as readonly string[]).includes(p.name) || p.fromFile);
-  if (unknown) throw new CliError(`'${unknown.flag}' is not a valid flag of serve. See \`kms-local serve --help\`.`, { kind: 'suggestible' });
-  if (args.words.length > 1) throw new CliError(`unexpected argument '${args.words[1]}' after serve.`);
+  // Help, flags and arguments were handled from the built-ins' table (src/cli/builtin-dispatch.ts).
 
   const host = option(args, 'host') ?? '127.0.0.1';
   const portText = option(args, 'port') ?? String(DEFAULT_PORT);

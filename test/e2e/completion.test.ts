@@ -51,10 +51,35 @@ describe('bash', () => {
   });
 
   test('built-in commands and their words', () => {
-    expect(complete('kms-local', 'completion', '')).toEqual(['bash', 'zsh']);
+    expect(complete('kms-local', 'completion', '')).toEqual(['bash', 'zsh', '--help']);
     expect(complete('kms-local', 'configure', 'sw')).toEqual(['switch']);
     expect(complete('kms-local', 'audit', '--S')).toEqual(['--SecretName']);
     expect(complete('kms-local', 'help', 'kms', 'CreateS')).toEqual(['CreateSecret']);
+  });
+
+  test("a sub-command's own flags, from the built-ins' table", () => {
+    expect(complete('kms-local', 'configure', 'set', '--access-key-')).toEqual(['--access-key-id', '--access-key-secret']);
+    expect(complete('kms-local', 'configure', 'get', 'access-key-')).toEqual(['access-key-id', 'access-key-secret']);
+    expect(complete('kms-local', 'target', 'add', '--HostK')).toEqual(['--HostKeyFingerprint']);
+    expect(complete('kms-local', 'target', 'remove', '--')).toEqual(['--InstanceId', '--DBInstanceId', '--quiet', '--cli-query', '--output', '--help']);
+    expect(complete('kms-local', 'rotate-due', '--d')).toEqual(['--dry-run']);
+    expect(complete('kms-local', 'shim', '--')).toEqual(['--dir', '--force', '--quiet', '--help']);
+  });
+
+  test('the value of a flag is not taken for a sub-command', () => {
+    expect(complete('kms-local', 'configure', '--profile', 'dev', 's')).toEqual(['set', 'switch']);
+    expect(complete('kms-local', 'rotate-due', '--dry-run', '--r')).toEqual(['--region']);
+  });
+
+  test('aliyun (the kms-local shim) is completed the same way', () => {
+    const body = `source ${JSON.stringify(script)}
+complete -p aliyun
+COMP_WORDS=(aliyun kms GetSecretV)
+COMP_CWORD=2
+_kms_local_complete
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const run = spawnSync('bash', ['--norc', '--noprofile', '-c', body], { encoding: 'utf8' });
+    expect(run.stdout).toBe('complete -o default -F _kms_local_complete aliyun\nGetSecretValue\n');
   });
 });
 
@@ -62,7 +87,7 @@ describe('zsh', () => {
   test('a compdef script with every operation of the table', () => {
     const result = runCli(['completion', 'zsh'], { home });
     expect(result.code).toBe(0);
-    expect(result.stdout.startsWith('#compdef kms-local\n')).toBe(true);
+    expect(result.stdout.startsWith('#compdef kms-local aliyun\n')).toBe(true);
     const ops = runCli(['help'], { home }).stdout.match(/^ {2}([A-Z]\w+)/gm)!.map((s) => s.trim());
     expect(ops.length).toBeGreaterThan(10);
     for (const op of ops) expect(result.stdout).toContain(`    ${op}) candidates=(`);
@@ -70,7 +95,7 @@ describe('zsh', () => {
   });
 });
 
-test('no shell, or an unknown one, is an error', () => {
+test('no shell is an error; an unknown one is refused from the table with "Did you mean"', () => {
   expect(runCli(['completion'], { home }).code).toBe(1);
-  expect(runCli(['completion', 'fish'], { home }).code).toBe(1);
+  expect(runCli(['completion', 'fish'], { home })).toMatchObject({ code: 2, stdout: '\nDid you mean:\n  bash\n  zsh\n' });
 });

@@ -10,6 +10,8 @@ import { bashScript, zshScript, type CompletionModel } from '../../src/cli/compl
 import { completionModel } from '../../src/cli/completion.js';
 import { parseTime } from '../../src/core/time.js';
 import { operations } from '../../src/api/operations.js';
+import { builtinCommands } from '../../src/cli/builtins.js';
+import { flagsOf } from '../../src/cli/builtin-dispatch.js';
 import { CliError, ServiceError } from '../../src/errors/errors.js';
 
 describe('masking, as aliyun MosaicString / GetLastChars', () => {
@@ -102,22 +104,29 @@ describe('parseSince', () => {
 describe('completion scripts', () => {
   const model: CompletionModel = {
     operations: new Map([['GetSecretValue', ['--SecretName', '--VersionId']]]),
-    commands: new Map([['completion', { subcommands: ['bash', 'zsh'], flags: [] }]]),
+    commands: new Map([
+      ['completion', { words: ['bash', 'zsh'], flags: ['--help'], subcommands: new Map() }],
+      ['target', { words: ['add', 'list'], flags: ['--help'], subcommands: new Map([['add', { words: [], flags: ['--Host', '--help'] }]]) }],
+    ]),
     globals: ['--region', '--quiet'],
     switches: ['--quiet', '-q'],
   };
 
-  test('bash: one case per operation with its flags, registered for kms-local', () => {
+  test('bash: one case per operation with its flags, one per sub-command, registered for kms-local and the aliyun shim', () => {
     const script = bashScript(model);
     expect(script).toContain('GetSecretValue) candidates="--SecretName --VersionId $globals" ;;');
     expect(script).toContain('local operations="GetSecretValue"');
-    expect(script).toMatch(/complete -o default -F _kms_local_complete kms-local\n$/);
+    expect(script).toContain('completion) if [[ -z "$sub" ]]; then candidates="bash zsh --help"; else candidates="--help"; fi ;;');
+    expect(script).toContain('            "") candidates="add list --help" ;;\n            add) candidates="--Host --help" ;;');
+    expect(script).toMatch(/complete -o default -F _kms_local_complete kms-local aliyun\n$/);
   });
 
-  test('zsh: compdef header and the same lists', () => {
+  test('zsh: compdef header for kms-local and aliyun, and the same lists', () => {
     const script = zshScript(model);
-    expect(script.startsWith('#compdef kms-local\n')).toBe(true);
+    expect(script.startsWith('#compdef kms-local aliyun\n')).toBe(true);
     expect(script).toContain('GetSecretValue) candidates=(--SecretName --VersionId $globals) ;;');
+    expect(script).toContain('        add) candidates=(--Host --help) ;;');
+    expect(script).toContain('compdef _kms_local kms-local aliyun');
   });
 
   test('the model is the operation table: every operation and every parameter', () => {
@@ -129,5 +138,20 @@ describe('completion scripts', () => {
       }
     }
     expect(built.globals).toEqual(expect.arrayContaining(['--region', '--profile', '--cli-query', '--output', '--pager', '--quiet']));
+  });
+
+  test("the built-ins' table: every command, sub-command and flag, and each switch", () => {
+    const built = completionModel();
+    expect([...built.commands.keys()]).toEqual(builtinCommands.map((c) => c.name));
+    for (const command of builtinCommands) {
+      const words = built.commands.get(command.name)!;
+      expect(words.flags).toEqual(expect.arrayContaining([...flagsOf(command).map((f) => `--${f.name}`), '--help']));
+      for (const sub of command.subcommands ?? []) {
+        expect(words.words).toContain(sub.name);
+        expect(words.subcommands.get(sub.name)!.flags).toEqual(expect.arrayContaining([...flagsOf(sub).map((f) => `--${f.name}`), '--help']));
+      }
+      for (const arg of command.args ?? []) for (const value of arg.values ?? []) expect(words.words).toContain(value);
+    }
+    expect(built.switches).toEqual(expect.arrayContaining(['--dry-run', '--force', '--quiet', '-q', '--help', '-h']));
   });
 });
