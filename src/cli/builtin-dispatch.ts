@@ -43,13 +43,18 @@ function headOf(spec: BuiltinSpec, argv: readonly string[]): readonly string[] {
   return cut < 0 ? argv : argv.slice(0, cut);
 }
 
-/** Where the first positional word is, skipping flags and their values; -1 when there is none. */
-function firstWordAt(argv: readonly string[], flags: readonly BuiltinFlag[]): number {
+/**
+ * Where the first positional word is, skipping flags and their values; -1 when there is none, or
+ * (with `stopAtUnknown`) when an unknown flag comes first, since whether it takes the next word is
+ * not known: the caller's parse then reports that flag.
+ */
+function firstWordAt(argv: readonly string[], flags: readonly BuiltinFlag[], stopAtUnknown = false): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (isWord(arg)) return i;
     const { name, inline } = splitFlag(arg);
     const flag = findFlag(flags, arg, name) ?? findGlobalFlag(name);
+    if (!flag && stopAtUnknown) return -1;
     if (!flag || inline !== undefined) continue;
     const takes = 'takes' in flag ? flag.takes : flag.value === undefined ? 'none' : takesFields(flag) ? 'fields' : 'value';
     if (takes === 'value' && isValueWord(argv[i + 1])) i++;
@@ -58,14 +63,18 @@ function firstWordAt(argv: readonly string[], flags: readonly BuiltinFlag[]): nu
   return -1;
 }
 
-/** The command path argv names, and argv without the sub-command's word. */
-export function resolveCommand(spec: BuiltinSpec, argv: readonly string[]): { path: CommandPath; rest: readonly string[] } {
+/**
+ * The command path argv names, and argv without the sub-command's word. A word that is no
+ * sub-command is refused, unless `forHelp`: then the page of the command itself answers.
+ */
+export function resolveCommand(spec: BuiltinSpec, argv: readonly string[], forHelp = false): { path: CommandPath; rest: readonly string[] } {
   if (!spec.subcommands) return { path: [spec], rest: argv };
   const head = headOf(spec, argv);
-  const at = firstWordAt(head, [...flagsOf(spec), ...spec.subcommands.flatMap(flagsOf)]);
+  const at = firstWordAt(head, [...flagsOf(spec), ...spec.subcommands.flatMap(flagsOf)], true);
   if (at < 0) return { path: [spec], rest: argv };
   const word = head[at]!;
   const sub = spec.subcommands.find((s) => s.name === word);
+  if (!sub && forHelp) return { path: [spec], rest: argv };
   if (!sub) {
     // In the aliyun CLI's words (`aliyun configure lst`).
     throw new CliError(`'${word}' is not a valid command`, {
@@ -175,12 +184,12 @@ function checkArguments(path: CommandPath, words: readonly string[]): void {
  * checks, then the handler.
  */
 export async function runBuiltin(spec: BuiltinSpec, argv: readonly string[], io: CliIo): Promise<number> {
-  const { path, rest } = resolveCommand(spec, argv);
-  const command = path[path.length - 1]!;
-  if (headOf(command, rest).some(isHelpWord)) {
-    io.stdout(builtinHelp(path));
+  if (headOf(spec, argv).some(isHelpWord)) {
+    io.stdout(builtinHelp(resolveCommand(spec, argv, true).path));
     return 0;
   }
+  const { path, rest } = resolveCommand(spec, argv);
+  const command = path[path.length - 1]!;
   const args = parseCommandArgv(path, headOf(command, rest));
   if (!command.run) {
     const subs = (command.subcommands ?? []).map((s) => s.name);
