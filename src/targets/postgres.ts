@@ -2,30 +2,21 @@
  * PostgreSQL adapter for Rds secrets (SingleUser, DoubleUsers), with `pg`.
  *
  * The session logs in as an account of the secret and changes a password with ALTER ROLE. The new
- * password is sent as a SCRAM-SHA-256 verifier computed here (as psql's \password does), so the
- * plaintext never reaches the server, its logs or pg_stat_activity. A role may change its own
+ * password, ASCII or not, is sent as a SCRAM-SHA-256 verifier computed here (scram.ts, as psql's
+ * \password does, with PostgreSQL's own SASLprep), so the plaintext never reaches the server, its
+ * logs or pg_stat_activity. A role may change its own
  * password without any privilege; changing another role's (DoubleUsers, when only the ACSCurrent
  * account still logs in) needs CREATEROLE.
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { RdsAccountValue } from '../core/dynamic.js';
 import type { DbTarget } from './registry.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
 import { importPackage } from '../import-package.js';
+import { nodePgSaslPrep, postgresSaslPrep, scramVerifier } from './scram.js';
 
 type PgClient = import('pg').Client;
 type PgModule = typeof import('pg');
-
-const SCRAM_ITERATIONS = 4096;
-
-/** The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802, RFC 7677). */
-export function scramVerifier(password: string, salt = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
-  const salted = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
 
 function account(credential: Credential): RdsAccountValue {
   return credential.value as RdsAccountValue;
@@ -94,8 +85,16 @@ export class PostgresSession implements TargetSession {
   private async setPassword(credential: Credential): Promise<void> {
     if (!this.client || !this.pg) throw new TargetError('failed', 'not logged in');
     const { AccountName, AccountPassword } = account(credential);
-    // SASLprep leaves printable ASCII alone; other passwords are sent for the server to hash.
-    const secret = /^[\x20-\x7e]*$/.test(AccountPassword) ? scramVerifier(AccountPassword) : AccountPassword;
+    if (postgresSaslPrep(AccountPassword) !== nodePgSaslPrep(AccountPassword)) {
+      // PostgreSQL would hash this password unprepared (SASLprep refuses it) while the client
+      // library prepares it: the new password could not be verified, so the target is not touched.
+      throw new TargetError(
+        'failed',
+        `the new password of ${AccountName} has characters SASLprep (RFC 4013) refuses (control, private-use or unassigned code points, or mixed text direction): PostgreSQL clients would disagree on it. Choose another password.`,
+      );
+    }
+    // Always a verifier, never the password: statement logs and pg_stat_activity see only this.
+    const secret = scramVerifier(AccountPassword, randomBytes(16));
     try {
       await this.client.query(`ALTER ROLE ${this.pg.escapeIdentifier(AccountName)} PASSWORD ${this.pg.escapeLiteral(secret)}`);
     } catch (err) {

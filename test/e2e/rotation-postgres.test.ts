@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { scramVerifier } from '../../src/targets/scram.js';
 
 const bin = findPostgres();
 if (!bin) {
@@ -45,7 +46,8 @@ function createRds(name: string, subType: string, accounts: { AccountName: strin
 
 describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
   beforeAll(async () => {
-    pg = await startPostgres(bin!);
+    // Every statement the server receives is logged: no password may ever be among them.
+    pg = await startPostgres(bin!, { logStatements: true });
     pg.sql("CREATE ROLE app_single LOGIN PASSWORD 'Initial-single-Pw1'");
     pg.sql("CREATE ROLE app_a LOGIN PASSWORD 'Initial-a-Pw1'");
     pg.sql("CREATE ROLE app_b LOGIN PASSWORD 'Initial-b-Pw1'");
@@ -95,6 +97,33 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     ok(kms('RotateSecret', '--SecretName', 'db-single', '--VersionId', 'custom', '--SecretData', '{"AccountPassword":"Custom-Pw-1234-abcd"}'));
     expect(current('db-single').AccountPassword).toBe('Custom-Pw-1234-abcd');
     expect(pg.canLogin('app_single', 'Custom-Pw-1234-abcd')).toBe(true);
+  });
+
+  test('a non-ASCII custom password reaches PostgreSQL only as a verifier: its statement log never holds it, and psql logs in with it', () => {
+    pg.sql("CREATE ROLE app_intl LOGIN PASSWORD 'Initial-intl-Pw1'");
+    createRds('db-intl', 'SingleUser', [{ AccountName: 'app_intl', AccountPassword: 'Initial-intl-Pw1' }]);
+    // Accents, CJK, a ligature NFKC turns into 'fi', an OHM SIGN it turns into an omega, a no-break space.
+    const password = 'Pässwörd-密码-\ufb01x-\u2126-\u00a0end';
+    const before = pg.log();
+    ok(kms('RotateSecret', '--SecretName', 'db-intl', '--VersionId', 'v2', '--SecretData', JSON.stringify({ AccountPassword: password })));
+    expect(current('db-intl').AccountPassword).toBe(password);
+    expect(pg.canLogin('app_intl', password)).toBe(true);
+    expect(pg.canLogin('app_intl', 'Initial-intl-Pw1')).toBe(false);
+    const logged = pg.log().slice(before.length);
+    // The log does record the statements: the rotation's ALTER ROLE is there, with a verifier.
+    expect(logged).toMatch(/ALTER ROLE "app_intl" PASSWORD 'SCRAM-SHA-256\$4096:/);
+    for (const part of [password, 'Pässwörd', '密码', password.normalize('NFKC')]) expect(logged).not.toContain(part);
+  });
+
+  test("the verifiers rotation computes equal PostgreSQL's own, for the same salt, for every kind of password", () => {
+    const passwords = ['Plain-ascii-Pw1', 'Pässwörd-密码', '\ufb01le-\u2126', 'a\u00a0b\u3000c', 'soft\u00adhyphen', '\u05d0\u05d1\u05d2', 'mixed-\u05d0', 'private-\ue000-é'];
+    pg.sql("CREATE ROLE app_verifier LOGIN");
+    for (const password of passwords) {
+      pg.sql(`SET password_encryption = 'scram-sha-256'; ALTER ROLE app_verifier PASSWORD '${password}'`);
+      const stored = pg.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_verifier'").trim();
+      const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored)!;
+      expect([password, scramVerifier(password, Buffer.from(salt!, 'base64'), Number(iterations))]).toEqual([password, stored]);
+    }
   });
 
   test('DoubleUsers: the value read before the rotation still logs in, and ACSCurrent is the other account', () => {

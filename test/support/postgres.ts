@@ -5,7 +5,7 @@
  * `findPostgres()` returns undefined only when the PostgreSQL server binaries are not installed.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
@@ -25,6 +25,13 @@ export interface PgServer {
   start(): void;
   /** Stops the server and removes its folder. */
   destroy(): void;
+  /** Everything the server has logged so far (with `logStatements`, every statement it ran). */
+  log(): string;
+}
+
+export interface PgOptions {
+  /** `log_statement=all`: the server logs the text of every statement it receives. */
+  logStatements?: boolean;
 }
 
 /** The folder with initdb, pg_ctl and postgres, or undefined when PostgreSQL is not installed. */
@@ -52,7 +59,7 @@ function psqlPath(bin: string): string {
   return existsSync(join(bin, 'psql')) ? join(bin, 'psql') : 'psql';
 }
 
-export async function startPostgres(bin: string): Promise<PgServer> {
+export async function startPostgres(bin: string, options: PgOptions = {}): Promise<PgServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kms-local-pg-'));
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? NOBODY : undefined;
@@ -85,10 +92,14 @@ export async function startPostgres(bin: string): Promise<PgServer> {
       return out.status === 0 && out.stdout.trim() === '1';
     },
     start() {
-      run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`, 'start'], asOwner);
+      const logging = options.logStatements ? ' -c log_statement=all' : '';
+      run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}${logging}`, 'start'], asOwner);
     },
     stop() {
       run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop'], asOwner);
+    },
+    log() {
+      return readFileSync(join(dir, 'server.log'), 'utf8');
     },
     destroy() {
       spawnSync(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...asOwner, timeout: 60_000 });
