@@ -4,7 +4,7 @@
  * handler call. Whatever must happen around every handler call (auditing, for one) goes in
  * `callHandler`, so that both front ends take exactly the same path.
  */
-import { ServiceError } from '../errors/errors.js';
+import { ServiceError, storageError } from '../errors/errors.js';
 import { audited } from '../audit/audit-log.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
@@ -25,9 +25,17 @@ export function missingParams(op: OperationSpec, given: readonly string[]): stri
 /** Loads the operation's handler and runs it: the single place a handler is called from. */
 export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
   const { handler } = await op.load();
-  if (!op.mutates) return handler(ctx, values);
+  // A full, read-only or foreign-owned home is a service error naming the file, not a bug.
+  const call = async () => {
+    try {
+      return await handler(ctx, values);
+    } catch (err) {
+      throw storageError(err) ?? err;
+    }
+  };
+  if (!op.mutates) return call();
   // Every call of a mutating operation that got past validation leaves one audit line.
-  return audited(op.name, ctx, values, async () => handler(ctx, values));
+  return audited(op.name, ctx, values, call);
 }
 
 export interface InvokeTarget {

@@ -3,13 +3,10 @@
  * `KMS_LOCAL_HOME/audit.log` (0600) with a single O_APPEND write, so concurrent processes never
  * interleave or overwrite lines. A record names the secret and the version, never a value.
  */
-import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { CliError, ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
-import { FILE_MODE } from '../store/fs-safe.js';
-
-/** The audit log is private like the store's files (fs-safe.ts FILE_MODE). */
-const LOG_MODE = FILE_MODE;
+import { appendLine } from '../store/fs-safe.js';
 
 export interface AuditRecord {
   time: string;
@@ -29,13 +26,9 @@ export function auditPath(home: Home): string {
 
 export function appendAudit(home: Home, record: AuditRecord): void {
   home.ensure();
-  const fd = openSync(auditPath(home), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, LOG_MODE);
-  try {
-    writeSync(fd, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // Not exclusive: other processes append at the same time; a line torn by a full disk is left,
+  // and the next record starts on a line of its own.
+  appendLine(auditPath(home), JSON.stringify(record), { durable: true, exclusive: false });
 }
 
 function text(value: unknown): string | undefined {

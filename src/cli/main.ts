@@ -3,7 +3,7 @@
  * printed once, in the aliyun CLI's words; nothing else in kms-local prints or exits.
  */
 import { randomUUID } from 'node:crypto';
-import { CliError, ExitCode, ServiceError, exitCodeFor } from '../errors/errors.js';
+import { CliError, ExitCode, ServiceError, exitCodeFor, storageError } from '../errors/errors.js';
 import { findOperation, operations } from '../api/operations.js';
 import { plainPainter, renderCliError, renderServiceError, type Painter, type Printed } from '../output/errors.js';
 import { parseArgv } from './argv.js';
@@ -55,7 +55,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const run: OperationRun = {};
   try {
     return await dispatch(argv, io, run);
-  } catch (err) {
+  } catch (caught) {
+    // A system error of the home outside an operation's handler (making the home, its key file).
+    const err = storageError(caught) ?? caught;
     const printed = report(err, io, run, await painterFor(io));
     if (printed.stderr) io.stderr(printed.stderr);
     if (printed.stdout) io.stdout(printed.stdout);

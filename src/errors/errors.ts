@@ -113,6 +113,35 @@ export function notFound(what: string): ServiceError {
   return new ServiceError('Forbidden.ResourceNotFound', `The resource is not found: ${what}.`);
 }
 
+/** System errors that are the home's state (full, read-only, not ours), not kms-local bugs. */
+const STORAGE_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'the file system is full',
+  EDQUOT: 'the disk quota is exceeded',
+  EFBIG: 'the file is too large for the file system',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an I/O error occurred',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+};
+
+/**
+ * A system error of the home as a service error (ServiceUnavailableTemporary, 503), naming the file
+ * and the cause; undefined for anything else (a bug stays an internal error).
+ */
+export function storageError(err: unknown, detail?: string): ServiceError | undefined {
+  if (err instanceof ServiceError || err instanceof CliError) return undefined;
+  const sys = err as NodeJS.ErrnoException | undefined;
+  const problem = sys?.code ? STORAGE_PROBLEMS[sys.code] : undefined;
+  if (!problem) return undefined;
+  const where = sys!.path ? ` (${sys!.syscall ?? 'access'} '${sys!.path}')` : sys!.syscall ? ` (${sys!.syscall})` : '';
+  return new ServiceError(
+    'ServiceUnavailableTemporary',
+    `The kms-local home cannot be written or read: ${problem}, ${sys!.code}${where}${detail ? `; ${detail}` : ''}.`,
+  );
+}
+
 export type CliErrorKind = 'plain' | 'suggestible' | 'withTip';
 
 /** A command-line error. `suggestions` go to stdout after "Did you mean:"; `tip` to stderr. */

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { CliError, errorResponse, ServiceError } from '../errors/errors.js';
+import { CliError, errorResponse, ServiceError, storageError } from '../errors/errors.js';
 import { findOperation } from '../api/operations.js';
 import { invoke } from '../api/invoke.js';
 import type { Home } from '../store/home.js';
@@ -144,7 +144,8 @@ export function createKmsServer(opts: ServerOptions): Server {
     outcome.status = 200;
   }
 
-  function fail(err: unknown, req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): void {
+  function fail(caught: unknown, req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): void {
+    const err = storageError(caught) ?? caught;
     const hostId = hostIdOf(req);
     if (err instanceof BodyTooLarge) {
       const refusal = new ServiceError('InvalidParameter', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);

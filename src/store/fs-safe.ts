@@ -2,9 +2,30 @@
  * File-system primitives of the store: atomic replace and create-once. Everything the store
  * writes goes through here, so a crash at any instant leaves either the old file or the new one.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { storageError } from '../errors/errors.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -42,9 +63,37 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+let scope: string | undefined;
 
-/** Removes temp files of writers that died before their rename (a kill -9 mid-write leaves one). */
+/**
+ * Where this process's pid means something: its PID namespace on this boot of this machine (or the
+ * host name where there is no /proc). Two containers sharing a home have different scopes, and a
+ * pid of the other scope must never be judged dead (or alive) with kill(pid, 0).
+ */
+export function pidScope(): string {
+  if (scope === undefined) {
+    try {
+      const ns = readlinkSync('/proc/self/ns/pid');
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      scope = createHash('sha256').update(`${ns} ${boot}`).digest('hex').slice(0, 8);
+    } catch {
+      scope = createHash('sha256').update(`host ${hostname()}`).digest('hex').slice(0, 8);
+    }
+  }
+  return scope;
+}
+
+/** Temp files of unlocked writers: `.<name>.<pid>~<scope>.<random>.tmp` (`~<scope>` absent in old ones). */
+const TEMP_FILE = /^\..+\.(\d+)(?:~([0-9a-f]{8}))?\.[0-9a-f]{12}\.tmp$/;
+/** A temp file of another PID namespace is removed only once it is this old: no write takes an hour. */
+export const FOREIGN_TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes temp files of writers that died before their rename (a kill -9 mid-write leaves one).
+ * A temp file of this PID namespace goes when its pid is dead; one of another namespace (whose pid
+ * cannot be checked from here) only when it is older than FOREIGN_TEMP_MAX_AGE_MS. A writer that
+ * loses its temp file anyway writes it again (writeFileAtomic, createFileOnce).
+ */
 export function sweepStaleTemps(dir: string): number {
   let removed = 0;
   let entries: string[];
@@ -56,9 +105,12 @@ export function sweepStaleTemps(dir: string): number {
   }
   for (const entry of entries) {
     const match = TEMP_FILE.exec(entry);
-    if (!match || isProcessAlive(Number(match[1]))) continue;
+    if (!match) continue;
+    const path = join(dir, entry);
+    const ours = match[2] === undefined || match[2] === pidScope();
+    if (ours ? isProcessAlive(Number(match[1])) : !isOlderThan(path, FOREIGN_TEMP_MAX_AGE_MS)) continue;
     try {
-      unlinkSync(join(dir, entry));
+      unlinkSync(path);
       removed++;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -67,16 +119,75 @@ export function sweepStaleTemps(dir: string): number {
   return removed;
 }
 
-function writeTemp(path: string, data: string | Buffer): string {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', FILE_MODE);
+function isOlderThan(path: string, ms: number): boolean {
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    return Date.now() - lstatSync(path).mtimeMs > ms;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Writes all of `data` at the file's current offset: writeSync may write fewer bytes than asked
+ * (a nearly full disk writes what fits), so it is called until everything is written or it fails.
+ */
+export function writeAll(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const written = writeSync(fd, data, offset, data.length - offset);
+    if (written <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    offset += written;
+  }
+}
+
+/**
+ * What a commit must prove: that the writer still holds its lock. Temp files are made in the lock's
+ * own folder, so that a lock broken by another process (its holder was stopped past the lock's
+ * lease) takes the temp file's folder with it and the stale rename fails instead of replacing a
+ * newer file.
+ */
+export interface Fence {
+  readonly tempDir: string;
+  /** The error of a writer whose lock was taken from it. */
+  lost(): Error;
+}
+
+function tempName(path: string, fence?: Fence): string {
+  const random = randomBytes(6).toString('hex');
+  if (fence) return join(fence.tempDir, `${random}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}~${pidScope()}.${random}.tmp`);
+}
+
+/** A whole, durable temp file: every byte written, fsynced, and its size checked before anyone renames it. */
+function writeTemp(path: string, data: string | Buffer, fence?: Fence): string {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const temp = tempName(path, fence);
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+  } catch (err) {
+    if (fence && (err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(fence.tempDir)) throw fence.lost();
+    throw err;
+  }
+  try {
+    writeAll(fd, bytes);
+    fsyncSync(fd);
+    if (fstatSync(fd).size !== bytes.length) throw Object.assign(new Error(`short write of ${temp}`), { code: 'EIO', syscall: 'write', path: temp });
+  } catch (err) {
+    closeSync(fd);
+    unlinkQuietly(temp);
+    throw err;
+  }
+  closeSync(fd);
   return temp;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 const pointsReached = new Map<string, number>();
@@ -99,22 +210,71 @@ function reachPoint(name: string): void {
   }
 }
 
-/** Replaces `path` with `data`: temp file in the same folder, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const temp = writeTemp(path, data);
-  try {
-    reachPoint('after-temp-write');
-    renameSync(temp, path);
-  } catch (err) {
+/**
+ * Replaces `path` with `data`: temp file (in the fence's folder when given), every byte written and
+ * fsynced, rename, fsync of the folder. A write that fails (a full disk) leaves the old file as it
+ * was and no temp file. An unfenced writer whose temp file another process swept writes it again.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, fence?: Fence): void {
+  for (let attempt = 1; ; attempt++) {
+    let temp: string;
     try {
-      unlinkSync(temp);
-    } catch {
-      /* the temp file is already gone */
+      temp = writeTemp(path, data, fence);
+    } catch (err) {
+      throw storageError(err, `'${path}' was left as it was`) ?? err;
     }
-    throw err;
+    try {
+      reachPoint('after-temp-write');
+      renameSync(temp, path);
+    } catch (err) {
+      unlinkQuietly(temp);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (fence && !existsSync(fence.tempDir)) throw fence.lost();
+        if (!fence && attempt < 3 && existsSync(dirname(path))) continue;
+      }
+      throw err;
+    }
+    break;
   }
   reachPoint('after-rename');
   fsyncDir(dirname(path));
+}
+
+/**
+ * Appends `line` to a log file with one O_APPEND write (so that concurrent appenders never
+ * interleave) and returns the file's size after it. A line torn by a full disk is cut off again
+ * when `exclusive` (the caller holds the file's lock); otherwise the next append starts on a new
+ * line, so that a torn line never swallows a whole one.
+ */
+export function appendLine(path: string, line: string, opts: { durable: boolean; exclusive: boolean }): number {
+  const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+  try {
+    const before = fstatSync(fd).size;
+    let text = line.endsWith('\n') ? line : `${line}\n`;
+    if (before > 0 && !opts.exclusive) {
+      const last = Buffer.alloc(1);
+      if (readSync(fd, last, 0, 1, before - 1) === 1 && last[0] !== 0x0a) text = `\n${text}`;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      // One write call: a short write means the disk is full, and the rest would tear the line.
+      const written = writeSync(fd, bytes);
+      if (written !== bytes.length) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path });
+      if (opts.durable) fdatasyncSync(fd);
+    } catch (err) {
+      if (opts.exclusive) {
+        try {
+          ftruncateSync(fd, before);
+        } catch {
+          /* a reader skips a torn line */
+        }
+      }
+      throw err;
+    }
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Removes `path` durably; a missing file is not an error. */
@@ -141,14 +301,20 @@ export function createFileOnce(path: string, data: string): string {
   // A creator killed before its link left its temp file (a copy of what it was creating: the
   // account id or a master key); the next creator removes it.
   sweepStaleTemps(dirname(path));
-  const temp = writeTemp(path, data);
-  try {
-    linkSync(temp, path);
-    fsyncDir(dirname(path));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(temp);
+  for (let attempt = 1; ; attempt++) {
+    const temp = writeTemp(path, data);
+    try {
+      linkSync(temp, path);
+      fsyncDir(dirname(path));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOENT: another PID namespace's sweep took the temp file (it cannot see our pid): again.
+      if (code === 'ENOENT' && attempt < 3) continue;
+      if (code !== 'EEXIST') throw err;
+    } finally {
+      unlinkQuietly(temp);
+    }
+    break;
   }
   return readFileSync(path, 'utf8');
 }

@@ -1,48 +1,74 @@
 /**
- * Inter-process lock per secret: a lock file created with O_EXCL that holds the owner's pid and a
- * random token. Written here rather than taken from a library because the CLI is synchronous and
- * short-lived: a sync lock with pid-based staleness recovers a lock left by a `kill -9` at once,
- * where mtime-based libraries (proper-lockfile) wait for the lock to age and need a timer.
+ * Inter-process lock (one per secret, one per metadata index, one per profile and targets file):
+ * a lease with a fence, on the file system alone, so that it needs no native addon and works for
+ * every process that shares the home, in any PID namespace.
  *
- * Breaking a stale lock is itself guarded by a short-lived "breaker" lock, so two processes that
- * both find the same dead owner cannot both remove it and then both believe they hold the lock.
+ * The lock is a folder `<name>.lock/` holding `owner` (`v2 <token> <scope> <pid> <expires-ms>`) and
+ * a folder named by the holder's random token, in which the holder makes its temp files. It is
+ * built under a private name and renamed into place, so it appears whole or not at all; a rename
+ * onto an existing lock fails, which is the mutual exclusion.
+ *
+ * Why a fence: a holder can be stopped (SIGSTOP, a frozen container, a swapped-out VM) past any
+ * limit, its lock broken, and then resume. Its commit is a rename of a temp file inside its own
+ * lock folder (fs-safe.ts writeFileAtomic with the lock's Fence): once the lock has been broken,
+ * that folder is gone (moved away whole, atomically), so the stale rename fails with ENOENT
+ * instead of replacing a newer acknowledged version. The check is done by the kernel inside
+ * rename(2) itself, so there is no window between checking and committing.
+ *
+ * When a lock is stale:
+ *   - its lease has run out (`expires`, MAX_HOLD_MS after it was taken; holds last milliseconds,
+ *     so it is not renewed), or
+ *   - its holder's pid is dead and the holder is in this PID namespace (`scope`, fs-safe.ts
+ *     pidScope): a lock left by a kill -9 is recovered at once. A pid of another namespace (another
+ *     container on the same home) cannot be checked from here and is never judged by it: such a
+ *     lock is recovered when its lease runs out.
+ * A kernel advisory lock (flock) was the alternative; node has no binding for it, and the native
+ * addons that have one do not build here (no install scripts), hence this pure design.
  */
-import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { FILE_MODE, isProcessAlive, readTextIfExists } from './fs-safe.js';
+import { DIR_MODE, FILE_MODE, isProcessAlive, pidScope, readTextIfExists, writeAll, type Fence } from './fs-safe.js';
 
 const WAIT_LIMIT_MS = 15_000;
-/** A lock whose owner is alive is still considered abandoned after this long (pid reuse). */
-const MAX_HOLD_MS = 120_000;
-const BREAKER_MAX_AGE_MS = 5_000;
+/** The lease of a lock: a holder older than this is presumed stopped or dead (also pid reuse). */
+const DEFAULT_MAX_HOLD_MS = 120_000;
+/** Debris of a lock being taken or removed (a process killed in between) goes after this long. */
+const DEBRIS_MAX_AGE_MS = 60_000;
+
+/** KMS_LOCAL_TEST_LOCK_MAX_HOLD_MS shortens the lease, for tests of stopped holders only. */
+function maxHoldMs(): number {
+  const override = Number(process.env.KMS_LOCAL_TEST_LOCK_MAX_HOLD_MS);
+  return Number.isInteger(override) && override > 0 ? override : DEFAULT_MAX_HOLD_MS;
+}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleep(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function tryCreate(path: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', FILE_MODE);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
+interface Owner {
+  token: string;
+  scope: string;
+  pid: number;
+  expires: number;
 }
 
-function unlinkQuietly(path: string): void {
+function parseOwner(text: string): Owner | undefined {
+  const [version, token, scope, pid, expires] = text.trim().split(' ');
+  if (version !== 'v2' || !token || !scope || !pid || !expires) return undefined;
+  return { token, scope, pid: Number(pid), expires: Number(expires) };
+}
+
+/** What is at a lock's path: its owner line, '' for a lock without one, undefined when free. */
+function observe(lockPath: string): string | undefined {
   try {
-    unlinkSync(path);
+    return readTextIfExists(join(lockPath, 'owner')) ?? (statSync(lockPath, { throwIfNoEntry: false }) ? '' : undefined);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // A lock file of kms-local before 0.2 (`<pid> <token>`): read as such.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return `legacy ${readTextIfExists(lockPath) ?? ''}`;
+    throw err;
   }
 }
 
@@ -54,42 +80,86 @@ function ageMs(path: string): number | undefined {
   }
 }
 
-/** A lock file is stale when its owner died, or it is older than any honest holder would keep it. */
-function isStale(path: string, content: string | undefined, maxAge: number): boolean {
-  const age = ageMs(path);
-  if (age === undefined) return false;
-  // An empty file is a lock whose owner died between create and write: stale once it is not brand new.
-  if (!content) return age > 1_000;
-  const pid = Number.parseInt(content.split(' ')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || pid <= 0) return age > 1_000;
-  return !isProcessAlive(pid) || age > maxAge;
+function isStale(lockPath: string, observed: string): boolean {
+  if (observed.startsWith('legacy ')) {
+    const pid = Number.parseInt(observed.slice('legacy '.length), 10);
+    const age = ageMs(lockPath) ?? 0;
+    return !Number.isInteger(pid) || pid <= 0 ? age > 1_000 : !isProcessAlive(pid) || age > maxHoldMs();
+  }
+  const owner = parseOwner(observed);
+  // Locks appear whole (renamed into place): one without a readable owner is being removed.
+  if (!owner) return (ageMs(lockPath) ?? 0) > 1_000;
+  if (Date.now() > owner.expires) return true;
+  return owner.scope === pidScope() && !isProcessAlive(owner.pid);
 }
 
-/** Returns true when it removed the stale lock, so the caller may retry at once. */
-function breakIfStale(lockPath: string, observed: string | undefined): boolean {
-  const breakerPath = `${lockPath}.break`;
-  const breakerToken = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  if (!tryCreate(breakerPath, breakerToken)) {
-    const breaker = readTextIfExists(breakerPath);
-    if (isStale(breakerPath, breaker, BREAKER_MAX_AGE_MS)) unlinkQuietly(breakerPath);
-    return false;
-  }
-  try {
-    // Only the holder of the breaker removes a lock, and only the exact lock it judged stale.
-    const current = readTextIfExists(lockPath);
-    if (current !== undefined && current === observed && isStale(lockPath, current, MAX_HOLD_MS)) {
-      unlinkQuietly(lockPath);
+function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
+/**
+ * Moves a stale lock out of the way: whole, by one rename, so that its holder's temp folder goes
+ * with it (the fence). Returns true when something was moved, so the caller may retry at once.
+ */
+function breakStale(lockPath: string, observed: string): boolean {
+  // The lock may have changed since it was judged: judge what is there now.
+  if (observe(lockPath) !== observed) return false;
+  if (observed.startsWith('legacy ')) {
+    try {
+      unlinkSync(lockPath);
       return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
     }
-    return false;
-  } finally {
-    if (readTextIfExists(breakerPath) === breakerToken) unlinkQuietly(breakerPath);
+  }
+  const grave = join(dirname(lockPath), `.broken-${randomBytes(8).toString('hex')}`);
+  try {
+    renameSync(lockPath, grave);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  // If a fresh lock slipped in between the look and the rename, its holder finds its temp folder
+  // gone at its commit, and, its lease being still valid, runs its change again (withLock).
+  removeTree(grave);
+  return true;
+}
+
+/** Removes what processes killed while taking or removing a lock left next to the locks. */
+function sweepDebris(locksDir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(locksDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\.(acquire|broken|released)-[0-9a-f]+$/.test(entry)) continue;
+    const path = join(locksDir, entry);
+    if ((ageMs(path) ?? 0) > DEBRIS_MAX_AGE_MS) removeTree(path);
+  }
+}
+
+/** The error of a holder whose lock was broken under it, or, while its lease was valid, moved by mistake. */
+export class LockLost extends ServiceError {
+  readonly retriable: boolean;
+  constructor(what: string, retriable: boolean) {
+    super(
+      'ServiceUnavailableTemporary',
+      retriable
+        ? `The lock of ${what} was moved by another kms-local process; nothing was written.`
+        : `The lock of ${what} was held by this process for longer than its lease of ${maxHoldMs() / 1000} seconds (was the process stopped?), and another process took it over; nothing was written, a newer version may exist: read it and try again.`,
+    );
+    this.retriable = retriable;
   }
 }
 
 export interface HeldLock {
   /** Whether taking the lock broke a stale one: a writer died holding it, and may have left debris. */
   readonly recovered: boolean;
+  /** Writes made through this fence commit only while the lock is still this holder's. */
+  readonly fence: Fence;
   release(): void;
 }
 
@@ -104,26 +174,51 @@ export function lockTimeout(what: string): ServiceError {
 /**
  * Waits without blocking the event loop while a live process holds the lock, for a server that
  * must keep answering other requests meanwhile; then `acquireLock` finds it free, or breaks it at
- * once if its owner died. Past the wait limit: ServiceUnavailableTemporary.
+ * once if it is stale. Past the wait limit: ServiceUnavailableTemporary.
  */
 export async function waitUntilFree(lockPath: string, what: string): Promise<void> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
-    const observed = readTextIfExists(lockPath);
-    if (observed === undefined || isStale(lockPath, observed, MAX_HOLD_MS)) return;
+    const observed = observe(lockPath);
+    if (observed === undefined || isStale(lockPath, observed)) return;
     if (Date.now() > deadline) throw lockTimeout(what);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
+/** Builds a complete lock under a private name and renames it into place; false when the lock is taken. */
+function tryTake(lockPath: string, token: string, expires: number): boolean {
+  const staging = join(dirname(lockPath), `.acquire-${token}`);
+  mkdirSync(staging, { mode: DIR_MODE });
+  try {
+    mkdirSync(join(staging, token), { mode: DIR_MODE });
+    const fd = openSync(join(staging, 'owner'), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+    try {
+      writeAll(fd, Buffer.from(`v2 ${token} ${pidScope()} ${process.pid} ${expires}\n`));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(staging, lockPath);
+    return true;
+  } catch (err) {
+    removeTree(staging);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') return false;
+    throw err;
+  }
+}
+
 export function acquireLock(lockPath: string, what: string): HeldLock {
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const token = randomBytes(8).toString('hex');
   const deadline = Date.now() + WAIT_LIMIT_MS;
   let pause = 1;
   let recovered = false;
-  while (!tryCreate(lockPath, token)) {
-    const observed = readTextIfExists(lockPath);
-    if (observed !== undefined && isStale(lockPath, observed, MAX_HOLD_MS) && breakIfStale(lockPath, observed)) {
+  let expires = 0;
+  for (;;) {
+    expires = Date.now() + maxHoldMs();
+    if (tryTake(lockPath, token, expires)) break;
+    const observed = observe(lockPath);
+    if (observed !== undefined && isStale(lockPath, observed) && breakStale(lockPath, observed)) {
       recovered = true;
       continue;
     }
@@ -131,24 +226,44 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
     sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 50);
   }
+  const tempDir = join(lockPath, token);
   return {
     recovered,
+    fence: { tempDir, lost: () => new LockLost(what, Date.now() <= expires) },
     release() {
-      if (readTextIfExists(lockPath) === token) unlinkQuietly(lockPath);
+      // Only while the lock is still this holder's: one that was broken belongs to someone else now.
+      if (parseOwner(observe(lockPath) ?? '')?.token !== token) return;
+      const grave = join(dirname(lockPath), `.released-${token}`);
+      try {
+        renameSync(lockPath, grave);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      removeTree(grave);
     },
   };
 }
 
 /**
- * Runs `fn` holding the lock. `afterRecovery` runs first when a dead writer's lock had to be broken
- * (to clear what that writer left, such as its temp files).
+ * Runs `fn` holding the lock. `afterRecovery` runs first when a stale lock had to be broken (to
+ * clear what its holder left, such as its temp files). A change whose lock was moved away while its
+ * lease was still valid wrote nothing, and runs again.
  */
-export function withLock<T>(lockPath: string, what: string, fn: () => T, afterRecovery?: () => void): T {
-  const lock = acquireLock(lockPath, what);
-  try {
-    if (lock.recovered) afterRecovery?.();
-    return fn();
-  } finally {
-    lock.release();
+export function withLock<T>(lockPath: string, what: string, fn: (lock: HeldLock) => T, afterRecovery?: () => void): T {
+  for (let attempt = 1; ; attempt++) {
+    const lock = acquireLock(lockPath, what);
+    try {
+      if (lock.recovered) {
+        sweepDebris(dirname(lockPath));
+        afterRecovery?.();
+      }
+      return fn(lock);
+    } catch (err) {
+      if (err instanceof LockLost && err.retriable && attempt < 3) continue;
+      throw err;
+    } finally {
+      lock.release();
+    }
   }
 }

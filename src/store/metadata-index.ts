@@ -13,11 +13,11 @@
  * snapshot, a writer compacts: a new snapshot and an empty journal under the next generation.
  * Without a generation file the index is built by reading every secret file once.
  */
-import { closeSync, fsyncSync, openSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
-import { ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
-import { withLock } from './lock.js';
+import { appendLine, ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { withLock, type HeldLock } from './lock.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
 
@@ -57,24 +57,18 @@ export class MetadataIndex {
     return Number.isInteger(g) ? g : undefined;
   }
 
-  private locked<T>(fn: () => T): T {
+  private locked<T>(fn: (lock: HeldLock) => T): T {
     ensureDir(this.dir);
     return withLock(this.path('lock'), 'the metadata index', fn, () => sweepStaleTemps(this.dir));
   }
 
   /** Appends one line to the current journal; without an index yet there is nothing to keep up. */
   private append(line: JournalLine, durable: boolean): void {
-    this.locked(() => {
+    this.locked((lock) => {
       const g = this.generation();
       if (g === undefined) return;
-      const fd = openSync(this.path(`journal-${g}.jsonl`), 'a', 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(line)}\n`);
-        if (durable) fsyncSync(fd);
-        if (!durable && fstatSync(fd).size > this.compactionThreshold(g)) this.compact(g);
-      } finally {
-        closeSync(fd);
-      }
+      const size = appendLine(this.path(`journal-${g}.jsonl`), JSON.stringify(line), { durable, exclusive: true });
+      if (!durable && size > this.compactionThreshold(g)) this.compact(g, lock);
     });
   }
 
@@ -123,9 +117,9 @@ export class MetadataIndex {
     return entries;
   }
 
-  private compact(g: number): void {
+  private compact(g: number, lock: HeldLock): void {
     const entries = this.replay(g) ?? this.scan();
-    this.publish(entries, g + 1);
+    this.publish(entries, g + 1, lock);
     for (const file of [`snapshot-${g}.json`, `journal-${g}.jsonl`]) {
       try {
         unlinkSync(this.path(file));
@@ -149,11 +143,11 @@ export class MetadataIndex {
    * of: that writer may change the file after it was read here and die before it records the change
    * (its own mark, if it made one, is in the journal being replaced).
    */
-  private publish(entries: Map<string, SecretMetadata>, g: number): void {
+  private publish(entries: Map<string, SecretMetadata>, g: number, lock: HeldLock): void {
     const dirty = this.sources.busy().map((name) => `${JSON.stringify({ dirty: name } satisfies JournalLine)}\n`);
-    writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)));
-    writeFileAtomic(this.path(`journal-${g}.jsonl`), dirty.join(''));
-    writeFileAtomic(this.path('generation'), `${g}\n`);
+    writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)), lock.fence);
+    writeFileAtomic(this.path(`journal-${g}.jsonl`), dirty.join(''), lock.fence);
+    writeFileAtomic(this.path('generation'), `${g}\n`, lock.fence);
   }
 
   /** The metadata of every secret of the region. */
@@ -165,10 +159,10 @@ export class MetadataIndex {
       const entries = this.replay(g);
       if (entries) return [...entries.values()];
     }
-    return this.locked(() => {
+    return this.locked((lock) => {
       const g = this.generation();
       const entries = (g !== undefined && this.replay(g)) || this.scan();
-      if (g === undefined) this.publish(entries, 1);
+      if (g === undefined) this.publish(entries, 1, lock);
       return [...entries.values()];
     });
   }

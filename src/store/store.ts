@@ -3,7 +3,7 @@
  * every read-modify-write, atomic replacement of files. Reads take no lock: a file is only ever
  * replaced whole by rename, so a reader sees the old or the new version, never a torn one.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
@@ -15,7 +15,7 @@ import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
-import { waitUntilFree, withLock } from './lock.js';
+import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
 
 export interface StoreOptions {
@@ -107,7 +107,7 @@ export class SecretStore {
   /** Read-modify-write of one secret under its inter-process lock. */
   mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): T {
     ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf(name), `secret '${name}'`, () => {
+    return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
       const keys = this.home.keys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
       let current = this.readRaw(name);
@@ -116,7 +116,7 @@ export class SecretStore {
       let keptForReal: SecretRecord | undefined;
       if (current) {
         const state = this.deletionStateOf(current);
-        if (state === 'purge') this.purge(current);
+        if (state === 'purge') this.purge(current, lock);
         if (state === 'gone') keptForReal = current;
         if (state !== 'present') current = undefined;
       }
@@ -125,11 +125,11 @@ export class SecretStore {
       if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
       if (keptForReal && next !== undefined) throw rehearsedDeletionConflict(keptForReal);
-      if (next === null) this.remove(name);
+      if (next === null) this.remove(name, lock);
       else if (next !== undefined) {
         const written = rewrapRecord(next, keyringFor, keys);
         this.index.markDirty(name);
-        this.write(written, keys);
+        this.write(written, keys, lock);
         this.index.record(name, written);
       }
       return result;
@@ -137,8 +137,8 @@ export class SecretStore {
   }
 
   /** Removes an expired secret's file and records it: a purge is a change like any other. */
-  private purge(secret: SecretRecord): void {
-    this.remove(secret.name);
+  private purge(secret: SecretRecord, lock: HeldLock): void {
+    this.remove(secret.name, lock);
     appendAudit(this.home, {
       time: formatTime(this.realNowMs()),
       operation: 'PurgeSecret',
@@ -150,14 +150,17 @@ export class SecretStore {
     });
   }
 
-  private remove(name: string): void {
+  private remove(name: string, lock: HeldLock): void {
     this.index.markDirty(name);
+    // An unlink cannot be fenced by a rename: the lock is checked just before it instead.
+    if (!existsSync(lock.fence.tempDir)) throw lock.fence.lost();
     removeFile(this.fileOf(name));
     this.index.record(name, null);
   }
 
-  private write(secret: SecretRecord, keys: Keyring): void {
-    writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys));
+  /** Commits a secret's file: only while `lock` is still this process's (its fence). */
+  private write(secret: SecretRecord, keys: Keyring, lock: HeldLock): void {
+    writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys), lock.fence);
   }
 
   /** Resolves once no live process holds the secret's lock (see waitUntilFree). */
@@ -173,10 +176,10 @@ export class SecretStore {
   /** Moves one secret under `keys` (for rekey); false when it is gone or already there. */
   moveUnder(name: string, keys: Keyring): boolean {
     ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf(name), `secret '${name}'`, () => {
+    return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
       const current = this.readRaw(name);
       if (!current || isUnder(current, keys)) return false;
-      this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys);
+      this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys, lock);
       return true;
     }, () => this.sweepTemps());
   }

@@ -98,10 +98,10 @@ export class TargetRegistry {
   /** Read-modify-write of the whole file under its lock. */
   private update<T>(change: (targets: Target[]) => { targets: Target[]; result: T }): T {
     ensureDir(join(this.file, '..', '.locks'));
-    return withLock(this.lock, 'the targets file', () => {
+    return withLock(this.lock, 'the targets file', (lock) => {
       const { targets, result } = change(this.list());
       const sorted = [...targets].sort((a, b) => (a.kind + a.instanceId < b.kind + b.instanceId ? -1 : 1));
-      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, targets: sorted }, null, 2)}\n`);
+      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, targets: sorted }, null, 2)}\n`, lock.fence);
       return result;
     });
   }
