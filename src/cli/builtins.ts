@@ -208,9 +208,9 @@ export const builtinCommands: readonly BuiltinSpec[] = [
   },
   {
     name: 'serve',
-    summary: 'serve the KMS API over HTTP to SDK clients (signed requests only)',
+    summary: 'serve the KMS API over HTTP or HTTPS to SDK clients (signed requests only)',
     details:
-      'Serves the KMS API (RPC style, version 2016-01-20) over HTTP to SDK clients and the aliyun CLI.\n' +
+      'Serves the KMS API (RPC style, version 2016-01-20) over HTTP or HTTPS to SDK clients and the aliyun CLI.\n' +
       'Requests must be signed (V1 HMAC-SHA1, ACS3-HMAC-SHA256 or ACS4-HMAC-SHA256) with the AccessKey\n' +
       'pair of a kms-local profile (kms-local configure set --profile p --access-key-id ... --access-key-secret ...)\n' +
       'or one listed in KMS_LOCAL_SERVE_ACCESS_KEYS=id:secret,id2:secret2. Runs until SIGINT or SIGTERM.',
@@ -218,6 +218,9 @@ export const builtinCommands: readonly BuiltinSpec[] = [
       { name: 'host', value: '<address>', help: 'address to listen on; 127.0.0.1 by default' },
       { name: 'port', value: '<port>', help: 'TCP port; 8080 by default, 0 picks a free one' },
       { name: 'allow-remote', value: 'true', help: 'true to listen on an address other than loopback' },
+      { name: 'tls', help: 'https with a self-signed certificate for the listening address, made on the first start and kept in the home (tls/<host>.crt); its path and SHA-256 fingerprint are printed for clients to trust' },
+      { name: 'tls-cert', value: '<file>', help: 'https with this PEM certificate (chain); with --tls-key' },
+      { name: 'tls-key', value: '<file>', help: 'the PEM private key of --tls-cert' },
       regionFlag('the region of requests that name none (SDK clients send no RegionId)'),
       profileFlag('the profile whose region is the default one'),
       // Its own meaning: the server always prints the line that says where it listens.

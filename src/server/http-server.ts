@@ -7,7 +7,8 @@
  * the event loop; handlers run one at a time on the event loop and take the store's
  * inter-process locks, exactly as concurrent CLI processes do.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { CliError, errorResponse, ServiceError, storageError } from '../errors/errors.js';
 import { findOperation } from '../api/operations.js';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   /** One line per request, without values or signatures; omitted: silent. */
   log?: (line: string) => void;
   replay?: ReplayGuard;
+  /** Serve https with this certificate and key (serve --tls, --tls-cert/--tls-key); plain http without. */
+  tls?: { cert: string; key: string };
 }
 
 class BodyTooLarge extends Error {}
@@ -169,7 +172,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     opts.log?.(`ERROR request ${requestId}: ${logText(err instanceof CliError || err instanceof Error ? err.message : String(err))}`);
   }
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
     const outcome: Outcome = { status: 0, action: '-' };
@@ -182,7 +185,9 @@ export function createKmsServer(opts: ServerOptions): Server {
         opts.log?.(`${new Date().toISOString()} ${logField(req.method ?? '-')} ${logField(outcome.action)}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
       })
       .catch(() => res.destroy());
-  });
+  };
+  // node's https.Server is an http.Server over TLS sockets: the same limits and the same handler.
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
 
   // A slow client holds its own socket only: headers within 10 s, the whole request within 30 s.
   server.headersTimeout = 10_000;

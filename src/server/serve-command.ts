@@ -1,6 +1,6 @@
 /**
- * `kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region r]`: the KMS RPC
- * API over HTTP for SDK clients, on loopback unless told otherwise. Runs until SIGINT or SIGTERM,
+ * `kms-local serve [--host 127.0.0.1] [--port 8080] [--allow-remote true] [--region r] [--tls |
+ * --tls-cert f --tls-key f]`: the KMS RPC API over HTTP or HTTPS for SDK clients, on loopback unless told otherwise. Runs until SIGINT or SIGTERM,
  * then stops accepting, lets the requests in flight finish and exits 0.
  */
 import { isIP } from 'node:net';
@@ -15,6 +15,7 @@ import type { CliIo } from '../cli/io.js';
 import { regionFrom } from '../cli/run-operation.js';
 import { accessKeySource, ACCESS_KEYS_ENV } from './access-keys.js';
 import { createKmsServer } from './http-server.js';
+import { readTlsFiles, selfSignedCertificate } from './tls.js';
 
 /** Decoded secrets `serve` keeps (oldest out first): the memory target is 10,000 secrets in 150 MB. */
 const SERVE_READ_CACHE_ENTRIES = 20_000;
@@ -40,6 +41,18 @@ function option(args: ParsedArgv, name: string): string | undefined {
   return args.params.find((p) => p.name === name)?.value;
 }
 
+/** --tls, or --tls-cert with --tls-key, or neither. */
+function tlsChoice(args: ParsedArgv): 'self-signed' | 'files' | undefined {
+  // A switch in the built-ins' table: present means 'true'.
+  const flag = option(args, 'tls') ?? 'false';
+  const certFile = option(args, 'tls-cert');
+  const keyFile = option(args, 'tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new CliError('--tls-cert and --tls-key go together: the certificate and its private key.');
+  if (flag === 'true' && certFile !== undefined) throw new CliError('--tls makes its own certificate; give either --tls or --tls-cert with --tls-key.');
+  if (certFile !== undefined) return 'files';
+  return flag === 'true' ? 'self-signed' : undefined;
+}
+
 export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): Promise<number> {
   // Help, flags and arguments were handled from the built-ins' table (src/cli/builtin-dispatch.ts).
 
@@ -50,8 +63,10 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   if (allowText !== 'true' && allowText !== 'false') throw new CliError(`--allow-remote must be true or false, not '${allowText}'.`);
   const remote = !isLoopback(host);
   if (remote && allowText !== 'true') {
-    throw new CliError(`refusing to listen on ${host}, which is not a loopback address: anyone who can reach it could try AccessKeys. Add --allow-remote true to do it anyway.`, { kind: 'withTip', tip: 'kms-local serve speaks plain HTTP; put a TLS proxy in front of it for remote clients.' });
+    throw new CliError(`refusing to listen on ${host}, which is not a loopback address: anyone who can reach it could try AccessKeys. Add --allow-remote true to do it anyway.`, { kind: 'withTip', tip: 'Use --tls (or --tls-cert/--tls-key) so that remote clients connect over https.' });
   }
+
+  const tlsMode = tlsChoice(args);
 
   const home = new Home(env);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
@@ -60,7 +75,12 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   home.keys(); // likewise a bad master key
   const keys = accessKeySource(home, env, profileAccessKeys);
   const quiet = args.globals.has('quiet');
+  const tls =
+    tlsMode === 'files' ? readTlsFiles(option(args, 'tls-cert')!, option(args, 'tls-key')!)
+    : tlsMode === 'self-signed' ? await selfSignedCertificate(home, host, Date.now())
+    : undefined;
   const server = createKmsServer({
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     home,
     defaultRegion: regionFrom(args, io),
     lookup: keys.lookup,
@@ -78,9 +98,11 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : Number(portText);
   const shown = host.includes(':') ? `[${host}]` : host;
-  if (remote) io.stderr(`WARNING: kms-local serve is listening on ${host}, beyond loopback, over plain HTTP.\n`);
+  if (remote && !tls) io.stderr(`WARNING: kms-local serve is listening on ${host}, beyond loopback, over plain HTTP.\n`);
   if (keys.count() === 0) io.stderr(`WARNING: no AccessKey pair is configured; every request will be refused. Add one to a profile or to ${ACCESS_KEYS_ENV}.\n`);
-  io.stdout(`kms-local serve: listening on http://${shown}:${port} (region ${regionFrom(args, io)}, ${keys.count()} AccessKey pair(s))\n`);
+  // The certificate first: whoever waits for the listening line has the certificate by then.
+  if (tls) io.stdout(`kms-local serve: TLS certificate ${tls.certPath}${tls.created ? ' (new)' : ''} SHA-256 ${tls.fingerprint}\n`);
+  io.stdout(`kms-local serve: listening on ${tls ? 'https' : 'http'}://${shown}:${port} (region ${regionFrom(args, io)}, ${keys.count()} AccessKey pair(s))\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const stop = (sig: NodeJS.Signals) => resolve(sig);

@@ -49,7 +49,7 @@ export function startServe(home: string, args: string[] = [], env: Record<string
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}${err}`)), 15_000);
     const check = (): void => {
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const match = /listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (!match) return;
       clearTimeout(timer);
       const port = Number(match[1]);
@@ -107,9 +107,12 @@ export function kmsClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_
   return new Kms.default({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou' });
 }
 
-export function openApiClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET, signatureAlgorithm?: 'v2'): any {
+export function openApiClient(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET, signatureAlgorithm?: 'v2', tls?: { ca: string }): any {
   return new OpenApi.default(
-    new OpenApi.Config({ accessKeyId: id, accessKeySecret: secret, endpoint, protocol: 'http', regionId: 'cn-hangzhou', ...(signatureAlgorithm ? { signatureAlgorithm } : {}) }),
+    new OpenApi.Config({
+      accessKeyId: id, accessKeySecret: secret, endpoint, protocol: tls ? 'https' : 'http', regionId: 'cn-hangzhou',
+      ...(signatureAlgorithm ? { signatureAlgorithm } : {}), ...(tls ? { ca: tls.ca } : {}),
+    }),
   );
 }
 
