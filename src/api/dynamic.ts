@@ -56,7 +56,7 @@ export interface DynamicParts {
 }
 
 /** CreateSecret of an ECS or Rds secret: checks everything and seals the initial version(s). */
-export function buildDynamicSecret(ctx: Context, p: ParamValues, name: string, type: SecretType): DynamicParts {
+export function buildDynamicSecret(ctx: Context, p: ParamValues, name: string, type: SecretType, encryptionKeyId: string): DynamicParts {
   if (type !== 'ECS' && type !== 'Rds') {
     throw new ServiceError('UnsupportedOperation', `kms-local does not support ${type} secrets; it supports Generic, ECS and Rds secrets.`);
   }
@@ -73,7 +73,7 @@ export function buildDynamicSecret(ctx: Context, p: ParamValues, name: string, t
     versionId: id,
     createTime: ctx.now,
     stages,
-    ...sealValue(ctx, name, id, JSON.stringify(value), 'text'),
+    ...sealValue(ctx, { name, encryptionKeyId }, id, JSON.stringify(value), 'text'),
   });
   const versions = [seal(versionId, values[0]!, [ACS_CURRENT])];
   if (values[1]) versions.unshift(seal(previousVersionIdAtCreation(versionId), values[1], [ACS_PREVIOUS]));

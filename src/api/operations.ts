@@ -128,7 +128,7 @@ export const operations: readonly OperationSpec[] = [
       secretDataType,
       { name: 'SecretType', type: 'String', help: 'Generic (default), ECS (name starts acs/ecs/) or Rds; Redis, RAMCredentials and PolarDB are refused with UnsupportedOperation.', rule: { kind: 'enum', values: ['Generic', 'Rds', 'Redis', 'RAMCredentials', 'ECS', 'PolarDB'] } },
       { name: 'Description', type: 'String', help: 'A description, up to 1024 characters.', rule: { kind: 'text', min: 0, max: 1024 } },
-      { name: 'EncryptionKeyId', type: 'String', help: "The key that protects the secret; only the local master key's id is accepted.", rule: { kind: 'text', max: 128 } },
+      { name: 'EncryptionKeyId', type: 'String', help: "The key that protects the secret: a symmetric ENCRYPT/DECRYPT key of the region (id, ARN or alias/<name>); the local master key when absent.", rule: { kind: 'text', max: 512 } },
       { name: 'DKMSInstanceId', type: 'String', help: 'A KMS instance id; recorded and returned as given.', rule: { kind: 'text', max: 128 } },
       { name: 'Tags', type: 'String', help: 'JSON array of {"TagKey","TagValue"}, at most 20.', rule: { kind: 'json', parse: parseTags } },
       { name: 'ExtendedConfig', type: 'String', help: 'JSON object, required for ECS ({"SecretSubType":"Password"|"SSHKey","RegionId","InstanceId","CustomData"?}) and Rds ({"SecretSubType":"SingleUser"|"DoubleUsers","DBInstanceId","CustomData"?}); ignored for Generic secrets.', rule: { kind: 'json', parse: parseJsonObject } },
@@ -147,7 +147,12 @@ export const operations: readonly OperationSpec[] = [
       NextRotationDate: 'With automatic rotation: when the secret rotates first.',
       RotationInterval: 'With automatic rotation: the period, in seconds such as 604800s.',
     },
-    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceExist', 'Rejected.ResourceInDeleteWindow'],
+    errors: ['InvalidParameter', 'UnsupportedOperation', 'Forbidden.ResourceNotFound', 'Rejected.ResourceExist', 'Rejected.ResourceInDeleteWindow', 'Rejected.Disabled', 'Rejected.PendingDeletion'],
+    notes: [
+      'EncryptionKeyId: without it (or with the local master key\'s id) the secret is sealed under the master key, as before. With a symmetric ENCRYPT/DECRYPT key of the region (id, ARN or alias; DescribeSecret shows its id) every version gets a data key wrapped by that key\'s primary version at the time, and the result is sealed under the master key as well.',
+      'A secret sealed by a key can be read and written only while that key is Enabled: Rejected.Disabled or Rejected.PendingDeletion otherwise, Forbidden.KeyNotFound once the key is gone. EnableKey makes it readable again; rotating the key leaves old versions readable.',
+      'An unknown EncryptionKeyId is Forbidden.ResourceNotFound; an RSA or EC key is InvalidParameter; a Disabled or pending key is refused as above.',
+    ],
     load: async () => ({ handler: createSecret }),
   },
   {
@@ -172,7 +177,7 @@ export const operations: readonly OperationSpec[] = [
       ExtendedConfig: 'ECS and Rds secrets only, with FetchExtendedConfig=true: the ExtendedConfig, as JSON text.',
       ...rotationFields,
     },
-    errors: ['InvalidParameter', 'DryRunOperationError', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow', 'Rejected.IntegrityCheckFailed'],
+    errors: ['InvalidParameter', 'DryRunOperationError', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow', 'Rejected.IntegrityCheckFailed', 'Rejected.Disabled', 'Rejected.PendingDeletion', 'Forbidden.KeyNotFound'],
     load: async () => ({ handler: getSecretValue }),
   },
   {
@@ -191,7 +196,7 @@ export const operations: readonly OperationSpec[] = [
       VersionId: 'The id of the new version.',
       VersionStages: 'VersionStages.VersionStage: the stages of the new version.',
     },
-    errors: ['InvalidParameter', 'Rejected.LimitExceeded', 'Forbidden.ResourceNotFound', 'Rejected.ResourceExist', 'Rejected.ResourceInDeleteWindow'],
+    errors: ['InvalidParameter', 'Rejected.LimitExceeded', 'Forbidden.ResourceNotFound', 'Rejected.ResourceExist', 'Rejected.ResourceInDeleteWindow', 'Rejected.Disabled', 'Rejected.PendingDeletion', 'Forbidden.KeyNotFound'],
     load: async () => ({ handler: putSecretValue }),
   },
   {

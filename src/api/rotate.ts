@@ -61,7 +61,7 @@ function markerIsStale(secret: SecretRecord, nowMs: number): boolean {
 function valueOf(ctx: Context, secret: SecretRecord, versionId: string): DynamicValue {
   const version = findVersion(secret, versionId);
   if (!version) throw new ServiceError('InternalFailure', `The version '${versionId}' of '${secret.name}' is gone.`);
-  return JSON.parse(openValue(ctx, secret.name, version)) as DynamicValue;
+  return JSON.parse(openValue(ctx, secret, version)) as DynamicValue;
 }
 
 function targetOf(ctx: Context, secret: SecretRecord, registry: TargetRegistry) {
@@ -90,12 +90,12 @@ function begin(ctx: Context, name: string, req: RotateRequest, owner: string): S
   if (req.customData !== undefined) {
     const value = parseCustomData(kind, req.customData, user);
     checkKeyPair(value, 'SecretData');
-    sealed = sealValue(ctx, name, req.versionId, JSON.stringify(value), 'text');
+    sealed = sealValue(ctx, before, req.versionId, JSON.stringify(value), 'text');
   }
   const firstPlan = planRotation(before, req.versionId, sealed?.digest);
   if (firstPlan.kind === 'done') return undefined;
   if (firstPlan.kind === 'new' && !sealed) {
-    sealed = sealValue(ctx, name, req.versionId, JSON.stringify(newCredential(kind, user, name)), 'text');
+    sealed = sealValue(ctx, before, req.versionId, JSON.stringify(newCredential(kind, user, name)), 'text');
   }
   return ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));

@@ -2,6 +2,11 @@
 import { ServiceError, invalidParameter, notFound } from '../errors/errors.js';
 import type { SecretDataType, SecretRecord, SecretVersion } from '../core/model.js';
 import type { Context } from './context.js';
+import { KEY_ID_PATTERN, assertUsable, keyNotFound, type KeyRecord } from '../core/keys.js';
+import { IntegrityError } from '../crypto/envelope.js';
+import { openUnderKey, sealUnderKey, type KeySealed } from '../crypto/key-envelope.js';
+import { integrityError } from '../store/secret-file.js';
+import { withKeyMaterial } from './keys.js';
 import { assertNotPendingDeletion } from '../core/lifecycle.js';
 
 export function wrapStages(stages: readonly string[]): { VersionStage: string[] } {
@@ -41,18 +46,67 @@ export interface SealedValue {
   payload: SecretVersion['payload'];
 }
 
-export function sealValue(ctx: Context, secretName: string, versionId: string, data: string, dataType: SecretDataType): SealedValue {
+/** What sealing a secret's value depends on: its name and the key that protects it. */
+export type SealingTarget = Pick<SecretRecord, 'name' | 'encryptionKeyId'>;
+
+/**
+ * Whether `encryptionKeyId` is a customer key of the region (a secret created with
+ * --EncryptionKeyId) rather than the local master key (`key-local-...`, today's default).
+ */
+export function isSealedByCustomerKey(encryptionKeyId: string): boolean {
+  return KEY_ID_PATTERN.test(encryptionKeyId);
+}
+
+/** The customer key of a secret, usable for ENCRYPT/DECRYPT now (Rejected.Disabled, ...otherwise). */
+function usableKeyOf(ctx: Context, encryptionKeyId: string): KeyRecord {
+  const key = ctx.keyStore.get(encryptionKeyId);
+  if (!key) throw keyNotFound(encryptionKeyId);
+  assertUsable(key, 'ENCRYPT/DECRYPT', ctx.nowMs);
+  return key;
+}
+
+function sealingAad(secretName: string, versionId: string): Buffer {
+  return Buffer.from(`${secretName}\0${versionId}`, 'utf8');
+}
+
+/**
+ * Seals a value of `secret`: under the master key, and first, when the secret's EncryptionKeyId is
+ * a customer key, under that key's primary version (its data key wrapped by that version).
+ */
+export function sealValue(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): SealedValue {
   const plaintext = checkSecretData(data, dataType);
   const keys = ctx.home.keys();
+  let inner: Buffer | undefined;
   try {
+    if (isSealedByCustomerKey(secret.encryptionKeyId)) {
+      const key = usableKeyOf(ctx, secret.encryptionKeyId);
+      const sealed = withKeyMaterial(ctx, key, undefined, (material, version) =>
+        sealUnderKey(material, key.keyId, version.keyVersionId, plaintext, sealingAad(secret.name, versionId)),
+      );
+      inner = Buffer.from(JSON.stringify(sealed), 'utf8');
+    }
     return {
       dataType,
-      digest: keys.digest(secretName, dataType, plaintext),
-      payload: keys.sealValue(secretName, versionId, plaintext),
+      digest: keys.digest(secret.name, dataType, plaintext),
+      payload: keys.sealValue(secret.name, versionId, inner ?? plaintext),
     };
   } finally {
     plaintext.fill(0);
+    inner?.fill(0);
   }
+}
+
+function parseKeySealed(secretName: string, text: Buffer, encryptionKeyId: string): KeySealed {
+  let sealed: Partial<KeySealed> | undefined;
+  try {
+    sealed = JSON.parse(text.toString('utf8')) as Partial<KeySealed>;
+  } catch {
+    sealed = undefined;
+  }
+  if (!sealed || sealed.keyId !== encryptionKeyId || typeof sealed.keyVersionId !== 'string' || typeof sealed.wrappedKey !== 'string' || typeof sealed.ciphertext !== 'string') {
+    throw integrityError(secretName, `a version is not sealed under its key ${encryptionKeyId}`);
+  }
+  return sealed as KeySealed;
 }
 
 /**
@@ -63,12 +117,36 @@ export function sealValue(ctx: Context, secretName: string, versionId: string, d
  */
 const opened = new WeakMap<SecretVersion, string>();
 
-export function openValue(ctx: Context, secretName: string, version: SecretVersion): string {
+/**
+ * The value of one version of `secret`. A secret sealed by a customer key is readable only while
+ * that key is Enabled (Rejected.Disabled, Rejected.PendingDeletion; Forbidden.KeyNotFound once it is
+ * gone): checked on every read, before the cache of opened values.
+ */
+export function openValue(ctx: Context, secret: SealingTarget, version: SecretVersion): string {
+  const key = isSealedByCustomerKey(secret.encryptionKeyId) ? usableKeyOf(ctx, secret.encryptionKeyId) : undefined;
   const known = opened.get(version);
   if (known !== undefined) return known;
   // After an unfinished rekey a version may be sealed under the next master key.
   const keys = ctx.home.keyring(version.payload.keyId) ?? ctx.home.keys();
-  const value = keys.openValue(secretName, version.versionId, version.payload).toString('utf8');
+  const outer = keys.openValue(secret.name, version.versionId, version.payload);
+  let value: string;
+  if (!key) value = outer.toString('utf8');
+  else {
+    try {
+      const sealed = parseKeySealed(secret.name, outer, key.keyId);
+      const aad = sealingAad(secret.name, version.versionId);
+      value = withKeyMaterial(ctx, key, sealed.keyVersionId, (material) => {
+        try {
+          return openUnderKey(material, sealed, aad).toString('utf8');
+        } catch (err) {
+          if (err instanceof IntegrityError) throw integrityError(secret.name, err.message);
+          throw err;
+        }
+      });
+    } finally {
+      outer.fill(0);
+    }
+  }
   opened.set(version, value);
   return value;
 }

@@ -348,3 +348,56 @@ describe('key tags and key policies', () => {
     expect(ok(kmsIn(home, 'GetKeyPolicy', '--KeyId', withPolicy)).Policy).toBe(policy);
   });
 });
+
+describe('secrets sealed by their key (CreateSecret --EncryptionKeyId)', () => {
+  const home = newHome();
+
+  test('a secret sealed by a key is readable while the key is Enabled, refused while it is Disabled, readable again after EnableKey', () => {
+    const { KeyId, Arn } = newKey(home);
+    ok(kmsIn(home, 'CreateAlias', '--AliasName', 'alias/secrets', '--KeyId', KeyId));
+    for (const [name, ref] of [['by_id', KeyId], ['by_arn', Arn], ['by_alias', 'alias/secrets']] as const) {
+      ok(kmsIn(home, 'CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretData', `value of ${name}`, '--EncryptionKeyId', ref));
+      expect(ok(kmsIn(home, 'DescribeSecret', '--SecretName', name)).EncryptionKeyId).toBe(KeyId);
+      expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', name)).SecretData).toBe(`value of ${name}`);
+    }
+    ok(kmsIn(home, 'PutSecretValue', '--SecretName', 'by_id', '--VersionId', 'v2', '--SecretData', 'second'));
+    ok(kmsIn(home, 'DisableKey', '--KeyId', KeyId));
+    fails(kmsIn(home, 'GetSecretValue', '--SecretName', 'by_id'), 'Rejected.Disabled');
+    fails(kmsIn(home, 'GetSecretValue', '--SecretName', 'by_id', '--VersionId', 'v1'), 'Rejected.Disabled');
+    refused(home, 'Rejected.Disabled', 'PutSecretValue', '--SecretName', 'by_id', '--VersionId', 'v3', '--SecretData', 'third');
+    refused(home, 'Rejected.Disabled', 'CreateSecret', '--SecretName', 'late', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', KeyId);
+    expect(ok(kmsIn(home, 'DescribeSecret', '--SecretName', 'by_id')).EncryptionKeyId).toBe(KeyId);
+    ok(kmsIn(home, 'EnableKey', '--KeyId', KeyId));
+    expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', 'by_id')).SecretData).toBe('second');
+    expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', 'by_id', '--VersionId', 'v1')).SecretData).toBe('value of by_id');
+  });
+
+  test('after the key rotates, versions sealed by the old key version stay readable and new versions are written and read', () => {
+    const { KeyId } = newKey(home);
+    ok(kmsIn(home, 'CreateSecret', '--SecretName', 'rotating', '--VersionId', 'v1', '--SecretData', 'before', '--EncryptionKeyId', KeyId));
+    ok(kmsIn(home, 'CreateKeyVersion', '--KeyId', KeyId));
+    ok(kmsIn(home, 'PutSecretValue', '--SecretName', 'rotating', '--VersionId', 'v2', '--SecretData', 'after'));
+    expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', 'rotating', '--VersionId', 'v1')).SecretData).toBe('before');
+    expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', 'rotating')).SecretData).toBe('after');
+  });
+
+  test('a key pending deletion refuses its secrets; a key that is gone leaves them unreadable', () => {
+    const { KeyId } = newKey(home);
+    ok(kmsIn(home, 'CreateSecret', '--SecretName', 'doomed', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', KeyId));
+    ok(kmsIn(home, 'ScheduleKeyDeletion', '--KeyId', KeyId, '--PendingWindowInDays', '7'));
+    fails(kmsIn(home, 'GetSecretValue', '--SecretName', 'doomed'), 'Rejected.PendingDeletion');
+    const later = new Date(Date.now() + 8 * 86_400_000).toISOString();
+    fails(runCli(['kms', 'GetSecretValue', '--SecretName', 'doomed'], { home, env: { KMS_LOCAL_NOW: later } }), 'Forbidden.KeyNotFound');
+    ok(kmsIn(home, 'CancelKeyDeletion', '--KeyId', KeyId));
+    expect(ok(kmsIn(home, 'GetSecretValue', '--SecretName', 'doomed')).SecretData).toBe('x');
+  });
+
+  test('CreateSecret refuses an unknown key, an asymmetric key and a signing key; no EncryptionKeyId keeps the master key', () => {
+    refused(home, 'Forbidden.ResourceNotFound', 'CreateSecret', '--SecretName', 'a', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', 'key-000000000000000000000000');
+    refused(home, 'Forbidden.ResourceNotFound', 'CreateSecret', '--SecretName', 'a', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', 'alias/none');
+    const rsa = newKey(home, '--KeySpec', 'RSA_2048', '--KeyUsage', 'ENCRYPT/DECRYPT').KeyId;
+    refused(home, 'InvalidParameter', 'CreateSecret', '--SecretName', 'a', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', rsa);
+    ok(kmsIn(home, 'CreateSecret', '--SecretName', 'plain', '--VersionId', 'v1', '--SecretData', 'x'));
+    expect(ok(kmsIn(home, 'DescribeSecret', '--SecretName', 'plain')).EncryptionKeyId).toMatch(/^key-local-/);
+  });
+});

@@ -1,8 +1,34 @@
 import { ServiceError, invalidParameter } from '../../errors/errors.js';
 import { ACS_CURRENT, type SecretDataType, type SecretRecord, type SecretType, type Tag, SECRET_NAME_PATTERN } from '../../core/model.js';
-import { arnOf, type Handler } from '../context.js';
+import { arnOf, type Context, type Handler } from '../context.js';
+import { assertUsable, isSymmetric, resolveKey } from '../keys.js';
+import type { KeyRecord } from '../../core/keys.js';
 import { sealValue } from '../secrets.js';
 import { buildDynamicSecret, rotationFields } from '../dynamic.js';
+
+/**
+ * The key that will protect the secret: the local master key when none (or its id) is given;
+ * otherwise a symmetric ENCRYPT/DECRYPT key of the region named by id, ARN or alias, which must be
+ * usable now. An unknown key is Forbidden.ResourceNotFound, as the service answers CreateSecret.
+ */
+function encryptionKeyOf(ctx: Context, requested: string | undefined): string {
+  const masterKeyId = ctx.home.keys().keyId;
+  if (requested === undefined || requested === masterKeyId) return masterKeyId;
+  let key: KeyRecord;
+  try {
+    key = resolveKey(ctx, requested);
+  } catch (err) {
+    if (err instanceof ServiceError && (err.code === 'Forbidden.KeyNotFound' || err.code === 'Forbidden.AliasNotFound')) {
+      throw new ServiceError('Forbidden.ResourceNotFound', `The key '${requested}' is not found: give a key of this region (id, ARN or alias) or the local master key ${masterKeyId}.`);
+    }
+    throw err;
+  }
+  if (!isSymmetric(key)) {
+    throw invalidParameter(`EncryptionKeyId must name a symmetric key; '${requested}' is ${key.keySpec}.`);
+  }
+  assertUsable(key, 'ENCRYPT/DECRYPT', ctx.nowMs);
+  return key.keyId;
+}
 
 export const handler: Handler = (ctx, p) => {
   const name = p.SecretName as string;
@@ -16,15 +42,13 @@ export const handler: Handler = (ctx, p) => {
       throw new ServiceError('UnsupportedOperation', 'Generic secrets do not rotate automatically; rotate them with PutSecretValue.');
     }
   }
-  const keyId = ctx.home.keys().keyId;
-  const requestedKey = p.EncryptionKeyId as string | undefined;
-  if (requestedKey !== undefined && requestedKey !== keyId) {
-    throw new ServiceError('Forbidden.ResourceNotFound', `The key '${requestedKey}' is not found; the local master key is ${keyId}.`);
-  }
+  const keyId = encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
-  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type);
-  const versions = dynamic?.versions ?? [{ versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealValue(ctx, name, versionId, p.SecretData as string, dataType) }];
+  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type, keyId);
+  const versions = dynamic?.versions ?? [
+    { versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealValue(ctx, { name, encryptionKeyId: keyId }, versionId, p.SecretData as string, dataType) },
+  ];
 
   ctx.store.mutate(name, (current) => {
     if (current?.plannedDeleteTime !== undefined) {

@@ -22,7 +22,7 @@ export const handler: Handler = (ctx, p) => {
     ...rotationFields(secret, { extendedConfig: p.FetchExtendedConfig === true }),
     CreateTime: version.createTime,
     RequestId: ctx.requestId,
-    SecretData: openValue(ctx, name, version),
+    SecretData: openValue(ctx, secret, version),
     SecretDataType: version.dataType,
     SecretName: name,
     SecretType: secret.type,

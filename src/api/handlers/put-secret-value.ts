@@ -1,4 +1,5 @@
 import { putVersion } from '../../core/versions.js';
+import { ServiceError } from '../../errors/errors.js';
 import type { SecretDataType } from '../../core/model.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireActive, requireGeneric, requireSecret, sealValue, wrapStages } from '../secrets.js';
@@ -7,9 +8,14 @@ export const handler: Handler = (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
-  const sealed = sealValue(ctx, name, versionId, p.SecretData as string, dataType);
+  // The key a secret is sealed by never changes; a secret made again meanwhile is told apart below.
+  const target = requireSecret(ctx.store.get(name), name);
+  const sealed = sealValue(ctx, target, versionId, p.SecretData as string, dataType);
   const version = ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));
+    if (secret.encryptionKeyId !== target.encryptionKeyId) {
+      throw new ServiceError('ServiceUnavailableTemporary', `The secret '${name}' was made again while the value was sealed; try again.`);
+    }
     requireGeneric(secret, 'PutSecretValue');
     const outcome = putVersion(secret, { versionId, ...sealed, stages: p.VersionStages as string[] | undefined }, ctx.now);
     return { next: outcome.changed ? outcome.secret : undefined, result: outcome.version };
