@@ -1,5 +1,5 @@
 /**
- * `rekey`: moves every secret of every region under a new master key, one secret at a time under
+ * `rekey`: moves every secret, key file and alias table of every region under a new master key, one at a time under
  * its lock. Crash-safe by construction: each secret file is replaced atomically and is always
  * wholly under one key, both keys stay known until the end (the next key waits in
  * KMS_LOCAL_NEW_MASTER_KEY or in the home's next-key file), so an interrupted rekey leaves every
@@ -13,6 +13,7 @@ import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, fsyncDir, sweepStaleTemps } from './fs-safe.js';
 import { Home, NEXT_KEY_FILE, decodeKey } from './home.js';
 import { SecretStore } from './store.js';
+import { KeyStore } from './key-store.js';
 
 export interface RekeyProgress {
   (done: number, total: number): void;
@@ -24,7 +25,8 @@ export interface RekeySummary {
   Total: number;
   Rekeyed: number;
   AlreadyRekeyed: number;
-  Failed: { Region: string; SecretName: string; ErrorCode: string; Message: string }[];
+  /** A secret (SecretName), a key (KeyId) or a region's alias table (neither) that could not be moved. */
+  Failed: { Region: string; SecretName?: string; KeyId?: string; ErrorCode: string; Message: string }[];
   /** Where the master key now lives, or what the user must change. */
   KeyLocation: string;
 }
@@ -57,34 +59,53 @@ function readKeyFile(path: string): string {
   }
 }
 
+interface RekeyItem {
+  region: string;
+  what: { SecretName?: string; KeyId?: string };
+  /** Moves the item under `keys`; false when it was already there (or is gone). */
+  move: (keys: Keyring) => boolean;
+  /** The alias table is moved but not counted: it holds nothing sealed. */
+  uncounted?: boolean;
+}
+
 export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress }): RekeySummary {
   // A temp file left in the home by a process killed while creating a key file may hold an old
   // master key: a rekey is the moment no copy of it should survive.
   sweepStaleTemps(home.root);
   const from = home.keys();
   const to = nextKeyOf(home, options.newKeyFile);
-  const work = home.regions().flatMap((region) => {
+  // Every secret, every key file (its material is sealed under the master key too) and every alias
+  // table (its MAC is) of every region.
+  const work = home.regions().flatMap((region): RekeyItem[] => {
     const store = new SecretStore(home, region, () => options.nowMs);
     store.sweepTemps();
-    return store.names().map((name) => ({ region, name, store }));
+    const keyStore = new KeyStore(home, region, () => options.nowMs);
+    return [
+      ...store.names().map((name): RekeyItem => ({ region, what: { SecretName: name }, move: (keys) => store.moveUnder(name, keys) })),
+      ...keyStore.keyIds().map((keyId): RekeyItem => ({ region, what: { KeyId: keyId }, move: (keys) => keyStore.moveUnder(keyId, keys) })),
+      { region, what: {}, move: (keys) => keyStore.moveAliasesUnder(keys), uncounted: true },
+    ];
   });
   const summary: RekeySummary = {
     FromKeyId: from.keyId,
     ToKeyId: to.keyId,
-    Total: work.length,
+    Total: work.filter((item) => !item.uncounted).length,
     Rekeyed: 0,
     AlreadyRekeyed: 0,
     Failed: [],
     KeyLocation: '',
   };
   if (from.keyId === to.keyId) throw new CliError('the new master key is the current one; nothing to do.');
-  work.forEach(({ region, name, store }, index) => {
+  work.forEach(({ region, what, move, uncounted }, index) => {
     try {
-      if (store.moveUnder(name, to)) summary.Rekeyed++;
-      else summary.AlreadyRekeyed++;
+      const moved = move(to);
+      if (!uncounted) {
+        if (moved) summary.Rekeyed++;
+        else summary.AlreadyRekeyed++;
+      }
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      summary.Failed.push({ Region: region, SecretName: name, ErrorCode: err.code, Message: err.message });
+      summary.Failed.push({ Region: region, ...what, ErrorCode: err.code, Message: err.message });
     }
     options.progress?.(index + 1, work.length);
   });

@@ -150,3 +150,35 @@ describe('rekey with the master key in the environment', () => {
     expect(result.stdout).toContain('--NewMasterKeyFile');
   });
 });
+
+describe('rekey moves keys too', () => {
+  test('key material, aliases and secrets sealed by a key move under the new master key; a killed rekey leaves them usable', () => {
+    const created = cli(['kms', 'CreateKey', '--KeySpec', 'Aliyun_AES_256']);
+    expect(created.code).toBe(0);
+    const keyId: string = created.json.KeyMetadata.KeyId;
+    const signing = cli(['kms', 'CreateKey', '--KeySpec', 'EC_P256']).json.KeyMetadata.KeyId as string;
+    expect(cli(['kms', 'CreateAlias', '--AliasName', 'alias/rekeyed', '--KeyId', keyId]).code).toBe(0);
+    expect(cli(['kms', 'CreateSecret', '--SecretName', 'sealed', '--SecretData', 'under-a-key', '--VersionId', 'v1', '--EncryptionKeyId', 'alias/rekeyed']).code).toBe(0);
+    const values = { ...seed(), sealed: 'under-a-key' };
+    const oldKey = readFileSync(join(home, 'master.key'), 'utf8').trim();
+    const killed = cli(['rekey'], { KMS_LOCAL_TEST_CRASH_AT: 'after-rename:7' });
+    expect(killed.code).not.toBe(0);
+    readAll(values);
+    expect(cli(['kms', 'DescribeKey', '--KeyId', 'alias/rekeyed']).json.KeyMetadata.KeyId).toBe(keyId);
+    const result = cli(['rekey']);
+    expect(result.code).toBe(0);
+    expect(result.json).toMatchObject({ Total: 8, Failed: [] });
+    expect(result.json.Rekeyed + result.json.AlreadyRekeyed).toBe(8);
+    readAll(values);
+    expect(cli(['kms', 'DescribeKey', '--KeyId', 'alias/rekeyed']).json.KeyMetadata.KeyId).toBe(keyId);
+    expect(cli(['kms', 'CreateKeyVersion', '--KeyId', keyId]).code).toBe(0);
+    expect(cli(['kms', 'PutSecretValue', '--SecretName', 'sealed', '--SecretData', 'after', '--VersionId', 'v2']).code).toBe(0);
+    expect(cli(['kms', 'GetSecretValue', '--SecretName', 'sealed', '--VersionId', 'v1']).json.SecretData).toBe('under-a-key');
+    // The old master key opens no key file and no alias table any more.
+    for (const args of [['DescribeKey', '--KeyId', keyId], ['DescribeKey', '--KeyId', signing], ['ListAliases']]) {
+      const withOld = cli(['kms', ...args], { KMS_LOCAL_MASTER_KEY: oldKey });
+      expect({ args, code: withOld.code, integrity: withOld.stderr.includes('Rejected.IntegrityCheckFailed') }).toEqual({ args, code: 1, integrity: true });
+    }
+    expect(listFiles(home).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+});
