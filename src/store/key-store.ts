@@ -37,7 +37,7 @@ interface KeyFile {
   mac: string;
 }
 
-interface AliasFile {
+export interface AliasFile {
   schemaVersion: number;
   region: string;
   /** The master key whose MAC the file carries (an alias file has nothing sealed to tell it). */
@@ -119,7 +119,8 @@ export class KeyStore {
     return this.decodeKeyFile(text, keyId);
   }
 
-  private decodeKeyFile(text: string, keyId: string): KeyRecord {
+  /** A key file's text, verified (its shape, its key, its MAC, its exact text); for tests too. */
+  decodeKeyFile(text: string, keyId: string): KeyRecord {
     const what = `key '${keyId}'`;
     let file: unknown;
     try {
@@ -287,6 +288,11 @@ export class KeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    return this.decodeAliasFile(text);
+  }
+
+  /** An alias table's text, verified like a key file; for tests too. */
+  decodeAliasFile(text: string): AliasFile {
     const what = `alias table of ${this.region}`;
     let file: unknown;
     try {

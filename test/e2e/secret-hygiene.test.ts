@@ -49,6 +49,7 @@ const N = {
   dryStdin: needle('drystdin'),
   dryRotate: needle('dryrotate'),
   fromFile: needle('fromfile'),
+  keySealed: needle('keysealed'),
   accessKeySecret: needle('aksecret'),
 };
 
@@ -139,6 +140,39 @@ beforeAll(() => {
   ok(kms('RestoreSecret', '--SecretName', 'tmp/pending'));
   ok(kms('CreateSecret', '--SecretName', 'tmp/forced', '--VersionId', 'v1', '--SecretData', N.forced));
   ok(kms('DeleteSecret', '--SecretName', 'tmp/forced', '--ForceDeleteWithoutRecovery', 'true'));
+  // Keys, their aliases, versions, states, tags and policies, and a secret sealed by a key.
+  const key = ok(kms('CreateKey', '--Description', 'hygiene key', '--Tags', '[{"TagKey":"env","TagValue":"test"}]')).KeyMetadata;
+  ok(kms('DescribeKey', '--KeyId', key.KeyId));
+  ok(kms('ListKeys', '--Filters', '[{"Key":"KeyState","Values":["Enabled"]}]'));
+  ok(kms('UpdateKeyDescription', '--KeyId', key.KeyId, '--Description', 'still hygiene'));
+  ok(kms('CreateAlias', '--AliasName', 'alias/hygiene', '--KeyId', key.KeyId));
+  ok(kms('UpdateAlias', '--AliasName', 'alias/hygiene', '--KeyId', key.KeyId));
+  ok(kms('ListAliases'));
+  ok(kms('ListAliasesByKeyId', '--KeyId', key.KeyId));
+  ok(kms('CreateSecret', '--SecretName', 'app/keyed', '--VersionId', 'v1', '--SecretData', N.keySealed, '--EncryptionKeyId', 'alias/hygiene'));
+  ok(kms('GetSecretValue', '--SecretName', 'app/keyed'), { returnsValues: true });
+  ok(kms('CreateKeyVersion', '--KeyId', key.KeyId));
+  ok(kms('DescribeKeyVersion', '--KeyId', key.KeyId, '--KeyVersionId', key.PrimaryKeyVersion));
+  ok(kms('ListKeyVersions', '--KeyId', key.KeyId));
+  ok(kms('UpdateRotationPolicy', '--KeyId', key.KeyId, '--EnableAutomaticRotation', 'true', '--RotationInterval', '30d'));
+  ok(kms('DisableKey', '--KeyId', key.KeyId));
+  fails(kms('GetSecretValue', '--SecretName', 'app/keyed'));
+  fails(kms('PutSecretValue', '--SecretName', 'app/keyed', '--VersionId', 'v2', '--SecretData', N.keySealed));
+  ok(kms('EnableKey', '--KeyId', key.KeyId));
+  ok(kms('SetDeletionProtection', '--KeyId', key.KeyId, '--EnableDeletionProtection', 'true', '--DeletionProtectionDescription', 'hygiene'));
+  ok(kms('SetDeletionProtection', '--ProtectedResourceArn', key.Arn, '--EnableDeletionProtection', 'false'));
+  ok(kms('TagResource', '--KeyId', key.KeyId, '--Tags', '[{"TagKey":"team","TagValue":"core"}]'));
+  ok(kms('UntagResource', '--KeyId', key.KeyId, '--TagKeys', '["team"]'));
+  ok(kms('ListTagResources', '--ResourceType', 'key'));
+  ok(kms('GetKeyPolicy', '--KeyId', key.KeyId));
+  ok(kms('SetKeyPolicy', '--KeyId', key.KeyId, '--Policy', '{"Version":"1","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":["*"]}]}'));
+  const doomed = ok(kms('CreateKey', '--KeySpec', 'EC_P256')).KeyMetadata.KeyId as string;
+  ok(kms('CreateAlias', '--AliasName', 'alias/doomed', '--KeyId', doomed));
+  ok(kms('ScheduleKeyDeletion', '--KeyId', doomed, '--PendingWindowInDays', '7'));
+  ok(kms('CancelKeyDeletion', '--KeyId', doomed));
+  ok(kms('DeleteAlias', '--AliasName', 'alias/doomed'));
+  ok(kms('CreateKey', '--KeySpec', 'RSA_2048', '--KeyUsage', 'ENCRYPT/DECRYPT'));
+
   passwords = [0, 1, 2].map(() => ok(kms('GetRandomPassword', '--PasswordLength', '40'), { returnsValues: true }).RandomPassword as string);
 
   // A dynamic secret, its target, its rotation policy, and rotations that fail (nothing listens).
@@ -198,6 +232,7 @@ beforeAll(() => {
   fails(['run', '--SecretName', 'app/db', '--', '/nonexistent/kms-local-hygiene-command']);
   ok(['rekey']);
   ok(kms('GetSecretValue', '--SecretName', 'app/db'), { returnsValues: true });
+  ok(kms('GetSecretValue', '--SecretName', 'app/keyed'), { returnsValues: true });
 }, 180_000);
 
 afterAll(() => {
@@ -226,10 +261,11 @@ describe('after a workload touching every operation', () => {
     walk(home);
     // What the workload must have made, so that the scan covers it.
     const rel = files.map((f) => relative(home, f));
-    for (const expected of ['audit.log', 'config.json', 'master.key', 'account-id', 'store/cn-hangzhou/app%2Fdb.json', 'store/cn-hangzhou/.index/generation']) {
+    for (const expected of ['audit.log', 'config.json', 'master.key', 'account-id', 'store/cn-hangzhou/app%2Fdb.json', 'store/cn-hangzhou/.index/generation', 'store/cn-hangzhou/keys/aliases.json']) {
       expect(rel).toContain(expected);
     }
     expect(rel.some((f) => f.startsWith('targets') || f.includes('target'))).toBe(true);
+    expect(rel.filter((f) => /^store\/cn-hangzhou\/keys\/key-[a-z0-9]{24}\.json$/.test(f)).length).toBe(3);
     const found = files.flatMap((file) => {
       const allowed = relative(home, file) === 'config.json' ? [N.accessKeySecret] : [];
       return leaks(readFileSync(file), stored().filter((v) => !allowed.includes(v))).map((v) => `${relative(home, file)}: ${v}`);
