@@ -153,6 +153,17 @@ export async function rotateSecret(ctx: Context, name: string, req: RotateReques
         return void (await session!.retire(credential(action.keep), retiredVersions(started, action.keep).map(credential)));
       case 'rollback':
         return void (await session!.rollback(credential(action.to)));
+      case 'restore': {
+        // The open session may be dead (the reason the step before failed): start a fresh one.
+        await session?.close();
+        session = await openSession(target, registry);
+        const used = await session.login(action.candidates.map(credential));
+        if (used !== action.to) {
+          await session.rollback(credential(action.to));
+          await session.verify(credential(action.to));
+        }
+        return used;
+      }
       case 'commit':
         ctx.store.mutate(name, (s) => ({ next: commitRotation(requireSecret(s, name), req.versionId, owner, ctx.now, ctx.nowMs), result: undefined }));
         return undefined;

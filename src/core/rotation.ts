@@ -12,10 +12,15 @@
  *      or fail  pending stage goes; or the failure is recorded and the pending version kept.
  *
  * Guarantees: ACSCurrent only ever moves to a credential that was just seen to log in. A failure
- * before the target changed leaves it unchanged; a failure after (verification) is rolled back
- * through the session that is still open. If even that is lost (a crash, a dropped connection),
- * the version that may now be on the target is remembered, and the next rotation tries it to log
- * in: if it works, that version is adopted as ACSCurrent first, and the rotation goes on from it.
+ * before the target changed leaves it unchanged. An apply whose reply is lost (the connection died
+ * after the target took the change) is settled by a fresh login with the new credential: if it
+ * works the rotation finishes forward; if not, a fresh login checks the previous credential (and
+ * puts it back if only the new one logs in). A failure after the change (verification) is rolled
+ * back through the session that is still open, or, if that session is gone, through a fresh login
+ * with the previous credential or else the new one. So the previous credential is never left broken
+ * without a word: if even that is lost (a crash, the target gone), the version that may now be on
+ * the target is remembered, and the next rotation tries it to log in: if it works, that version is
+ * adopted as ACSCurrent first, and the rotation goes on from it.
  *
  * The steps per subtype:
  *   ECS Password, Rds SingleUser: log in with ACSCurrent, set the new password, verify a login.
@@ -215,7 +220,7 @@ export function retiredVersions(secret: SecretRecord, keepVersionId: string): st
 // ---------------------------------------------------------------------------------------------
 // The run: one action at a time
 
-type RunStep = RotationStep | 'rollback' | 'done' | 'failed';
+type RunStep = RotationStep | 'rollback' | 'restore' | 'done' | 'failed';
 
 export interface RotationRun {
   readonly subType: DynamicSubType;
@@ -227,6 +232,11 @@ export interface RotationRun {
   readonly loggedInWith?: string;
   /** The target was changed by this run (so a failure after it is rolled back). */
   readonly applied: boolean;
+  /**
+   * The apply step failed, but its reply may be what was lost (the connection died after the
+   * target took the change): the verify step that follows decides whether the run goes on.
+   */
+  readonly applyFailure?: { code: string; message: string };
   readonly failure?: { step: RotationStep; code: string; message: string; targetMayHoldIt: boolean };
 }
 
@@ -238,6 +248,11 @@ export type RotationAction =
   | { kind: 'retire'; keep: string }
   | { kind: 'commit' }
   | { kind: 'rollback'; to: string }
+  /**
+   * A fresh session: log in with the first of `candidates` that works; if that is not `to`, put
+   * `to` back through it and check `to` with a fresh login. Report which candidate logged in.
+   */
+  | { kind: 'restore'; to: string; candidates: readonly string[] }
   | { kind: 'done' }
   | { kind: 'failed'; failure: NonNullable<RotationRun['failure']> };
 
@@ -270,6 +285,8 @@ export function nextAction(run: RotationRun): RotationAction {
       return { kind: 'commit' };
     case 'rollback':
       return { kind: 'rollback', to: run.loggedInWith! };
+    case 'restore':
+      return { kind: 'restore', to: run.loggedInWith!, candidates: [run.loggedInWith!, run.pendingVersionId] };
     case 'done':
       return { kind: 'done' };
     case 'failed':
@@ -277,6 +294,11 @@ export function nextAction(run: RotationRun): RotationAction {
     case 'interrupted':
       throw new Error('a run is never interrupted while it runs');
   }
+}
+
+/** A message as a sentence, to be followed by another. */
+function sentence(message: string): string {
+  return /[.!?]$/.test(message) ? message : `${message}.`;
 }
 
 function fail(run: RotationRun, step: RotationStep, result: { code: string; message: string }, targetMayHoldIt: boolean): RotationRun {
@@ -289,22 +311,45 @@ export function advance(run: RotationRun, result: StepResult): RotationRun {
   if (step === 'done' || step === 'failed' || step === 'interrupted') throw new Error(`the run has ended (${step})`);
   if (step === 'rollback') {
     const failure = run.failure!;
-    const note = result.ok
-      ? ' The previous credential was restored on the target.'
-      : ` Restoring the previous credential failed too (${result.message}); the next rotation tries both.`;
-    return { ...run, step: 'failed', failure: { ...failure, message: failure.message + note, targetMayHoldIt: !result.ok } };
+    if (result.ok) {
+      return { ...run, step: 'failed', failure: { ...failure, message: `${sentence(failure.message)} The previous credential was restored on the target.`, targetMayHoldIt: false } };
+    }
+    // The open session may be what failed (a dropped connection): try again through a fresh one.
+    return { ...run, step: 'restore', failure: { ...failure, message: `${sentence(failure.message)} Restoring the previous credential through the open session failed (${sentence(result.message)})` } };
+  }
+  if (step === 'restore') {
+    const failure = run.failure!;
+    let note: string;
+    if (!result.ok) note = ` Restoring the previous credential through a fresh login failed too (${sentence(result.message)}) The next rotation tries both.`;
+    else if (result.usedVersionId === run.loggedInWith) note = ' A fresh login with the previous credential works: it is in force on the target.';
+    else note = ' The previous credential was restored through a fresh login with the new one, and a fresh login with it works.';
+    return { ...run, step: 'failed', failure: { ...failure, message: sentence(failure.message) + note, targetMayHoldIt: !result.ok } };
   }
   if (!result.ok) {
     switch (step) {
+      case 'apply':
+        // The change may have reached the target before the error did (the reply to it lost with
+        // its connection): a fresh login with the new credential decides. If it works, the
+        // rotation finishes forward; if not, the previous credential is checked.
+        return { ...run, step: 'verify', applyFailure: { code: result.code, message: result.message } };
       case 'verify':
+        if (run.applyFailure) {
+          // The apply failed and the new credential does not log in either: the change most likely
+          // did not take effect. A fresh login settles that the previous credential still works
+          // (or puts it back), so it is never left broken without a word.
+          const failure = {
+            step: 'apply' as const,
+            code: run.applyFailure.code,
+            message: `${sentence(run.applyFailure.message)} A fresh login with the new credential failed too (${sentence(result.message)})`,
+            targetMayHoldIt: true,
+          };
+          return { ...run, failure, step: run.subType === 'DoubleUsers' ? 'failed' : 'restore' };
+        }
         // The target took the new credential, but it does not log in: put the old one back.
         if (run.applied && run.subType !== 'DoubleUsers') {
           return { ...fail(run, step, result, true), step: 'rollback' };
         }
         return fail(run, step, result, run.applied || run.loggedInWith === run.pendingVersionId);
-      case 'apply':
-        // The change may have reached the target before the error did: remember the version.
-        return fail(run, step, result, true);
       case 'retire':
       case 'commit':
         return fail(run, step, result, true);

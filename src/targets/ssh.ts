@@ -229,7 +229,8 @@ export class SshSession implements TargetSession {
     if ('PublicKey' in to.value) {
       return; // The old key was never removed: nothing to restore (the new key is retired next time).
     }
-    await this.setPassword(this.applied?.value as EcsPasswordValue | undefined, to.value as EcsPasswordValue);
+    // In a fresh session (the one that applied it is gone) the password in force is the one it logged in with.
+    await this.setPassword((this.applied ?? this.loggedInWith)?.value as EcsPasswordValue | undefined, to.value as EcsPasswordValue);
   }
 
   async close(): Promise<void> {

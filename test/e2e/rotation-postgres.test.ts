@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
 import { scramVerifier } from '../../src/targets/scram.js';
 
 const bin = findPostgres();
@@ -17,6 +18,50 @@ const describeIfPostgres = bin ? describe : describe.skip;
 
 let pg: PgServer;
 let home: string;
+
+/**
+ * A TCP proxy in front of the server that loses the reply to the first ALTER ROLE: when the
+ * server's CommandComplete for it passes, both sides of that connection are cut, so the server has
+ * applied (and committed) the change and its client never hears of it. Connections whose number is
+ * in `refuse` (1 is the first) are cut as soon as they are made.
+ */
+async function lossyProxy(refuse: number[] = []): Promise<{ port: number; lostReplies: () => number; close: () => void }> {
+  let lost = 0;
+  let count = 0;
+  const sockets: Socket[] = [];
+  const server: Server = createServer((client) => {
+    sockets.push(client);
+    client.on('error', () => undefined);
+    if (refuse.includes(++count)) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(pg.port, pg.host);
+    sockets.push(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('data', (chunk) => upstream.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    upstream.on('data', (chunk: Buffer) => {
+      if (lost === 0 && chunk.includes(Buffer.from('ALTER ROLE\0'))) {
+        lost++;
+        upstream.destroy();
+        client.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    lostReplies: () => lost,
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      server.close();
+    },
+  };
+}
 
 function kms(...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });
@@ -123,6 +168,50 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
       const stored = pg.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_verifier'").trim();
       const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored)!;
       expect([password, scramVerifier(password, Buffer.from(salt!, 'base64'), Number(iterations))]).toEqual([password, stored]);
+    }
+  });
+
+  test('the reply to the ALTER is lost (the connection dies after the server applied it): a fresh login with the new password works, so the rotation finishes forward', async () => {
+    const proxy = await lossyProxy();
+    try {
+      pg.sql("CREATE ROLE app_lost LOGIN PASSWORD 'Initial-lost-Pw1'");
+      createRds('db-lost', 'SingleUser', [{ AccountName: 'app_lost', AccountPassword: 'Initial-lost-Pw1' }], 'rm-lost');
+      ok(runCli(['target', 'add', '--DBInstanceId', 'rm-lost', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', String(proxy.port)], { home }));
+      // Asynchronous: the proxy runs in this process and must go on forwarding meanwhile.
+      const rotated = await runCliAsync(['kms', 'RotateSecret', '--SecretName', 'db-lost', '--VersionId', 'v2', '--SecretData', '{"AccountPassword":"Lost-reply-Pw-2"}'], { home });
+      expect(proxy.lostReplies()).toBe(1);
+      expect(rotated.stderr).toBe('');
+      expect(rotated.code).toBe(0);
+      expect(current('db-lost').AccountPassword).toBe('Lost-reply-Pw-2');
+      expect(pg.canLogin('app_lost', 'Lost-reply-Pw-2')).toBe(true);
+      expect(pg.canLogin('app_lost', 'Initial-lost-Pw1')).toBe(false);
+      expect(ok(kms('DescribeSecret', '--SecretName', 'db-lost')).RotationStatus).toBeUndefined();
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test('the reply to the ALTER is lost and the new password cannot be verified: the old one is restored through a fresh login, not left broken', async () => {
+    // Connection 1 logs in and applies (its reply lost); connection 2, the verification, is cut.
+    const proxy = await lossyProxy([2]);
+    try {
+      pg.sql("CREATE ROLE app_restore LOGIN PASSWORD 'Initial-restore-Pw1'");
+      createRds('db-restore', 'SingleUser', [{ AccountName: 'app_restore', AccountPassword: 'Initial-restore-Pw1' }], 'rm-restore');
+      ok(runCli(['target', 'add', '--DBInstanceId', 'rm-restore', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', String(proxy.port)], { home }));
+      const failed = await runCliAsync(['kms', 'RotateSecret', '--SecretName', 'db-restore', '--VersionId', 'v2', '--SecretData', '{"AccountPassword":"Restore-Pw-2"}'], { home });
+      expect(proxy.lostReplies()).toBe(1);
+      expect(failed.code).toBe(1);
+      const error = serviceError(failed.stderr);
+      expect(error?.code).toBe('Rejected.RotationFailed');
+      expect(error?.message).toMatch(/failed at step apply/);
+      expect(error?.message).toMatch(/restored through a fresh login with the new one/);
+      expect(failed.stderr).not.toContain('Restore-Pw-2');
+      // ACSCurrent is unchanged, and it works: the server has the old password again.
+      expect(current('db-restore').AccountPassword).toBe('Initial-restore-Pw1');
+      expect(pg.canLogin('app_restore', 'Initial-restore-Pw1')).toBe(true);
+      expect(pg.canLogin('app_restore', 'Restore-Pw-2')).toBe(false);
+    } finally {
+      proxy.close();
     }
   });
 

@@ -144,10 +144,61 @@ describe('a run, step by step', () => {
     expect(run.failure?.message).toMatch(/restored/);
   });
 
-  test('a failed rollback leaves the new version remembered as possibly on the target', () => {
+  test('a rollback the open session cannot do is done through a fresh login (the session may be dead)', () => {
     const secret = begin(secretOf([['v1', [C]]]), 'v2');
-    const { run } = drive(startRun(secret, 'Password', 'v2'), { verify: [err('no')], rollback: [err('connection reset')] });
+    const run = drive(startRun(secret, 'Password', 'v2'), { verify: [err('no')], rollback: [err('connection reset')], restore: [ok('v2')] });
+    expect(run.kinds).toEqual(['login', 'apply', 'verify', 'rollback', 'restore', 'failed']);
+    expect(run.run.failure).toMatchObject({ step: 'verify', targetMayHoldIt: false });
+    expect(run.run.failure?.message).toMatch(/restored through a fresh login with the new one/);
+  });
+
+  test('the fresh login for a restore tries the previous credential first, then the new one', () => {
+    const secret = begin(secretOf([['v1', [C]]]), 'v2');
+    let run = startRun(secret, 'Password', 'v2');
+    for (const result of [ok('v1'), ok(), err('no'), err('connection reset')]) run = advance(run, result);
+    expect(nextAction(run)).toEqual({ kind: 'restore', to: 'v1', candidates: ['v1', 'v2'] });
+    const end = advance(run, ok('v1'));
+    expect(end.failure).toMatchObject({ targetMayHoldIt: false });
+    expect(end.failure?.message).toMatch(/A fresh login with the previous credential works/);
+  });
+
+  test('a failed rollback and a failed fresh restore leave the new version remembered as possibly on the target', () => {
+    const secret = begin(secretOf([['v1', [C]]]), 'v2');
+    const { run } = drive(startRun(secret, 'Password', 'v2'), { verify: [err('no')], rollback: [err('connection reset')], restore: [err('ECONNREFUSED')] });
     expect(run.failure).toMatchObject({ step: 'verify', targetMayHoldIt: true });
+    expect(run.failure?.message).toMatch(/the next rotation tries both/i);
+  });
+
+  test('the reply to the apply is lost but the change took effect: a fresh login with the new credential works, the rotation finishes forward', () => {
+    for (const [subType, kinds] of [
+      ['SingleUser', ['login', 'apply', 'verify', 'commit', 'done']],
+      ['DoubleUsers', ['login', 'apply', 'verify', 'commit', 'done']],
+      ['SSHKey', ['login', 'apply', 'verify', 'retire', 'commit', 'done']],
+    ] as const) {
+      const shape: VersionShape[] = subType === 'DoubleUsers' ? [['a1', [C]], ['b1', [P]]] : [['v1', [C]]];
+      const secret = begin(secretOf(shape, subType === 'SSHKey' ? 'ECS' : 'Rds', subType), 'v2');
+      const { run, kinds: taken } = drive(startRun(secret, subType, 'v2'), { apply: [err('Connection terminated unexpectedly')] });
+      expect([subType, taken]).toEqual([subType, kinds]);
+      expect(run.failure).toBeUndefined();
+    }
+  });
+
+  test('the apply fails and the new credential does not log in: the previous one is checked with a fresh login, never left broken silently', () => {
+    const secret = begin(secretOf([['v1', [C]]]), 'v2');
+    const { run, kinds } = drive(startRun(secret, 'SingleUser', 'v2'), {
+      apply: [err('Connection terminated unexpectedly')],
+      verify: [err('password authentication failed')],
+      restore: [ok('v1')],
+    });
+    expect(kinds).toEqual(['login', 'apply', 'verify', 'restore', 'failed']);
+    expect(run.failure).toMatchObject({ step: 'apply', targetMayHoldIt: false });
+    expect(run.failure?.message).toMatch(/^Connection terminated unexpectedly\. A fresh login with the new credential failed too .* A fresh login with the previous credential works/);
+  });
+
+  test('the apply fails, the new credential does not log in, and the target is gone: the version is remembered for the next rotation', () => {
+    const secret = begin(secretOf([['v1', [C]]]), 'v2');
+    const { run } = drive(startRun(secret, 'SingleUser', 'v2'), { apply: [err('reset')], verify: [err('ECONNREFUSED')], restore: [err('ECONNREFUSED')] });
+    expect(run.failure).toMatchObject({ step: 'apply', targetMayHoldIt: true });
   });
 
   test('SSHKey: a failure while retiring old keys is not rolled back (the new key may be the only one left)', () => {
