@@ -49,6 +49,9 @@ const BARE_DASHES: Want = { exit: 1, stderr: /^ERROR: not support '--' in comman
 const NO_VALUE: Want = { exit: 1, stderr: /^ERROR: --\S+ must be assigned with value\n$/ };
 const MISSING_REQUIRED: Want = { exit: 3, stderr: /^ERROR: required parameters not assigned: \n( {2}--\S+\n)+\nuse `kms-local kms \w+ --help`/ };
 
+/** Stands for the primary version id of 'alias/hostile', known once prepare() has made the key. */
+const KEY_VERSION = '{{key-version}}';
+
 const POLICY = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['kms:*'], Resource: ['*'] }] });
 
 /** A valid invocation of each operation on the prepared home (see `prepare`); hostile cases change one thing. */
@@ -72,7 +75,38 @@ const BASE: Record<string, [string, string][]> = {
   ListTagResources: [['ResourceType', 'secret']],
   GetSecretPolicy: [['SecretName', 'existing']],
   SetSecretPolicy: [['SecretName', 'existing'], ['Policy', POLICY]],
+  BatchGetSecretValue: [['SecretsList', '[{"SecretName":"existing"}]']],
+  TagResources: [['ResourceType', 'secret'], ['ResourceId.1', 'existing'], ['Tag.1.Key', 'k2'], ['Tag.1.Value', 'v2']],
+  UntagResources: [['ResourceType', 'secret'], ['ResourceId.1', 'existing'], ['TagKey.1', 'k']],
+  // Keys: 'alias/hostile' and 'alias/hostile-2' are made by prepare(); KEY_VERSION is filled in then.
+  CreateKey: [['Description', 'hostile key']],
+  DescribeKey: [['KeyId', 'alias/hostile']],
+  ListKeys: [],
+  UpdateKeyDescription: [['KeyId', 'alias/hostile'], ['Description', 'changed']],
+  EnableKey: [['KeyId', 'alias/hostile-disabled']],
+  DisableKey: [['KeyId', 'alias/hostile']],
+  ScheduleKeyDeletion: [['KeyId', 'alias/hostile'], ['PendingWindowInDays', '7']],
+  CancelKeyDeletion: [['KeyId', 'alias/hostile-pending']],
+  SetDeletionProtection: [['KeyId', 'alias/hostile'], ['EnableDeletionProtection', 'true']],
+  CreateKeyVersion: [['KeyId', 'alias/hostile']],
+  DescribeKeyVersion: [['KeyId', 'alias/hostile'], ['KeyVersionId', KEY_VERSION]],
+  ListKeyVersions: [['KeyId', 'alias/hostile']],
+  UpdateRotationPolicy: [['KeyId', 'alias/hostile'], ['EnableAutomaticRotation', 'true'], ['RotationInterval', '30d']],
+  CreateAlias: [['AliasName', 'alias/hostile-new'], ['KeyId', 'alias/hostile']],
+  UpdateAlias: [['AliasName', 'alias/hostile'], ['KeyId', 'alias/hostile-2']],
+  DeleteAlias: [['AliasName', 'alias/hostile-2']],
+  ListAliases: [],
+  ListAliasesByKeyId: [['KeyId', 'alias/hostile']],
+  GetKeyPolicy: [['KeyId', 'alias/hostile']],
+  SetKeyPolicy: [['KeyId', 'alias/hostile'], ['Policy', POLICY]],
 };
+
+/** The base invocation of an operation; a new operation needs one here before its hostile cases can run. */
+function baseOf(op: string): [string, string][] {
+  const base = BASE[op];
+  if (!base) throw new Error(`hostile-input: add a valid invocation of ${op} to BASE in test/e2e/hostile-input.test.ts (and what it needs to prepare())`);
+  return base;
+}
 
 function argsOf(op: string, pairs: [string, string][]): string[] {
   return ['kms', op, ...pairs.flatMap(([name, value]) => [`--${name}`, value])];
@@ -80,7 +114,7 @@ function argsOf(op: string, pairs: [string, string][]): string[] {
 
 /** The base invocation of `op` with `name` set to `value` (added when the base lacks it). */
 function withValue(op: string, name: string, value: string): string[] {
-  const base = BASE[op]!;
+  const base = baseOf(op);
   const pairs: [string, string][] = base.some(([n]) => n === name) ? base.map(([n, v]) => [n, n === name ? value : v]) : [...base, [name, value]];
   // `--Name=value`, so that values starting with - or empty stay values.
   return ['kms', op, ...pairs.map(([n, v]) => `--${n}=${v}`)];
@@ -131,8 +165,6 @@ function badIntegers(min: number, max: number): [string, string][] {
 
 const BAD_BOOLEANS: [string, string][] = [
   ['yes', 'yes'],
-  ['TRUE', 'TRUE'],
-  ['True', 'True'],
   ['1', '1'],
   ['0', '0'],
   ['null', 'null'],
@@ -170,8 +202,8 @@ function generate(): Case[] {
     const isParam = (flag: string): boolean => matchParam(op.params, flag) !== undefined || findGlobalFlag(flag) !== undefined;
 
     // Unknown and misspelled parameters.
-    add({ op: name, kind: 'unknown', what: 'an unknown parameter', args: [...argsOf(name, BASE[name]!), '--NoSuchParameter', 'x'], want: UNKNOWN_PARAM });
-    add({ op: name, kind: 'unknown', what: 'a 10000-character parameter name', args: [...argsOf(name, BASE[name]!), `--${'A'.repeat(10_000)}`, 'x'], want: UNKNOWN_PARAM });
+    add({ op: name, kind: 'unknown', what: 'an unknown parameter', args: [...argsOf(name, baseOf(name)), '--NoSuchParameter', 'x'], want: UNKNOWN_PARAM });
+    add({ op: name, kind: 'unknown', what: 'a 10000-character parameter name', args: [...argsOf(name, baseOf(name)), `--${'A'.repeat(10_000)}`, 'x'], want: UNKNOWN_PARAM });
     for (const spec of params) {
       const flag = flagOf(spec);
       const misspellings = new Set([
@@ -186,7 +218,7 @@ function generate(): Case[] {
       ]);
       for (const wrong of misspellings) {
         if (wrong === flag || wrong === '' || isParam(wrong)) continue;
-        add({ op: name, kind: 'misspelled', what: `--${wrong} for --${flag}`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== spec.name)), `--${wrong}`, 'x'], want: UNKNOWN_PARAM });
+        add({ op: name, kind: 'misspelled', what: `--${wrong} for --${flag}`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== spec.name)), `--${wrong}`, 'x'], want: UNKNOWN_PARAM });
       }
     }
 
@@ -196,11 +228,11 @@ function generate(): Case[] {
       const rule = spec.rule;
 
       // --X-FILE of a missing file; the same flag twice; a flag without a value.
-      add({ op: name, kind: 'missing-file', what: `--${flag}-FILE of a missing file`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}-FILE`, `/nonexistent/kms-local-hostile/${flag}`], want: MISSING_FILE });
-      add({ op: name, kind: 'endless-file', what: `--${flag}-FILE /dev/zero`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}-FILE`, '/dev/zero'], want: ENDLESS_FILE });
-      add({ op: name, kind: 'duplicated', what: `--${flag} twice`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}=b`], want: DUPLICATED });
-      add({ op: name, kind: 'duplicated', what: `--${flag} and --${flag}-FILE`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}-FILE`, '/dev/null'], want: DUPLICATED });
-      add({ op: name, kind: 'no-value', what: `--${flag} without a value`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}`], want: NO_VALUE });
+      add({ op: name, kind: 'missing-file', what: `--${flag}-FILE of a missing file`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}-FILE`, `/nonexistent/kms-local-hostile/${flag}`], want: MISSING_FILE });
+      add({ op: name, kind: 'endless-file', what: `--${flag}-FILE /dev/zero`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}-FILE`, '/dev/zero'], want: ENDLESS_FILE });
+      add({ op: name, kind: 'duplicated', what: `--${flag} twice`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}=b`], want: DUPLICATED });
+      add({ op: name, kind: 'duplicated', what: `--${flag} and --${flag}-FILE`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}`, 'a', `--${flag}-FILE`, '/dev/null'], want: DUPLICATED });
+      add({ op: name, kind: 'no-value', what: `--${flag} without a value`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}`], want: NO_VALUE });
 
       // Empty strings, where the rule wants a value.
       const allowsEmpty = rule.kind === 'text' && rule.min === 0;
@@ -242,7 +274,7 @@ function generate(): Case[] {
       if (rule.kind === 'bytes') {
         add({ op: name, kind: 'oversize', what: `--${flag} of ${rule.max + 1} bytes`, args: set('a'.repeat(rule.max + 1)), want: INVALID });
         add({ op: name, kind: 'oversize', what: `--${flag} of ${Math.ceil((rule.max + 1) / 3)} three-byte characters`, args: set('€'.repeat(Math.ceil((rule.max + 1) / 3))), want: INVALID });
-        add({ op: name, kind: 'oversize', what: `--${flag}-FILE of ${rule.max + 1} bytes from stdin`, args: [...argsOf(name, BASE[name]!.filter(([n]) => n !== flag)), `--${flag}-FILE`, '-'], want: INVALID });
+        add({ op: name, kind: 'oversize', what: `--${flag}-FILE of ${rule.max + 1} bytes from stdin`, args: [...argsOf(name, baseOf(name).filter(([n]) => n !== flag)), `--${flag}-FILE`, '-'], want: INVALID });
       }
       if (rule.kind === 'json' && spec.name !== 'ExtendedConfig.CustomData') {
         add({ op: name, kind: 'oversize', what: `--${flag} of 120000 characters`, args: set(`["${'c'.repeat(120_000)}"]`), want: INVALID });
@@ -260,10 +292,10 @@ function generate(): Case[] {
 
     // Every required parameter missing; a stray word; a bare -- (after the operation and before it).
     if (params.some((p) => p.required)) add({ op: name, kind: 'required', what: 'every required parameter missing', args: ['kms', name], want: MISSING_REQUIRED });
-    add({ op: name, kind: 'bare-dashes', what: 'a bare -- at the end', args: [...argsOf(name, BASE[name]!), '--'], want: BARE_DASHES });
-    add({ op: name, kind: 'bare-dashes', what: 'a bare -- before the operation', args: ['kms', '--', name, ...argsOf(name, BASE[name]!).slice(2)], want: BARE_DASHES });
-    add({ op: name, kind: 'stray', what: 'a stray word', args: [...argsOf(name, BASE[name]!), 'stray'], want: { exit: 1, stderr: /^ERROR: unexpected argument after \w+; quote values that contain spaces\.\n$/ } });
-    add({ op: name, kind: 'stray', what: 'a single-dash flag', args: [...argsOf(name, BASE[name]!), '-z'], want: { exit: 2, stderr: /^ERROR: '-z' is not a valid flag/ } });
+    add({ op: name, kind: 'bare-dashes', what: 'a bare -- at the end', args: [...argsOf(name, baseOf(name)), '--'], want: BARE_DASHES });
+    add({ op: name, kind: 'bare-dashes', what: 'a bare -- before the operation', args: ['kms', '--', name, ...argsOf(name, baseOf(name)).slice(2)], want: BARE_DASHES });
+    add({ op: name, kind: 'stray', what: 'a stray word', args: [...argsOf(name, baseOf(name)), 'stray'], want: { exit: 1, stderr: /^ERROR: unexpected argument after \w+; quote values that contain spaces\.\n$/ } });
+    add({ op: name, kind: 'stray', what: 'a single-dash flag', args: [...argsOf(name, baseOf(name)), '-z'], want: { exit: 2, stderr: /^ERROR: '-z' is not a valid flag/ } });
 
     // Hostile global flags.
     for (const [what, region] of [
@@ -274,13 +306,13 @@ function generate(): Case[] {
       ['a path', '../../etc'],
       ['65 characters', `a${'-b'.repeat(32)}`],
     ] as const) {
-      add({ op: name, kind: 'region', what: `--region with ${what}`, args: [...argsOf(name, BASE[name]!), '--region', region], want: INVALID });
+      add({ op: name, kind: 'region', what: `--region with ${what}`, args: [...argsOf(name, baseOf(name)), '--region', region], want: INVALID });
     }
-    add({ op: name, kind: 'region', what: 'an empty --region', args: [...argsOf(name, BASE[name]!), '--region='], want: INVALID });
-    add({ op: name, kind: 'globals', what: 'an unknown --profile', args: [...argsOf(name, BASE[name]!), '--profile', 'nobody'], want: { exit: 3, stderr: /^ERROR: / } });
-    add({ op: name, kind: 'globals', what: 'a --cli-query that does not parse', args: [...argsOf(name, BASE[name]!), '--cli-query', 'SecretName[[['], want: { exit: 1, stderr: /^ERROR: / } });
-    add({ op: name, kind: 'globals', what: '--output with an unknown field', args: [...argsOf(name, BASE[name]!), '--output', 'nope=1'], want: { exit: 1, stderr: /^ERROR: / } });
-    add({ op: name, kind: 'globals', what: '--region twice', args: [...argsOf(name, BASE[name]!), '--region', 'cn-hangzhou', '--region', 'cn-hangzhou'], want: { exit: 1, stderr: /^ERROR: parse failed flag duplicated --region\n$/ } });
+    add({ op: name, kind: 'region', what: 'an empty --region', args: [...argsOf(name, baseOf(name)), '--region='], want: INVALID });
+    add({ op: name, kind: 'globals', what: 'an unknown --profile', args: [...argsOf(name, baseOf(name)), '--profile', 'nobody'], want: { exit: 3, stderr: /^ERROR: / } });
+    add({ op: name, kind: 'globals', what: 'a --cli-query that does not parse', args: [...argsOf(name, baseOf(name)), '--cli-query', 'SecretName[[['], want: { exit: 1, stderr: /^ERROR: / } });
+    add({ op: name, kind: 'globals', what: '--output with an unknown field', args: [...argsOf(name, baseOf(name)), '--output', 'nope=1'], want: { exit: 1, stderr: /^ERROR: / } });
+    add({ op: name, kind: 'globals', what: '--region twice', args: [...argsOf(name, baseOf(name)), '--region', 'cn-hangzhou', '--region', 'cn-hangzhou'], want: { exit: 1, stderr: /^ERROR: parse failed flag duplicated --region\n$/ } });
   }
 
   // RepeatList indexes and fields out of the table's bounds.
@@ -297,9 +329,9 @@ function generate(): Case[] {
     ['tag.1.key', 'tag.1.key'],
   ] as const) {
     const want = /^(ResourceId\.51|Tag\.21\.Key)$/.test(flag) ? INVALID : UNKNOWN_PARAM;
-    add({ op: 'ListTagResources', kind: 'repeat', what: `--${what}`, args: [...argsOf('ListTagResources', BASE.ListTagResources!), `--${flag}`, 'existing'], want });
+    add({ op: 'ListTagResources', kind: 'repeat', what: `--${what}`, args: [...argsOf('ListTagResources', baseOf('ListTagResources')), `--${flag}`, 'existing'], want });
   }
-  add({ op: 'ListTagResources', kind: 'repeat', what: '--Tag.1.Value without --Tag.1.Key', args: [...argsOf('ListTagResources', BASE.ListTagResources!), '--Tag.1.Value', 'v'], want: INVALID });
+  add({ op: 'ListTagResources', kind: 'repeat', what: '--Tag.1.Value without --Tag.1.Key', args: [...argsOf('ListTagResources', baseOf('ListTagResources')), '--Tag.1.Value', 'v'], want: INVALID });
 
   // Not an operation at all.
   for (const [what, word] of [
@@ -385,8 +417,25 @@ function prepare(): string {
     'v1',
   );
   run('kms', 'ListSecrets');
+  // Keys: one to work on, one an alias can move to, one disabled, one pending deletion.
+  const keyOf = (alias: string): string => {
+    const made = runCli(['kms', 'CreateKey', '--Description', alias], { home });
+    expect({ code: made.code, stderr: made.stderr }).toEqual({ code: 0, stderr: '' });
+    run('kms', 'CreateAlias', '--AliasName', alias, '--KeyId', made.json.KeyMetadata.KeyId);
+    return made.json.KeyMetadata.PrimaryKeyVersion as string;
+  };
+  keyVersion = keyOf('alias/hostile');
+  keyOf('alias/hostile-2');
+  keyOf('alias/hostile-disabled');
+  run('kms', 'DisableKey', '--KeyId', 'alias/hostile-disabled');
+  keyOf('alias/hostile-pending');
+  run('kms', 'ScheduleKeyDeletion', '--KeyId', 'alias/hostile-pending', '--PendingWindowInDays', '7');
   return home;
 }
+
+/** What prepare() made of KEY_VERSION. */
+let keyVersion = '';
+const resolved = (args: readonly string[]): string[] => args.map((a) => a.replaceAll(KEY_VERSION, keyVersion));
 
 beforeAll(async () => {
   template = prepare();
@@ -395,7 +444,7 @@ beforeAll(async () => {
   await mapLimit(operations, 4, async (op: OperationSpec) => {
     const home = copyOfTemplate();
     const before = storeHash(home);
-    const result = await runCliAsync(argsOf(op.name, BASE[op.name]!), { home });
+    const result = await runCliAsync(resolved(argsOf(op.name, baseOf(op.name))), { home });
     controls.set(op.name, { result, changed: storeHash(home) !== before });
   });
   await mapLimit(cases, 4, async (c) => {
@@ -404,7 +453,7 @@ beforeAll(async () => {
     const auditBefore = auditOf(home);
     const input = c.args.some((a) => a.endsWith('-FILE') && c.args[c.args.indexOf(a) + 1] === '-') ? 'a'.repeat(30_721) : '';
     // A hang is a finding too: it is killed after 20 s and fails its case.
-    const result = await spawnCli(c.args, { home, input, timeoutMs: 20_000 }).done;
+    const result = await spawnCli(resolved(c.args), { home, input, timeoutMs: 20_000 }).done;
     outcomes.set(c.name, { result, before, after: storeHash(home), auditBefore, auditAfter: auditOf(home) });
     removeHome(home);
   });
