@@ -85,11 +85,17 @@ export const RpcUtil = require('@alicloud/rpc-util').default;
  * `signatureVersion: 'v4'`). Its npm build derives the scoped key with
  * `@alicloud/darabonba-signature-util` 0.0.4, whose HmacSHA256SignByBytes turns the key bytes into
  * a UTF-8 string first, which changes them; the Python and Go gateway clients (and the gateway)
- * use the bytes. The test clients use the bytes too: only that one helper is replaced.
+ * use the bytes. The test clients use the bytes too: only the helpers below are replaced.
  */
 export const GatewayPop = require('@alicloud/gateway-pop').default;
 const SignatureUtil = require('@alicloud/darabonba-signature-util').default;
 SignatureUtil.HmacSHA256SignByBytes = (text: string, key: Buffer): Buffer => createHmac('sha256', key).update(text).digest();
+// Likewise its @alicloud/darabonba-encode-util 0.0.2 percentEncode escapes only the first '*' of a
+// value (String.replace with a string) and leaves ! ' ( ) as they are; the Python gateway quotes
+// everything but unreserved characters (RFC 3986), as the ACS3 signer does.
+const EncodeUtil = require('@alicloud/darabonba-encode-util').default;
+EncodeUtil.percentEncode = (raw: string | null): string | null =>
+  raw == null ? null : encodeURIComponent(raw).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** openapi-client signing ACS4-HMAC-SHA256 through the POP gateway client, as `signatureVersion: 'v4'` does. */
 export function openApiV4Client(endpoint: string, id = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET): any {
