@@ -126,7 +126,11 @@ function breakStale(lockPath: string, observed: string): boolean {
   return true;
 }
 
-/** Removes what processes killed while taking or removing a lock left next to the locks. */
+/**
+ * Removes what processes killed while taking or removing a lock left next to the locks: a lock
+ * already moved aside (`.broken-`, `.released-`) belongs to no one; a lock being built
+ * (`.acquire-`) only when its builder is dead in this namespace, or it is old.
+ */
 function sweepDebris(locksDir: string): void {
   let entries: string[];
   try {
@@ -135,9 +139,15 @@ function sweepDebris(locksDir: string): void {
     return;
   }
   for (const entry of entries) {
-    if (!/^\.(acquire|broken|released)-[0-9a-f]+$/.test(entry)) continue;
+    const kind = /^\.(acquire|broken|released)-[0-9a-f]+$/.exec(entry)?.[1];
+    if (!kind) continue;
     const path = join(locksDir, entry);
-    if ((ageMs(path) ?? 0) > DEBRIS_MAX_AGE_MS) removeTree(path);
+    if (kind === 'acquire') {
+      const owner = parseOwner(readTextIfExists(join(path, 'owner')) ?? '');
+      const dead = owner !== undefined && owner.scope === pidScope() && !isProcessAlive(owner.pid);
+      if (!dead && (ageMs(path) ?? 0) <= DEBRIS_MAX_AGE_MS) continue;
+    }
+    removeTree(path);
   }
 }
 
@@ -203,7 +213,8 @@ function tryTake(lockPath: string, token: string, expires: number): boolean {
   } catch (err) {
     removeTree(staging);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') return false;
+    // ENOENT: the lock being built was swept as debris (its age passed the limit): try again.
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') return false;
     throw err;
   }
 }
@@ -254,10 +265,10 @@ export function withLock<T>(lockPath: string, what: string, fn: (lock: HeldLock)
   for (let attempt = 1; ; attempt++) {
     const lock = acquireLock(lockPath, what);
     try {
-      if (lock.recovered) {
-        sweepDebris(dirname(lockPath));
-        afterRecovery?.();
-      }
+      // A process killed while it moved a lock aside leaves it there: cleared by the next holder
+      // (the folder holds only the locks in use, so this is a small read).
+      sweepDebris(dirname(lockPath));
+      if (lock.recovered) afterRecovery?.();
       return fn(lock);
     } catch (err) {
       if (err instanceof LockLost && err.retriable && attempt < 3) continue;
