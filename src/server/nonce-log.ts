@@ -15,7 +15,7 @@
  * spent now; another writer's, that writer raced it with the same request and won. So of two
  * servers given one replay at the same moment, exactly one accepts it.
  *
- * Cost: one write and one read of the few lines appended since, per request; no file is created
+ * Cost: one write and one read (of the few lines appended since), per request; no file is created
  * per nonce (one file per nonce made the directory and its journal the bottleneck: ~360 requests/s).
  * Memory: the hashes of the nonces whose minute is in the window, as exact replay protection needs.
  *
@@ -80,7 +80,7 @@ export class LogNonceLedger implements NonceLedger {
     this.maybePrune(nowMs);
     const hash = nonceHash(accessKeyId, nonce);
     const log = this.logOf(bucketOf(timestampMs));
-    this.readNew(log);
+    // Known here (spent by this ledger, or read from the log before): a repeat, without a write.
     if (log.firstWriter.has(hash)) return false;
     this.append(log, `${hash} ${this.writer}\n`);
     this.readNew(log);
@@ -119,15 +119,21 @@ export class LogNonceLedger implements NonceLedger {
     for (;;) {
       const n = readSync(log.fd, this.buffer, 0, READ_CHUNK, log.readFrom + pending.length);
       if (n === 0) break;
+      const atEnd = n < READ_CHUNK;
       pending += this.buffer.toString('latin1', 0, n);
       const end = pending.lastIndexOf('\n');
-      if (end === -1) continue;
+      if (end === -1) {
+        if (atEnd) break;
+        continue;
+      }
       for (const line of pending.slice(0, end).split('\n')) {
         const m = LINE.exec(line);
         if (m && !log.firstWriter.has(m[1]!)) log.firstWriter.set(m[1]!, m[2]!);
       }
       log.readFrom += end + 1;
       pending = pending.slice(end + 1);
+      // A short read reached the end: no need to ask again for the nothing after it.
+      if (atEnd) break;
     }
   }
 

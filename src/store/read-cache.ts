@@ -1,21 +1,22 @@
 /**
  * Decoded secrets of a long-lived process (`serve`), kept by their file's identity: device, inode,
- * size, and change and modification times in ns. Every write of the store replaces a file by
+ * size, and change and modification times. Every write of the store replaces a file by
  * rename (a new inode), and any other change to a file moves its ctime, so a file whose identity is
  * unchanged holds the bytes that were decoded, whichever process wrote them. A hit costs one stat
  * instead of a read, a MAC check, a schema check and a decryption.
  *
  * A CLI process reads a secret once and keeps no cache (Home.readCache is undefined there).
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 
 interface Entry<T> {
-  identity: string;
+  stats: Stats;
   value: T;
 }
 
-function identityOf(st: BigIntStats): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}`;
+/** Same file, same bytes. Times as fractional ms keep well under a microsecond at today's dates. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
 }
 
 export class ReadCache<T> {
@@ -32,18 +33,13 @@ export class ReadCache<T> {
    * Undefined when there is no file. Errors of `decode` are not cached.
    */
   read(path: string, decode: (text: string) => T): T | undefined {
-    let st: BigIntStats | undefined;
-    try {
-      st = statSync(path, { bigint: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    const st = statSync(path, { throwIfNoEntry: false });
     if (st === undefined) {
       this.entries.delete(path);
       return undefined;
     }
     const cached = this.entries.get(path);
-    if (cached && cached.identity === identityOf(st)) return cached.value;
+    if (cached && sameFile(cached.stats, st)) return cached.value;
     return this.load(path, decode);
   }
 
@@ -55,10 +51,10 @@ export class ReadCache<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    let identity: string;
+    let stats: Stats;
     let text: string;
     try {
-      identity = identityOf(fstatSync(fd, { bigint: true }));
+      stats = fstatSync(fd);
       text = readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
@@ -66,7 +62,7 @@ export class ReadCache<T> {
     const value = decode(text);
     this.entries.delete(path);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(path, { identity, value });
+    this.entries.set(path, { stats, value });
     return value;
   }
 }
