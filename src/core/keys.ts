@@ -8,6 +8,7 @@
 import { ServiceError, invalidParameter } from '../errors/errors.js';
 import type { EncryptedPayload, Tag } from './model.js';
 import { DAY_MS, formatTime, parseTime } from './time.js';
+import type { DeletionState } from './lifecycle.js';
 
 export type KeyUsage = 'ENCRYPT/DECRYPT' | 'SIGN/VERIFY';
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
@@ -179,6 +180,16 @@ export function isPastKeyDeletion(key: Pick<KeyRecord, 'state' | 'deleteDate'>, 
   if (key.state !== 'PendingDeletion' || key.deleteDate === undefined) return false;
   const due = parseTime(key.deleteDate);
   return due !== undefined && due <= nowMs;
+}
+
+/**
+ * Where a key stands against its DeleteDate by the request's clock and the real one, as secrets do
+ * (core/lifecycle.ts deletionState): `gone` reads as deleted but keeps the file (a rehearsal with
+ * KMS_LOCAL_NOW), `purge` removes it.
+ */
+export function keyDeletionState(key: Pick<KeyRecord, 'state' | 'deleteDate'>, nowMs: number, realNowMs: number): DeletionState {
+  if (!isPastKeyDeletion(key, nowMs)) return 'present';
+  return isPastKeyDeletion(key, realNowMs) ? 'purge' : 'gone';
 }
 
 function stateError(key: KeyRecord): ServiceError | undefined {

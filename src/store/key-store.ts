@@ -13,6 +13,7 @@ import {
   KEY_ID_PATTERN,
   aliasNotFound,
   isPastKeyDeletion,
+  keyDeletionState,
   keyNotFound,
   parseKeyReference,
   type Alias,
@@ -21,7 +22,7 @@ import {
 } from '../core/keys.js';
 import type { EncryptedPayload } from '../core/model.js';
 import type { Home } from './home.js';
-import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic, type Fence } from './fs-safe.js';
 import { withLock } from './lock.js';
 import { canonicalJson } from './secret-file.js';
 
@@ -155,7 +156,7 @@ export class KeyStore {
    * too, so that a rehearsal clock (KMS_LOCAL_NOW) shows the key as gone but never destroys it.
    */
   private mayPurge(key: KeyRecord): boolean {
-    return isPastKeyDeletion(key, Math.min(this.nowMs(), Date.now()));
+    return keyDeletionState(key, this.nowMs(), Date.now()) === 'purge';
   }
 
   /** The key, or undefined when there is none or it is past its deletion date. */
@@ -174,7 +175,7 @@ export class KeyStore {
     return withLock(
       this.lockOf(keyId),
       `key '${keyId}'`,
-      () => {
+      (lock) => {
         const keys = this.home.keys();
         let current = this.readRaw(keyId);
         if (current && isPastKeyDeletion(current, this.nowMs())) {
@@ -184,7 +185,7 @@ export class KeyStore {
         if (current) current = this.rewrap(current, keys);
         const { next, result } = change(current);
         if (next === null) this.remove(keyId);
-        else if (next !== undefined) writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(next, keys), keys));
+        else if (next !== undefined) writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(next, keys), keys), lock.fence);
         return result;
       },
       () => sweepStaleTemps(this.dir),
@@ -259,10 +260,10 @@ export class KeyStore {
   /** Moves one key file under `keys` (for rekey); false when it is gone or already there. */
   moveUnder(keyId: string, keys: Keyring): boolean {
     ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf(keyId), `key '${keyId}'`, () => {
+    return withLock(this.lockOf(keyId), `key '${keyId}'`, (lock) => {
       const current = this.readRaw(keyId);
       if (!current || current.versions.every((v) => v.material.keyId === keys.keyId)) return false;
-      writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(current, keys), keys));
+      writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(current, keys), keys), lock.fence);
       return true;
     });
   }
@@ -270,10 +271,10 @@ export class KeyStore {
   /** Re-MACs the alias table under `keys` (for rekey); false when there is none or it is already. */
   moveAliasesUnder(keys: Keyring): boolean {
     ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, () => {
+    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, (lock) => {
       const file = this.readAliasFile();
       if (!file || file.masterKeyId === keys.keyId) return false;
-      this.writeAliases(file.aliases, keys);
+      this.writeAliases(file.aliases, keys, lock.fence);
       return true;
     });
   }
@@ -310,10 +311,10 @@ export class KeyStore {
     return file;
   }
 
-  private writeAliases(aliases: AliasRecord[], keys: Keyring): void {
+  private writeAliases(aliases: AliasRecord[], keys: Keyring, fence: Fence): void {
     const sorted = [...aliases].sort((a, b) => (a.aliasName < b.aliasName ? -1 : a.aliasName > b.aliasName ? 1 : 0));
     const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region: this.region, masterKeyId: keys.keyId, aliases: sorted };
-    writeFileAtomic(join(this.dir, ALIASES_FILE), `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`);
+    writeFileAtomic(join(this.dir, ALIASES_FILE), `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`, fence);
   }
 
   /** Every alias of the region whose key file exists, sorted by name. */
@@ -324,9 +325,9 @@ export class KeyStore {
   /** Read-modify-write of the alias table under its lock. */
   mutateAliases<T>(change: (aliases: AliasRecord[]) => { next?: AliasRecord[]; result: T }): T {
     ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, () => {
+    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, (lock) => {
       const { next, result } = change(this.readAliases());
-      if (next !== undefined) this.writeAliases(next, this.home.keys());
+      if (next !== undefined) this.writeAliases(next, this.home.keys(), lock.fence);
       return result;
     });
   }

@@ -13,6 +13,7 @@ import {
   findKeyVersion,
   isPastKeyDeletion,
   isRotationDue,
+  keyDeletionState,
   keyArn,
   keyMetadata,
   parseKeyReference,
@@ -104,6 +105,15 @@ describe('Key states', () => {
     expect(isPastKeyDeletion(key, NOW_MS)).toBe(true);
     expect(isPastKeyDeletion(key, NOW_MS - 1)).toBe(false);
     expect(serviceErrorCode(() => assertUsable(key, 'ENCRYPT/DECRYPT', NOW_MS))).toBe('Forbidden.KeyNotFound');
+  });
+
+  test.each<[number, number, string]>([
+    [NOW_MS - 1, NOW_MS - 1, 'present'],
+    [NOW_MS, NOW_MS - 1, 'gone'],
+    [NOW_MS, NOW_MS, 'purge'],
+    [NOW_MS - 1, NOW_MS, 'present'],
+  ])('a rehearsal clock past DeleteDate reads the key as gone; only the real clock past it too purges it: now %i, real %i', (now, real, want) => {
+    expect(keyDeletionState(keyOf({ state: 'PendingDeletion', deleteDate: '2026-06-01T12:00:00Z' }), now, real)).toBe(want);
   });
 
   test.each<[KeyState, boolean, KeyState | string]>([
