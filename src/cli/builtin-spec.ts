@@ -15,6 +15,10 @@ export interface BuiltinFlag {
   /** The placeholder of the value in help (`<name>`); absent for a switch, which takes no value. */
   value?: string;
   help: string;
+  /**
+   * Shown as required in usage and help. The handler reports it missing, in the aliyun CLI's words
+   * where it has them (`configure switch`: "the --profile <profileName> is required").
+   */
   required?: boolean;
   repeatable?: boolean;
 }
@@ -59,6 +63,4 @@ export interface BuiltinSpec {
    * as this text, and neither checked nor read for `--help`. The handler gets argv as typed.
    */
   passthrough?: string;
-  /** Shown in help only: the command is an `aliyun` command too (configure). */
-  aliyun?: boolean;
 }

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { builtinCommands, type BuiltinSpec } from '../../src/cli/builtins.js';
 import { hashTree, makeHome, removeHome, REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
 
-const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 /** What an interactive `configure` would read and save, were it to run. */
 const ANSWERS = 'LTAIwouldBeSaved\nwouldBeSavedSecret\ncn-shanghai\n';
 
@@ -26,8 +25,9 @@ const specOf = (path: readonly string[]): BuiltinSpec => {
 };
 
 let home: string;
-const cli = (args: readonly string[], env: Record<string, string | undefined> = {}): CliResult =>
-  runCli(args, { home, env: { KMS_LOCAL_MASTER_KEY: MASTER_KEY, ...env }, input: ANSWERS });
+// The home keeps its own master key (master.key), as a user's does: `rekey` would replace it.
+const cli = (args: readonly string[], env: Record<string, string | undefined> = {}, at = home): CliResult =>
+  runCli(args, { home: at, env, input: ANSWERS });
 const ok = (args: readonly string[]): CliResult => {
   const result = cli(args);
   expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -105,6 +105,20 @@ describe.each(PATHS.map((path) => [path.join(' '), path] as const))('%s', (_name
       expect(result.stderr).toMatch(new RegExp(`^ERROR: --${flag} does not apply to \`kms-local ${path.join(' ')}\``));
     }
   });
+});
+
+test('control: the same home check sees what rekey and an interactive configure change when they do run', () => {
+  const other = makeHome();
+  try {
+    expect(cli(['kms', 'CreateSecret', '--SecretName', 'app/db', '--SecretData', 'db-value', '--VersionId', 'v1'], {}, other).code).toBe(0);
+    for (const args of [['rekey'], ['configure']]) {
+      const before = hashTree(other);
+      expect(cli(args, {}, other).code).toBe(0);
+      expect(hashTree(other)).not.toBe(before);
+    }
+  } finally {
+    removeHome(other);
+  }
 });
 
 describe('help pages at the top', () => {
