@@ -105,6 +105,7 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   checkRequired(op, args);
   const raw = readValues(args, io);
   const home = new Home(io.env);
+  home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   const ctx = createContext(home, regionFrom(args, io), clockFrom(io.env));
   run.ctx = ctx;
   const values = validateParams(op.params, decodeParams(op.params, raw).raw);

@@ -71,6 +71,8 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   const home = new Home(env);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
   home.readCache = new ReadCache(SERVE_READ_CACHE_ENTRIES);
+  // A listing that skips an unreadable secret file says so in the server's log (unless --quiet).
+  if (!args.globals.has('quiet')) home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
   home.keys(); // likewise a bad master key
   const keys = accessKeySource(home, env, profileAccessKeys);

@@ -19,6 +19,11 @@ export const NEXT_KEY_FILE = 'master.key.next';
 
 export class Home {
   readonly root: string;
+  /**
+   * Where the store says what it skipped (an unreadable secret file in a listing): the CLI's
+   * stderr, the server's log. Nothing is printed without one.
+   */
+  onWarning: ((message: string) => void) | undefined;
   private readonly env: Env;
   private currentKeyring: Keyring | undefined;
   /** Decoded secret files, kept by a long-lived process (serve) that enables it; none in the CLI. */

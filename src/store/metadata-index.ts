@@ -11,13 +11,16 @@
  * A reader replays the journal over the snapshot; a name whose last line is a dirty mark (its
  * writer died in between) is read from its file, which is the truth. When the journal outgrows the
  * snapshot, a writer compacts: a new snapshot and an empty journal under the next generation.
- * Without a generation file the index is built by reading every secret file once.
+ * Without a generation file, or with a snapshot or journal line that is not what kms-local
+ * writes, the index is built (again) by reading every secret file once. A secret file that cannot
+ * be read is left out with a warning naming it, and stays marked dirty, so that it is tried again.
  */
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { appendLine, ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
-import { withLock, type HeldLock } from './lock.js';
+import { LockLost, withLock, type HeldLock } from './lock.js';
+import { ServiceError } from '../errors/errors.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
 
@@ -36,6 +39,8 @@ export interface IndexSources {
   read(name: string): SecretRecord | undefined;
   /** The secrets whose lock is taken: a writer is changing them (or died doing so). */
   busy(): string[];
+  /** Says on stderr (or the server's log) that a secret was left out, naming it. */
+  warn(message: string): void;
 }
 
 export class MetadataIndex {
@@ -82,25 +87,37 @@ export class MetadataIndex {
     this.append({ dirty: name }, true);
   }
 
-  /** After a secret's file changed: its new metadata, or `null` when the file is gone. */
+  /**
+   * After a secret's file changed: its new metadata, or `null` when the file is gone. The change is
+   * made by then: if the index cannot take the line, the dirty mark keeps the file the truth, and
+   * the write still succeeds.
+   */
   record(name: string, secret: SecretRecord | null): void {
-    this.append(secret ? { name, meta: metadataOf(secret) } : { name, removed: true }, false);
+    try {
+      this.append(secret ? { name, meta: metadataOf(secret) } : { name, removed: true }, false);
+    } catch (err) {
+      if (err instanceof LockLost) throw err;
+      this.sources.warn(`the metadata index of the region could not record the change of '${name}' (${(err as Error).message}); ListSecrets reads its file instead`);
+    }
   }
 
-  private replay(g: number): Map<string, SecretMetadata> | undefined {
+  /**
+   * The index of generation `g`: undefined when its files are gone (a compaction moved on), or
+   * 'corrupt' when its snapshot or a journal line is not what kms-local writes (a disk error, an
+   * edit): then nothing in it can be trusted and the index is rebuilt from the files.
+   */
+  private replay(g: number): Replayed | undefined | 'corrupt' {
     const snapshot = readTextIfExists(this.path(`snapshot-${g}.json`));
     const journal = readTextIfExists(this.path(`journal-${g}.jsonl`));
     if (snapshot === undefined || journal === undefined) return undefined;
-    const entries = new Map(Object.entries(JSON.parse(snapshot) as Record<string, SecretMetadata>));
+    const entries = parseSnapshot(snapshot);
+    if (!entries) return 'corrupt';
     const dirty = new Set<string>();
     for (const text of journal.split('\n')) {
       if (!text) continue;
-      let line: JournalLine;
-      try {
-        line = JSON.parse(text) as JournalLine;
-      } catch {
-        continue; // a line torn by a crash: its dirty mark (fsynced before) makes the file the truth
-      }
+      const line = parseLine(text);
+      // A torn line cannot come from a crash (an append is one write, cut back when it fails).
+      if (!line) return 'corrupt';
       if ('dirty' in line) {
         dirty.add(line.dirty);
         continue;
@@ -109,17 +126,37 @@ export class MetadataIndex {
       if ('meta' in line) entries.set(line.name, line.meta);
       else entries.delete(line.name);
     }
+    const unreadable: string[] = [];
     for (const name of dirty) {
-      const secret = this.sources.read(name);
+      const secret = this.readOrSkip(name, unreadable);
       if (secret) entries.set(name, metadataOf(secret));
       else entries.delete(name);
     }
-    return entries;
+    return { entries, unreadable };
+  }
+
+  /** A secret from its file; one that cannot be read is left out with a warning naming it. */
+  private readOrSkip(name: string, unreadable: string[]): SecretRecord | undefined {
+    try {
+      return this.sources.read(name);
+    } catch (err) {
+      // A damaged file (a service error) or one the file system will not give (EACCES, EISDIR,
+      // EIO...): a bug, anything else, still fails.
+      if (!(err instanceof ServiceError) && typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+      unreadable.push(name);
+      this.sources.warn(`ListSecrets skipped the secret '${name}': ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   private compact(g: number, lock: HeldLock): void {
-    const entries = this.replay(g) ?? this.scan();
-    this.publish(entries, g + 1, lock);
+    const replayed = this.replay(g);
+    const { entries, unreadable } = replayed && replayed !== 'corrupt' ? replayed : this.scan();
+    this.publish(entries, g + 1, lock, unreadable);
+    this.removeGeneration(g);
+  }
+
+  private removeGeneration(g: number): void {
     for (const file of [`snapshot-${g}.json`, `journal-${g}.jsonl`]) {
       try {
         unlinkSync(this.path(file));
@@ -129,13 +166,14 @@ export class MetadataIndex {
     }
   }
 
-  private scan(): Map<string, SecretMetadata> {
+  private scan(): Replayed {
     const entries = new Map<string, SecretMetadata>();
+    const unreadable: string[] = [];
     for (const name of this.sources.names()) {
-      const secret = this.sources.read(name);
+      const secret = this.readOrSkip(name, unreadable);
       if (secret) entries.set(name, metadataOf(secret));
     }
-    return entries;
+    return { entries, unreadable };
   }
 
   /**
@@ -143,8 +181,9 @@ export class MetadataIndex {
    * of: that writer may change the file after it was read here and die before it records the change
    * (its own mark, if it made one, is in the journal being replaced).
    */
-  private publish(entries: Map<string, SecretMetadata>, g: number, lock: HeldLock): void {
-    const dirty = this.sources.busy().map((name) => `${JSON.stringify({ dirty: name } satisfies JournalLine)}\n`);
+  private publish(entries: Map<string, SecretMetadata>, g: number, lock: HeldLock, unreadable: string[]): void {
+    // An unreadable secret stays marked dirty: every reader tries its file again, and warns.
+    const dirty = [...new Set([...this.sources.busy(), ...unreadable])].map((name) => `${JSON.stringify({ dirty: name } satisfies JournalLine)}\n`);
     writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)), lock.fence);
     writeFileAtomic(this.path(`journal-${g}.jsonl`), dirty.join(''), lock.fence);
     writeFileAtomic(this.path('generation'), `${g}\n`, lock.fence);
@@ -156,14 +195,72 @@ export class MetadataIndex {
     for (let attempt = 0; attempt < 3; attempt++) {
       const g = this.generation();
       if (g === undefined) break;
-      const entries = this.replay(g);
-      if (entries) return [...entries.values()];
+      const replayed = this.replay(g);
+      if (replayed === 'corrupt') break;
+      if (replayed) return [...replayed.entries.values()];
     }
+    // No index yet, or a damaged one: built (again) from the files, by one process at a time.
     return this.locked((lock) => {
       const g = this.generation();
-      const entries = (g !== undefined && this.replay(g)) || this.scan();
-      if (g === undefined) this.publish(entries, 1, lock);
+      const replayed = g === undefined ? undefined : this.replay(g);
+      if (replayed && replayed !== 'corrupt') return [...replayed.entries.values()];
+      const { entries, unreadable } = this.scan();
+      this.publish(entries, (g ?? 0) + 1, lock, unreadable);
+      if (g !== undefined) this.removeGeneration(g);
       return [...entries.values()];
     });
   }
+}
+
+interface Replayed {
+  entries: Map<string, SecretMetadata>;
+  /** Secrets whose files could not be read (left out, with a warning). */
+  unreadable: string[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Metadata as kms-local writes it: the fields every reader of the index relies on. */
+function isMetadata(value: unknown, name: string): value is SecretMetadata {
+  return (
+    isObject(value) &&
+    value.name === name &&
+    typeof value.type === 'string' &&
+    typeof value.createTime === 'string' &&
+    typeof value.updateTime === 'string' &&
+    Array.isArray(value.tags)
+  );
+}
+
+function parseSnapshot(text: string): Map<string, SecretMetadata> | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(data)) return undefined;
+  const entries = new Map<string, SecretMetadata>();
+  for (const [name, meta] of Object.entries(data)) {
+    if (!isMetadata(meta, name)) return undefined;
+    entries.set(name, meta);
+  }
+  return entries;
+}
+
+function parseLine(text: string): JournalLine | undefined {
+  let line: unknown;
+  try {
+    line = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(line)) return undefined;
+  if (typeof line.dirty === 'string' && Object.keys(line).length === 1) return { dirty: line.dirty };
+  if (typeof line.name !== 'string') return undefined;
+  if (line.removed === true) return { name: line.name, removed: true };
+  if (isMetadata(line.meta, line.name)) return { name: line.name, meta: line.meta };
+  return undefined;
 }

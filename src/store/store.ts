@@ -48,7 +48,7 @@ export class SecretStore {
     this.nowMs = nowMs;
     this.realNowMs = options.realNowMs ?? Date.now;
     this.requestId = options.requestId ?? randomUUID;
-    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked() });
+    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked(), warn: (message) => home.onWarning?.(message) });
   }
 
   private fileOf(name: string): string {

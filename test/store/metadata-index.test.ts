@@ -4,7 +4,7 @@
  * between its file change and its index line, and when a store has no index yet.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACS_CURRENT, type SecretMetadata, type SecretRecord } from '../../src/core/model.js';
 import { Home } from '../../src/store/home.js';
@@ -130,5 +130,78 @@ describe('through the CLI', () => {
     expect(listed.TotalCount).toBe(15);
     expect(listed.SecretList.Secret.every((s: { Tags: { Tag: unknown[] } }) => s.Tags.Tag.length === 1)).toBe(true);
     expect(byName(storeOf(root).list())).toEqual(byName(fromFiles(storeOf(root))));
+  });
+});
+
+// ---------------------------------------------------------------- a damaged index, an unreadable file (issue 10 point 5)
+
+describe('a damaged metadata index is rebuilt; an unreadable secret file is skipped with a warning', () => {
+  const cli = (root: string, ...args: string[]) => runCli(['kms', ...args], { home: root });
+  const listed = (root: string): string[] => {
+    const result = cli(root, 'ListSecrets', '--PageSize', '100');
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    return result.json.SecretList.Secret.map((s: any) => s.SecretName);
+  };
+  /** A home with secrets a, b, c and its index built; returns the index folder. */
+  function seeded(): { root: string; index: string; generation: () => string } {
+    const root = newHome();
+    for (const name of ['a', 'b', 'c']) expect(cli(root, 'CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretData', `${name}-value`).code).toBe(0);
+    expect(listed(root)).toEqual(['a', 'b', 'c']);
+    const index = join(root, 'store', REGION, '.index');
+    return { root, index, generation: () => readFileSync(join(index, 'generation'), 'utf8').trim() };
+  }
+
+  const damages: [string, (index: string, g: string) => void][] = [
+    ['a snapshot that is not JSON', (index, g) => writeFileSync(join(index, `snapshot-${g}.json`), '{"a": {"name": "a", "ty')],
+    ['a snapshot entry that is not metadata', (index, g) => writeFileSync(join(index, `snapshot-${g}.json`), '{"a": null, "b": 5}')],
+    ['a journal line that is not JSON', (index, g) => appendFileSync(join(index, `journal-${g}.jsonl`), '{"name":"a","me\n')],
+    ['a journal line of the wrong shape', (index, g) => appendFileSync(join(index, `journal-${g}.jsonl`), 'null\n{"name":"b","meta":{"name":"zzz"}}\n')],
+  ];
+
+  test.each(damages)('%s: a write exits 0 and is audited as a success, and ListSecrets lists every secret', (_what, damage) => {
+    const { root, index, generation } = seeded();
+    damage(index, generation());
+    const put = cli(root, 'PutSecretValue', '--SecretName', 'b', '--VersionId', 'v2', '--SecretData', 'b-2');
+    expect({ code: put.code, stderr: put.stderr }).toEqual({ code: 0, stderr: '' });
+    const created = cli(root, 'CreateSecret', '--SecretName', 'd', '--VersionId', 'v1', '--SecretData', 'd-value');
+    expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(listed(root)).toEqual(['a', 'b', 'c', 'd']);
+    // Rebuilt as a new generation, which later writes keep up.
+    const rebuilt = generation();
+    expect(cli(root, 'DeleteSecret', '--SecretName', 'c', '--ForceDeleteWithoutRecovery', 'true').code).toBe(0);
+    expect(listed(root)).toEqual(['a', 'b', 'd']);
+    expect(generation()).toBe(rebuilt);
+    const audit = readFileSync(join(root, 'audit.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(audit.filter((r) => r.outcome !== 'success')).toEqual([]);
+  });
+
+  test('one unreadable secret file: ListSecrets lists the others and warns on stderr naming it, each time, until it is fixed', () => {
+    const { root, index } = seeded();
+    const file = join(root, 'store', REGION, 'b.json');
+    const original = readFileSync(file);
+    writeFileSync(file, original.toString('utf8').replace('"v1"', '"v9"'));
+    for (const rebuild of [true, false]) {
+      if (rebuild) rmSync(index, { recursive: true, force: true });
+      const result = cli(root, 'ListSecrets');
+      expect(result.code).toBe(0);
+      expect(result.json.SecretList.Secret.map((s: any) => s.SecretName)).toEqual(['a', 'c']);
+      expect(result.stderr).toMatch(/^WARNING: ListSecrets skipped the secret 'b': .*integrity check.*\n$/);
+      expect(result.stderr).not.toContain('b-value');
+    }
+    writeFileSync(file, original);
+    expect(listed(root)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a secret file the file system will not give (a folder in its place): skipped with a warning naming it', () => {
+    const { root, index } = seeded();
+    rmSync(index, { recursive: true, force: true });
+    const file = join(root, 'store', REGION, 'c.json');
+    // (root reads files of any mode: a folder makes the read fail whoever runs the test.)
+    rmSync(file);
+    mkdirSync(file);
+    const result = cli(root, 'ListSecrets');
+    expect(result.code).toBe(0);
+    expect(result.json.SecretList.Secret.map((s: any) => s.SecretName)).toEqual(['a', 'b']);
+    expect(result.stderr).toMatch(/^WARNING: ListSecrets skipped the secret 'c'/);
   });
 });
