@@ -374,6 +374,31 @@ describe('replays across restarts and servers sharing a home', () => {
   });
 });
 
+describe('one AccessKey flooding the server', () => {
+  test('a flood of future-dated requests from one key: another key is served, with a fresh or a 14-minute-old timestamp', async () => {
+    const floodHome = makeHome();
+    const other = { accessKeyId: 'LTAI5tOtherKey0000000002', secret: 'other-secret-Zq81' };
+    const server = await startServe(floodHome, ['--quiet'], { KMS_LOCAL_SERVE_ACCESS_KEYS: `${ACCESS_KEY_ID}:${ACCESS_KEY_SECRET},${other.accessKeyId}:${other.secret}` });
+    try {
+      const ahead = Date.now() + 4 * 60_000;
+      const flood = await Promise.all(
+        Array.from({ length: 400 }, (_, i) => signedV1(server.endpoint, 'GetRandomPassword', {}, { timestamp: wireTime(ahead - (i % 60) * 1000), nonce: `flood-${i}` })),
+      );
+      expect(flood.every((r) => r.status === 200)).toBe(true);
+      // Beyond 5 minutes ahead, a timestamp is refused outright.
+      const far = await signedV1(server.endpoint, 'GetRandomPassword', {}, { timestamp: wireTime(Date.now() + 6 * 60_000) });
+      expect(far.body).toMatchObject({ Code: 'InvalidTimeStamp.Expired' });
+      for (const age of [0, 14 * 60_000]) {
+        const served = await signedV1(server.endpoint, 'GetRandomPassword', {}, { ...other, timestamp: wireTime(Date.now() - age) });
+        expect([age, served.status]).toEqual([age, 200]);
+      }
+    } finally {
+      await server.stop();
+      removeHome(floodHome);
+    }
+  });
+});
+
 describe('the request log', () => {
   test('an authenticated client cannot forge a line: a newline in the Action stays inside one quoted field', async () => {
     const forged = `${new Date().toISOString()} POST DeleteSecret ${ACCESS_KEY_ID} 200 1.0ms 00000000-0000-4000-8000-000000000000`;

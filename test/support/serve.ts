@@ -164,6 +164,8 @@ export async function signedV1(
     timestamp?: string;
     nonce?: string;
     secret?: string;
+    /** Another AccessKeyId than ACCESS_KEY_ID (give its `secret` too). */
+    accessKeyId?: string;
     method?: 'GET' | 'POST';
     tamper?: (q: Record<string, string>) => void;
     /** Headers added to the request (a V1 signature covers none). */
@@ -172,7 +174,7 @@ export async function signedV1(
 ): Promise<{ status: number; body: any; sent: Record<string, string> }> {
   const method = opts.method ?? 'POST';
   const query: Record<string, string> = {
-    Action: action, Format: 'JSON', Version: '2016-01-20', AccessKeyId: ACCESS_KEY_ID, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
+    Action: action, Format: 'JSON', Version: '2016-01-20', AccessKeyId: opts.accessKeyId ?? ACCESS_KEY_ID, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
     SignatureNonce: opts.nonce ?? `${Date.now()}-${Math.random()}`, Timestamp: opts.timestamp ?? wireTime(Date.now()), ...params,
   };
   query.Signature = RpcUtil.getSignatureV1(query, method, opts.secret ?? ACCESS_KEY_SECRET);
