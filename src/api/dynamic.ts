@@ -4,8 +4,12 @@
  */
 import { ServiceError, invalidParameter } from '../errors/errors.js';
 import {
+  checkAutoData,
   checkExtendedConfig,
   checkNameForType,
+  isDynamicType,
+  isProvisionedType,
+  kindOf,
   parseInitialData,
   type DynamicKind,
   type DynamicValue,
@@ -24,7 +28,7 @@ import { sealValue } from './secrets.js';
  * target's documented rules (TARGET_PASSWORD_RULES in src/core/password-policy.ts).
  */
 export function newCredential(kind: DynamicKind, owner: string, secretName: string): DynamicValue {
-  if (kind.type === 'Rds') return { AccountName: owner, AccountPassword: generateTargetPassword('Rds') };
+  if (kind.type !== 'ECS') return { AccountName: owner, AccountPassword: generateTargetPassword(kind.type) };
   if (kind.subType === 'Password') return { UserName: owner, Password: generateTargetPassword('ECS') };
   const pair = generateSshKeyPair(`kms-local:${secretName}`);
   return { UserName: owner, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
@@ -38,11 +42,6 @@ export function checkKeyPair(value: DynamicValue, name: string): void {
   }
 }
 
-export function kindOf(type: 'ECS' | 'Rds', config: ExtendedConfig): DynamicKind {
-  return type === 'ECS'
-    ? { type, subType: config.SecretSubType as 'Password' | 'SSHKey', instanceId: config.InstanceId as string }
-    : { type, subType: config.SecretSubType as 'SingleUser' | 'DoubleUsers', instanceId: config.DBInstanceId as string };
-}
 
 /** The name of the version that holds a DoubleUsers secret's second account at creation. */
 export function previousVersionIdAtCreation(versionId: string): string {
@@ -55,18 +54,34 @@ export interface DynamicParts {
   versions: SecretVersion[];
 }
 
-/** CreateSecret of an ECS or Rds secret: checks everything and seals the initial version(s). */
-export function buildDynamicSecret(ctx: Context, p: ParamValues, name: string, type: SecretType, encryptionKeyId: string): DynamicParts {
-  if (type !== 'ECS' && type !== 'Rds') {
-    throw new ServiceError('UnsupportedOperation', `kms-local does not support ${type} secrets; it supports Generic, ECS and Rds secrets.`);
+/** Every check of CreateSecret's dynamic parts that needs no target: done before any account is created. */
+export function checkDynamicRequest(p: ParamValues, name: string, type: SecretType): { extendedConfig: ExtendedConfig; kind: DynamicKind } {
+  if (!isDynamicType(type)) {
+    throw new ServiceError('UnsupportedOperation', `kms-local does not support ${type} secrets; it supports Generic, ECS, Rds, Redis and PolarDB secrets.`);
   }
   checkNameForType(name, type);
   if (p.SecretDataType !== undefined && p.SecretDataType !== 'text') {
     throw invalidParameter(`SecretDataType of a ${type} secret must be text.`);
   }
   const extendedConfig = checkExtendedConfig(type, p.ExtendedConfig as ExtendedConfig | undefined);
-  const kind = kindOf(type, extendedConfig);
-  const values = parseInitialData(kind, p.SecretData as string);
+  if (isProvisionedType(type)) checkAutoData(type, p.SecretData as string);
+  return { extendedConfig, kind: kindOf(type, extendedConfig) };
+}
+
+/**
+ * CreateSecret of a dynamic secret: checks everything and seals the initial version(s). Redis and
+ * PolarDB secrets pass the two accounts kms-local has just created (`provisioned`, current first).
+ */
+export function buildDynamicSecret(
+  ctx: Context,
+  p: ParamValues,
+  name: string,
+  type: SecretType,
+  encryptionKeyId: string,
+  provisioned?: DynamicValue[],
+): DynamicParts {
+  const { extendedConfig, kind } = checkDynamicRequest(p, name, type);
+  const values = provisioned ?? parseInitialData(kind, p.SecretData as string);
   values.forEach((v) => checkKeyPair(v, 'SecretData'));
   const versionId = p.VersionId as string;
   const seal = (id: string, value: DynamicValue, stages: string[]): SecretVersion => ({

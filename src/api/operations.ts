@@ -110,10 +110,10 @@ const policyName: ParamSpec = { name: 'PolicyName', type: 'String', help: 'defau
 
 /** The rotation fields GetSecretValue and DescribeSecret return for ECS and Rds secrets. */
 const rotationFields = {
-  AutomaticRotation: 'ECS and Rds secrets only: Enabled or Disabled.',
-  LastRotationDate: 'ECS and Rds secrets only: when the secret was last rotated.',
-  NextRotationDate: 'ECS and Rds secrets only, with automatic rotation: when it rotates next.',
-  RotationInterval: 'ECS and Rds secrets only, with automatic rotation: the period, in seconds such as 604800s.',
+  AutomaticRotation: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only: Enabled or Disabled.',
+  LastRotationDate: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only: when the secret was last rotated.',
+  NextRotationDate: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only, with automatic rotation: when it rotates next.',
+  RotationInterval: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only, with automatic rotation: the period, in seconds such as 604800s.',
 } as const;
 
 export const operations: readonly OperationSpec[] = [
@@ -126,13 +126,13 @@ export const operations: readonly OperationSpec[] = [
       versionId('The id of the initial version, 1 to 64 characters.'),
       secretData,
       secretDataType,
-      { name: 'SecretType', type: 'String', help: 'Generic (default), ECS (name starts acs/ecs/) or Rds; Redis, RAMCredentials and PolarDB are refused with UnsupportedOperation.', rule: { kind: 'enum', values: ['Generic', 'Rds', 'Redis', 'RAMCredentials', 'ECS', 'PolarDB'] } },
+      { name: 'SecretType', type: 'String', help: 'Generic (default), ECS (name starts acs/ecs/), Rds, Redis or PolarDB (SecretData $Auto: kms-local creates the two accounts on the target); RAMCredentials is refused with UnsupportedOperation.', rule: { kind: 'enum', values: ['Generic', 'Rds', 'Redis', 'RAMCredentials', 'ECS', 'PolarDB'] } },
       { name: 'Description', type: 'String', help: 'A description, up to 1024 characters.', rule: { kind: 'text', min: 0, max: 1024 } },
       { name: 'EncryptionKeyId', type: 'String', help: "The key that protects the secret: a symmetric ENCRYPT/DECRYPT key of the region (id, ARN or alias/<name>); the local master key when absent.", rule: { kind: 'text', max: 512 } },
       { name: 'DKMSInstanceId', type: 'String', help: 'A KMS instance id; recorded and returned as given.', rule: { kind: 'text', max: 128 } },
       { name: 'Tags', type: 'String', help: 'JSON array of {"TagKey","TagValue"}, at most 20.', rule: { kind: 'json', parse: parseTags } },
-      { name: 'ExtendedConfig', type: 'String', help: 'JSON object, required for ECS ({"SecretSubType":"Password"|"SSHKey","RegionId","InstanceId","CustomData"?}) and Rds ({"SecretSubType":"SingleUser"|"DoubleUsers","DBInstanceId","CustomData"?}); ignored for Generic secrets.', rule: { kind: 'json', parse: parseJsonObject } },
-      { name: 'EnableAutomaticRotation', type: 'Boolean', help: 'true to rotate an ECS or Rds secret every RotationInterval (run `kms-local rotate-due` on a schedule); Generic secrets are rotated with PutSecretValue instead.', rule: { kind: 'bool' } },
+      { name: 'ExtendedConfig', type: 'String', help: 'JSON object, required for ECS ({"SecretSubType":"Password"|"SSHKey","RegionId","InstanceId","CustomData"?}), Rds ({"SecretSubType":"SingleUser"|"DoubleUsers","DBInstanceId","CustomData"?}), Redis ({"SecretSubType":"DoubleUsers","AccountName","CloneAccountName":"<AccountName>_clone","AccountPrivilege":"RoleReadOnly"|"RoleReadWrite","InstanceId","RegionId","CustomData"?}) and PolarDB ({"SecretSubType":"DoubleUsers","RegionId","DBClusterId","DBType":"MySQL"|"PostgreSQL","AccountName","CloneAccountName"?,"AccountType"?:"Normal","AccountPrivilege"?,"DBName"?,"CustomData"?}); ignored for Generic secrets.', rule: { kind: 'json', parse: parseJsonObject } },
+      { name: 'EnableAutomaticRotation', type: 'Boolean', help: 'true to rotate a dynamic (ECS, Rds, Redis, PolarDB) secret every RotationInterval (run `kms-local rotate-due` on a schedule); Generic secrets are rotated with PutSecretValue instead.', rule: { kind: 'bool' } },
       { name: 'RotationInterval', type: 'String', help: 'Rotation period such as 30d, 12h or 604800s, from 6 hours to 365 days; required when EnableAutomaticRotation is true.', rule: { kind: 'text', max: 16, pattern: /^\d{1,9}[dhms]?$/, patternHelp: 'is a number with a unit d, h, m or s, such as 30d' } },
       { name: 'Policy', type: 'String', help: 'The secret policy, a JSON policy document.', rule: { kind: 'json', parse: parsePolicy } },
     ],
@@ -142,8 +142,8 @@ export const operations: readonly OperationSpec[] = [
       SecretName: 'The name of the secret.',
       SecretType: 'The type of the secret.',
       VersionId: 'The id of the initial version.',
-      AutomaticRotation: 'ECS and Rds secrets only: Enabled or Disabled.',
-      ExtendedConfig: 'ECS and Rds secrets only: the ExtendedConfig, as JSON text.',
+      AutomaticRotation: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only: Enabled or Disabled.',
+      ExtendedConfig: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only: the ExtendedConfig, as JSON text.',
       NextRotationDate: 'With automatic rotation: when the secret rotates first.',
       RotationInterval: 'With automatic rotation: the period, in seconds such as 604800s.',
     },
@@ -174,7 +174,7 @@ export const operations: readonly OperationSpec[] = [
       SecretType: 'The type of the secret.',
       VersionId: 'The id of the version read.',
       VersionStages: 'VersionStages.VersionStage: the stages of the version.',
-      ExtendedConfig: 'ECS and Rds secrets only, with FetchExtendedConfig=true: the ExtendedConfig, as JSON text.',
+      ExtendedConfig: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only, with FetchExtendedConfig=true: the ExtendedConfig, as JSON text.',
       ...rotationFields,
     },
     errors: ['InvalidParameter', 'DryRunOperationError', 'Forbidden.ResourceNotFound', 'Rejected.ResourceInDeleteWindow', 'Rejected.IntegrityCheckFailed', 'Rejected.Disabled', 'Rejected.PendingDeletion', 'Forbidden.KeyNotFound'],
@@ -235,7 +235,7 @@ export const operations: readonly OperationSpec[] = [
   },
   {
     name: 'RotateSecret',
-    summary: 'Rotates an ECS or Rds secret: changes the credential on its target, verifies it, then moves ACSCurrent.',
+    summary: 'Rotates a dynamic (ECS, Rds, Redis, PolarDB) secret: changes the credential on its target, verifies it, then moves ACSCurrent.',
     mutates: true,
     params: [
       secretName,
@@ -243,7 +243,7 @@ export const operations: readonly OperationSpec[] = [
       {
         ...secretData,
         required: false,
-        help: 'kms-local only (the console\'s "Use Custom Secret"): the new value instead of a generated one, as GetSecretValue returns it: {"Password"} or {"PublicKey","PrivateKey"} for ECS, {"AccountPassword"} for Rds (UserName/AccountName may be given and must match). Use --SecretData-FILE to keep it out of argv.',
+        help: 'kms-local only (the console\'s "Use Custom Secret"): the new value instead of a generated one, as GetSecretValue returns it: {"Password"} or {"PublicKey","PrivateKey"} for ECS, {"AccountPassword"} for Rds, Redis and PolarDB (UserName/AccountName may be given and must match). Use --SecretData-FILE to keep it out of argv.',
       },
     ],
     response: {
@@ -264,14 +264,14 @@ export const operations: readonly OperationSpec[] = [
     notes: [
       'Generic secrets: UnsupportedOperation (rotate them with PutSecretValue). The instance of the secret needs a target: `kms-local target add` (Rejected.TargetNotFound otherwise).',
       'Without SecretData a new credential is generated: a 32-character password by the GetRandomPassword rules, or an RSA-2048 key pair (OpenSSH ssh-rsa public key, PEM private key).',
-      'The new value is stored under ACSPending, applied on the target, and verified by logging in with it; only then does ACSCurrent move (ACSPrevious follows). ECS SSHKey: the new public key is added to authorized_keys, verified, then the secret\'s other keys are removed. Rds DoubleUsers: the ACSPrevious account\'s password is reset, so the account read as ACSCurrent before keeps working.',
+      'The new value is stored under ACSPending, applied on the target, and verified by logging in with it; only then does ACSCurrent move (ACSPrevious follows). ECS SSHKey: the new public key is added to authorized_keys, verified, then the secret\'s other keys are removed. Rds, Redis and PolarDB DoubleUsers: the ACSPrevious account\'s password is reset, so the account read as ACSCurrent before keeps working.',
       'On failure (Rejected.RotationFailed) ACSCurrent and the working credential on the target are unchanged, the pending version is kept, and DescribeSecret shows the error under RotationStatus. A second RotateSecret while one runs: Rejected.RotationInProgress.',
     ],
     load: async () => ({ handler: (await import('../lazy.js')).rotateSecret }),
   },
   {
     name: 'UpdateSecretRotationPolicy',
-    summary: 'Turns automatic rotation of an ECS or Rds secret on or off.',
+    summary: 'Turns automatic rotation of a dynamic (ECS, Rds, Redis, PolarDB) secret on or off.',
     mutates: true,
     params: [
       secretName,
@@ -320,7 +320,7 @@ export const operations: readonly OperationSpec[] = [
       SecretType: 'Generic.',
       Tags: 'Tags.Tag: [{TagKey, TagValue}], only with FetchTags=true.',
       UpdateTime: 'When the secret (its versions, stages, metadata or deletion state) last changed.',
-      ExtendedConfig: 'ECS and Rds secrets only: the ExtendedConfig, as JSON text.',
+      ExtendedConfig: 'Dynamic (ECS, Rds, Redis, PolarDB) secrets only: the ExtendedConfig, as JSON text.',
       ...rotationFields,
       RotationStatus: 'kms-local, dynamic secrets only, while a rotation runs or after one failed: {InProgress: {VersionId, StartedAt}, LastError: {Code, Message, Step, Time, VersionId}}.',
     },

@@ -26,6 +26,7 @@ import { TargetError, type Credential, type TargetSession } from '../targets/ada
 import { TargetRegistry } from '../targets/registry.js';
 import { isProcessAlive } from '../store/fs-safe.js';
 import { openSession } from '../targets/session.js';
+import { adminAccountOf, targetFor } from './targets.js';
 import type { Context } from './context.js';
 import { checkKeyPair, newCredential } from './dynamic.js';
 import { openValue, requireActive, requireSecret, sealValue, type SealedValue } from './secrets.js';
@@ -64,26 +65,15 @@ function valueOf(ctx: Context, secret: SecretRecord, versionId: string): Dynamic
   return JSON.parse(openValue(ctx, secret, version)) as DynamicValue;
 }
 
-function targetOf(ctx: Context, secret: SecretRecord, registry: TargetRegistry) {
+function targetOf(secret: SecretRecord, registry: TargetRegistry) {
   const kind = requireDynamic(secret, 'RotateSecret');
-  const target = registry.find(kind.type === 'ECS' ? 'ssh' : 'db', kind.instanceId);
-  if (!target) {
-    const hint =
-      kind.type === 'ECS'
-        ? `kms-local target add --InstanceId ${kind.instanceId} --Host <host> --Port 22`
-        : `kms-local target add --DBInstanceId ${kind.instanceId} --Engine postgresql|mysql --Host <host>`;
-    throw new ServiceError(
-      'Rejected.TargetNotFound',
-      `The secret '${secret.name}' cannot rotate: no target is configured for ${kind.type === 'ECS' ? 'InstanceId' : 'DBInstanceId'} '${kind.instanceId}'. Add one with: ${hint}`,
-    );
-  }
-  return { kind, target };
+  return { kind, target: targetFor(registry, kind, secret.name, 'rotate') };
 }
 
 /** Step 1 of the protocol: under the lock, store the pending version and mark the rotation. */
 function begin(ctx: Context, name: string, req: RotateRequest, owner: string): SecretRecord | undefined {
   const before = requireActive(requireSecret(ctx.store.get(name), name));
-  const { kind } = targetOf(ctx, before, new TargetRegistry(ctx.home));
+  const { kind } = targetOf(before, new TargetRegistry(ctx.home));
   const primary = primaryVersion(before, kind.subType);
   const user = ownerOf(valueOf(ctx, before, primary.versionId));
   let sealed: SealedValue | undefined;
@@ -128,7 +118,7 @@ export async function rotateSecret(ctx: Context, name: string, req: RotateReques
   const started = begin(ctx, name, req, owner);
   if (!started) return { versionId: req.versionId, rotated: false };
   const registry = new TargetRegistry(ctx.home);
-  const { kind, target } = targetOf(ctx, started, registry);
+  const { kind, target } = targetOf(started, registry);
   const cache = new Map<string, Credential>();
   const credential = (versionId: string): Credential => {
     let c = cache.get(versionId);
@@ -140,7 +130,7 @@ export async function rotateSecret(ctx: Context, name: string, req: RotateReques
   const perform = async (action: RotationAction): Promise<string | undefined> => {
     switch (action.kind) {
       case 'login':
-        session = await openSession(target, registry);
+        session = await openSession(target, registry, adminAccountOf(ctx, target));
         return session.login(action.candidates.map(credential));
       case 'adopt':
         ctx.store.mutate(name, (s) => ({ next: adoptVersion(requireSecret(s, name), action.versionId, owner, ctx.now), result: undefined }));

@@ -1,12 +1,14 @@
 /**
  * `kms-local target add|list|remove`: where the systems behind dynamic secrets are (docs/design.md §5).
  *   target add --InstanceId i-x --Host H [--Port 22] [--HostKeyFingerprint SHA256:...]
- *   target add --DBInstanceId rm-x --Engine postgresql|mysql|mariadb --Host H [--Port 5432|3306] [--Database name]
+ *   target add --DBInstanceId rm-x --Engine postgresql|mysql|mariadb --Host H [--Port 5432|3306] [--Database name] [--AdminSecretName s]
+ *   target add --InstanceId r-x --Engine redis --Host H [--Port 6379] --AdminSecretName s
  *   target list
  *   target remove --InstanceId i-x | --DBInstanceId rm-x
  */
 import { CliError } from '../errors/errors.js';
 import { Home } from '../store/home.js';
+import { SECRET_NAME_PATTERN } from '../core/model.js';
 import { FINGERPRINT, TargetRegistry, checkHost, checkInstanceId, checkPort, type Target } from '../targets/registry.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
@@ -14,7 +16,8 @@ import { formatResponse } from './run-operation.js';
 
 const USAGE = [
   'kms-local target add --InstanceId <i-...> --Host <host> [--Port 22] [--HostKeyFingerprint SHA256:...]',
-  'kms-local target add --DBInstanceId <rm-...> --Engine postgresql|mysql|mariadb --Host <host> [--Port 5432|3306] [--Database <name>]',
+  'kms-local target add --DBInstanceId <rm-...|pc-...> --Engine postgresql|mysql|mariadb --Host <host> [--Port 5432|3306] [--Database <name>] [--AdminSecretName <secret>]',
+  'kms-local target add --InstanceId <r-...> --Engine redis --Host <host> [--Port 6379] --AdminSecretName <secret>',
   'kms-local target list',
   'kms-local target remove --InstanceId <i-...> | --DBInstanceId <rm-...>',
 ];
@@ -40,7 +43,18 @@ export function describeTarget(t: Target): Record<string, unknown> {
       HostKeyLearned: t.hostKeyFingerprint ? Boolean(t.hostKeyLearned) : undefined,
     };
   }
-  return { Type: 'Rds', DBInstanceId: t.instanceId, Engine: t.engine, Host: t.host, Port: t.port, Database: t.database || undefined };
+  if (t.kind === 'redis') {
+    return { Type: 'Redis', InstanceId: t.instanceId, Engine: 'redis', Host: t.host, Port: t.port, AdminSecretName: t.adminSecretName };
+  }
+  return {
+    Type: 'Rds',
+    DBInstanceId: t.instanceId,
+    Engine: t.engine,
+    Host: t.host,
+    Port: t.port,
+    Database: t.database || undefined,
+    AdminSecretName: t.adminSecretName,
+  };
 }
 
 function targetFrom(v: Record<string, string>): Target {
@@ -49,8 +63,18 @@ function targetFrom(v: Record<string, string>): Target {
   }
   if (v.Host === undefined) throw usageError('required parameters not assigned: \n  --Host');
   const host = checkHost(v.Host);
+  const admin = v.AdminSecretName;
+  if (admin !== undefined && !SECRET_NAME_PATTERN.test(admin)) throw usageError(`--AdminSecretName '${admin}' is not a secret name.`);
+  if (v.InstanceId !== undefined && v.Engine?.toLowerCase() === 'redis') {
+    if (v.Database !== undefined || v.HostKeyFingerprint !== undefined) throw usageError('--Database and --HostKeyFingerprint are not for Redis targets.');
+    if (admin === undefined) {
+      throw usageError('a Redis target needs --AdminSecretName: a Generic secret holding {"AccountName","AccountPassword"} of an account allowed ACL commands.');
+    }
+    return { kind: 'redis', instanceId: checkInstanceId(v.InstanceId, 'InstanceId'), host, port: checkPort(v.Port, 6379), adminSecretName: admin };
+  }
   if (v.InstanceId !== undefined) {
-    if (v.Engine !== undefined || v.Database !== undefined) throw usageError('--Engine and --Database are for --DBInstanceId targets.');
+    if (v.Engine !== undefined || v.Database !== undefined) throw usageError('--Engine and --Database are for --DBInstanceId targets (and --Engine redis).');
+    if (admin !== undefined) throw usageError('--AdminSecretName is for database and Redis targets.');
     const fingerprint = v.HostKeyFingerprint;
     if (fingerprint !== undefined && !FINGERPRINT.test(fingerprint)) {
       throw usageError(`--HostKeyFingerprint must look like SHA256:<43 base64 characters>, as \`ssh-keygen -lf <key>.pub\` prints it.`);
@@ -63,7 +87,7 @@ function targetFrom(v: Record<string, string>): Target {
   const engine = (v.Engine ?? '').toLowerCase();
   if (engine !== 'postgresql' && engine !== 'mysql' && engine !== 'mariadb') throw usageError('--Engine must be postgresql, mysql or mariadb.');
   const postgres = engine === 'postgresql';
-  return {
+  const target: Target = {
     kind: 'db',
     instanceId: checkInstanceId(v.DBInstanceId!, 'DBInstanceId'),
     engine,
@@ -72,6 +96,8 @@ function targetFrom(v: Record<string, string>): Target {
     // MySQL logins need no database; PostgreSQL ones do.
     database: v.Database ?? (postgres ? 'postgres' : ''),
   };
+  if (admin !== undefined) target.adminSecretName = admin;
+  return target;
 }
 
 export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
@@ -90,8 +116,11 @@ export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
   if ((values.InstanceId === undefined) === (values.DBInstanceId === undefined)) {
     throw usageError('target remove needs --InstanceId or --DBInstanceId.');
   }
-  const [kind, id] = values.InstanceId !== undefined ? (['ssh', values.InstanceId] as const) : (['db', values.DBInstanceId!] as const);
-  if (!registry.remove(kind, id)) throw new CliError(`no target for ${kind === 'ssh' ? 'InstanceId' : 'DBInstanceId'} '${id}'.`);
-  io.stdout(await formatResponse({ Removed: kind === 'ssh' ? { InstanceId: id } : { DBInstanceId: id } }, args));
+  const byInstance = values.InstanceId !== undefined;
+  const id = byInstance ? values.InstanceId! : values.DBInstanceId!;
+  // An InstanceId names an SSH server or a Redis instance.
+  const removed = byInstance ? [registry.remove('ssh', id), registry.remove('redis', id)].some(Boolean) : registry.remove('db', id);
+  if (!removed) throw new CliError(`no target for ${byInstance ? 'InstanceId' : 'DBInstanceId'} '${id}'.`);
+  io.stdout(await formatResponse({ Removed: byInstance ? { InstanceId: id } : { DBInstanceId: id } }, args));
   return 0;
 }

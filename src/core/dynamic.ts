@@ -10,10 +10,26 @@ import { ACS_CURRENT, ACS_PREVIOUS, type ExtendedConfig, type SecretRecord, type
 export type EcsSubType = 'Password' | 'SSHKey';
 export type RdsSubType = 'SingleUser' | 'DoubleUsers';
 export type DynamicSubType = EcsSubType | RdsSubType;
+export type DynamicType = 'ECS' | 'Rds' | 'Redis' | 'PolarDB';
+/** The types whose accounts kms-local creates at CreateSecret (SecretData `$Auto`). */
+export type ProvisionedType = 'Redis' | 'PolarDB';
 
 export type DynamicKind =
   | { type: 'ECS'; subType: EcsSubType; instanceId: string }
-  | { type: 'Rds'; subType: RdsSubType; instanceId: string };
+  | { type: 'Rds'; subType: RdsSubType; instanceId: string }
+  | { type: 'Redis'; subType: 'DoubleUsers'; instanceId: string }
+  /** instanceId is the DBClusterId; engine from DBType. */
+  | { type: 'PolarDB'; subType: 'DoubleUsers'; instanceId: string; engine: 'mysql' | 'postgresql' };
+
+/** The two accounts kms-local creates for a Redis or PolarDB secret, from its ExtendedConfig. */
+export interface ProvisionPlan {
+  accountName: string;
+  cloneAccountName: string;
+  /** Redis: RoleReadOnly | RoleReadWrite; PolarDB MySQL: ReadWrite | ReadOnly | DMLOnly | DDLOnly | ReadIndex. */
+  privilege?: string;
+  /** PolarDB MySQL: the database the privilege is on. */
+  dbName?: string;
+}
 
 /** The values a dynamic secret's versions hold, as GetSecretValue returns them. */
 export interface EcsPasswordValue {
@@ -39,9 +55,26 @@ const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PUBLIC_KEY = /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
 const PRIVATE_KEY = /^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+-----END [A-Z ]*PRIVATE KEY-----\s*$/;
 
-export function isDynamicType(type: SecretType): type is 'ECS' | 'Rds' {
-  return type === 'ECS' || type === 'Rds';
+export function isDynamicType(type: SecretType): type is DynamicType {
+  return type === 'ECS' || type === 'Rds' || type === 'Redis' || type === 'PolarDB';
 }
+
+export function isProvisionedType(type: SecretType): type is ProvisionedType {
+  return type === 'Redis' || type === 'PolarDB';
+}
+
+/** SecretData of a Redis or PolarDB secret at CreateSecret: the service creates the accounts. */
+export const AUTO_SECRET_DATA = '$Auto';
+
+// Redis (Tair CreateAccount): a lowercase letter first, then lowercase letters, digits, _; the
+// clone adds 6 characters to at most 100. PolarDB: a lowercase letter first, letters, digits, _,
+// at most 32 with the clone suffix.
+const REDIS_ACCOUNT = /^[a-z][a-z0-9_]{0,93}$/;
+const POLARDB_ACCOUNT = /^[a-z][a-z0-9_]{0,25}$/;
+const REDIS_PRIVILEGES = ['RoleReadOnly', 'RoleReadWrite'];
+const POLARDB_MYSQL_PRIVILEGES = ['ReadWrite', 'ReadOnly', 'DMLOnly', 'DDLOnly', 'ReadIndex'];
+const DB_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+const CLONE_SUFFIX = '_clone';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -64,22 +97,73 @@ export function checkNameForType(name: string, type: SecretType): void {
   }
 }
 
-/** Checks ExtendedConfig of an ECS or Rds secret and returns it with CustomData defaulted to {}. */
-export function checkExtendedConfig(type: 'ECS' | 'Rds', config: ExtendedConfig | undefined): ExtendedConfig {
+const ALLOWED_KEYS: Record<DynamicType, string[]> = {
+  ECS: ['SecretSubType', 'RegionId', 'InstanceId', 'CustomData'],
+  Rds: ['SecretSubType', 'DBInstanceId', 'CustomData'],
+  Redis: ['SecretSubType', 'AccountName', 'CloneAccountName', 'AccountPrivilege', 'InstanceId', 'RegionId', 'CustomData'],
+  PolarDB: ['SecretSubType', 'RegionId', 'DBClusterId', 'DBType', 'AccountName', 'CloneAccountName', 'AccountType', 'AccountPrivilege', 'DBName', 'CustomData'],
+};
+const SUB_TYPES: Record<DynamicType, string[]> = {
+  ECS: ['Password', 'SSHKey'],
+  Rds: ['SingleUser', 'DoubleUsers'],
+  Redis: ['DoubleUsers'],
+  PolarDB: ['DoubleUsers'],
+};
+
+/** Redis and PolarDB: the two account names (CloneAccountName is AccountName + `_clone`). */
+function checkAccountPair(config: ExtendedConfig, pattern: RegExp, what: string, cloneRequired: boolean): ExtendedConfig {
+  const name = requireString(config, 'AccountName', pattern, what);
+  const clone = `${name}${CLONE_SUFFIX}`;
+  if (config.CloneAccountName === undefined && !cloneRequired) return { ...config, CloneAccountName: clone };
+  if (config.CloneAccountName !== clone) throw invalidParameter(`ExtendedConfig.CloneAccountName must be '${clone}' (AccountName followed by _clone).`);
+  return config;
+}
+
+function checkProvisionedConfig(type: ProvisionedType, config: ExtendedConfig): ExtendedConfig {
+  requireString(config, 'RegionId', REGION_ID_PATTERN, 'a region id such as cn-hangzhou');
+  if (type === 'Redis') {
+    requireString(config, 'InstanceId', INSTANCE_ID, 'a Redis/Tair instance id such as r-bp1zxszhcgatnx****');
+    const out = checkAccountPair(config, REDIS_ACCOUNT, 'a lowercase letter followed by at most 93 lowercase letters, digits or _', true);
+    if (!REDIS_PRIVILEGES.includes(config.AccountPrivilege as string)) {
+      throw invalidParameter(`ExtendedConfig.AccountPrivilege of a Redis secret must be ${REDIS_PRIVILEGES.join(' or ')}.`);
+    }
+    return out;
+  }
+  requireString(config, 'DBClusterId', INSTANCE_ID, 'a PolarDB cluster id such as pc-bp1s826a1up****');
+  if (config.DBType !== 'MySQL' && config.DBType !== 'PostgreSQL') throw invalidParameter('ExtendedConfig.DBType of a PolarDB secret must be MySQL or PostgreSQL.');
+  if (config.AccountType !== undefined && config.AccountType !== 'Normal') throw invalidParameter('ExtendedConfig.AccountType of a PolarDB secret can only be Normal.');
+  const out = checkAccountPair(config, POLARDB_ACCOUNT, 'a lowercase letter followed by at most 25 lowercase letters, digits or _', false);
+  if (config.DBType === 'PostgreSQL') {
+    if (config.AccountPrivilege !== undefined || config.DBName !== undefined) {
+      throw invalidParameter('ExtendedConfig.AccountPrivilege and DBName are for PolarDB MySQL secrets only.');
+    }
+  } else if (config.AccountPrivilege !== undefined || config.DBName !== undefined) {
+    if (!POLARDB_MYSQL_PRIVILEGES.includes(config.AccountPrivilege as string)) {
+      throw invalidParameter(`ExtendedConfig.AccountPrivilege of a PolarDB MySQL secret must be ${POLARDB_MYSQL_PRIVILEGES.join(', ')}, with DBName.`);
+    }
+    requireString(config, 'DBName', DB_NAME, 'a database name (lowercase letters, digits, _ or -), given with AccountPrivilege');
+  }
+  return out;
+}
+
+/** Checks ExtendedConfig of a dynamic secret and returns it with CustomData (and a PolarDB CloneAccountName) defaulted. */
+export function checkExtendedConfig(type: DynamicType, config: ExtendedConfig | undefined): ExtendedConfig {
   if (config === undefined) throw invalidParameter(`ExtendedConfig is required for ${type} secrets.`);
   if (JSON.stringify(config).length > EXTENDED_CONFIG_MAX_CHARS) {
     throw invalidParameter(`ExtendedConfig must be at most ${EXTENDED_CONFIG_MAX_CHARS} characters.`);
   }
-  const allowed = type === 'ECS' ? ['SecretSubType', 'RegionId', 'InstanceId', 'CustomData'] : ['SecretSubType', 'DBInstanceId', 'CustomData'];
+  const allowed = ALLOWED_KEYS[type];
   const unknown = Object.keys(config).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
     throw invalidParameter(`ExtendedConfig of a ${type} secret takes ${allowed.join(', ')}; not ${unknown.join(', ')}.`);
   }
-  const subTypes = type === 'ECS' ? ['Password', 'SSHKey'] : ['SingleUser', 'DoubleUsers'];
+  const subTypes = SUB_TYPES[type];
   if (!subTypes.includes(config.SecretSubType as string)) {
     throw invalidParameter(`ExtendedConfig.SecretSubType of a ${type} secret must be ${subTypes.join(' or ')}.`);
   }
-  if (type === 'ECS') {
+  if (isProvisionedType(type)) {
+    config = checkProvisionedConfig(type, config);
+  } else if (type === 'ECS') {
     requireString(config, 'RegionId', REGION_ID_PATTERN, 'a region id such as cn-hangzhou');
     requireString(config, 'InstanceId', INSTANCE_ID, 'an instance id such as i-bp1g6zv0ce8oghu7****');
   } else {
@@ -92,14 +176,40 @@ export function checkExtendedConfig(type: 'ECS' | 'Rds', config: ExtendedConfig 
   return { ...config, CustomData: custom };
 }
 
+/** The kind of a dynamic secret of `type` with a checked ExtendedConfig. */
+export function kindOf(type: DynamicType, config: ExtendedConfig): DynamicKind {
+  switch (type) {
+    case 'ECS':
+      return { type, subType: config.SecretSubType as EcsSubType, instanceId: config.InstanceId as string };
+    case 'Rds':
+      return { type, subType: config.SecretSubType as RdsSubType, instanceId: config.DBInstanceId as string };
+    case 'Redis':
+      return { type, subType: 'DoubleUsers', instanceId: config.InstanceId as string };
+    case 'PolarDB':
+      return { type, subType: 'DoubleUsers', instanceId: config.DBClusterId as string, engine: config.DBType === 'PostgreSQL' ? 'postgresql' : 'mysql' };
+  }
+}
+
 /** What kind of dynamic secret `secret` is; undefined for Generic secrets. */
 export function dynamicKind(secret: SecretRecord): DynamicKind | undefined {
   const config = secret.extendedConfig;
   if (!config || !isDynamicType(secret.type)) return undefined;
-  if (secret.type === 'ECS') {
-    return { type: 'ECS', subType: config.SecretSubType as EcsSubType, instanceId: config.InstanceId as string };
+  return kindOf(secret.type, config);
+}
+
+/** The accounts to create for a Redis or PolarDB secret (its ExtendedConfig, checked). */
+export function provisionPlan(config: ExtendedConfig): ProvisionPlan {
+  const plan: ProvisionPlan = { accountName: config.AccountName as string, cloneAccountName: config.CloneAccountName as string };
+  if (typeof config.AccountPrivilege === 'string') plan.privilege = config.AccountPrivilege;
+  if (typeof config.DBName === 'string') plan.dbName = config.DBName;
+  return plan;
+}
+
+/** CreateSecret's SecretData of a Redis or PolarDB secret must be `$Auto`: the accounts are created, not given. */
+export function checkAutoData(type: ProvisionedType, text: string): void {
+  if (text !== AUTO_SECRET_DATA) {
+    throw invalidParameter(`SecretData of a ${type} secret must be '${AUTO_SECRET_DATA}': kms-local creates the two accounts and their password.`);
   }
-  return { type: 'Rds', subType: config.SecretSubType as RdsSubType, instanceId: config.DBInstanceId as string };
 }
 
 export function requireDynamic(secret: SecretRecord, operation: string): DynamicKind {
@@ -177,6 +287,7 @@ function checkAccount(value: unknown, name: string): RdsAccountValue {
  * ECS and SingleUser (ACSCurrent), two for DoubleUsers (ACSCurrent, then ACSPrevious).
  */
 export function parseInitialData(kind: DynamicKind, text: string): DynamicValue[] {
+  if (kind.type === 'Redis' || kind.type === 'PolarDB') throw new ServiceError('InternalFailure', `${kind.type} secrets take no initial accounts.`);
   if (kind.type === 'ECS') return [checkEcsValue(kind.subType, parseJsonValue(text, 'SecretData', SHAPES[kind.subType]), 'SecretData')];
   const data = parseJsonValue(text, 'SecretData', SHAPES.Accounts);
   onlyKeys(data, ['Accounts'], 'SecretData', SHAPES.Accounts);

@@ -36,6 +36,8 @@ export const ServiceErrors = {
   'Rejected.TargetNotFound': { status: 400, message: 'No target is configured for the instance of the secret.' },
   /** kms-local: a rotation step against the target failed; the current credential is unchanged. */
   'Rejected.RotationFailed': { status: 502, message: 'The rotation failed; the current credential is unchanged.' },
+  /** kms-local: creating the accounts of a Redis or PolarDB secret on its target failed; no secret was created. */
+  'Rejected.TargetFailed': { status: 502, message: 'Creating the accounts on the target failed; no secret was created.' },
   // Keys (the service's common error codes of the key operations).
   'Forbidden.KeyNotFound': { status: 404, message: 'The specified Key is not found.' },
   'Forbidden.KeyVersionNotFound': { status: 404, message: 'The specified Key version is not found.' },

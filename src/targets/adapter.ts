@@ -5,7 +5,7 @@
  * SSH keys, `rollback` puts the credential the session logged in with back. Errors are
  * TargetErrors whose messages never contain a credential.
  */
-import type { DynamicValue } from '../core/dynamic.js';
+import type { DynamicValue, ProvisionPlan } from '../core/dynamic.js';
 
 export interface Credential {
   versionId: string;
@@ -31,6 +31,8 @@ export interface TargetSession {
   /** SSHKey: removes the keys of `old` from authorized_keys, keeping `keep`. */
   retire(keep: Credential, old: readonly Credential[]): Promise<void>;
   rollback(to: Credential): Promise<void>;
+  /** Redis and PolarDB CreateSecret: creates the two new accounts with one password (admin session). */
+  createAccounts?(plan: ProvisionPlan, password: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,8 @@
  * Targets (docs/design.md §5): where the system behind an ECS InstanceId (an SSH server) or an Rds
  * DBInstanceId (a PostgreSQL server) is. One JSON file in the home, `targets.json`, replaced
  * atomically under its own lock. Targets hold no credentials: a secret's own current credential
- * is what logs in to rotate it. The only thing learned at run time is an SSH host key
+ * is what logs in to rotate it; where an admin account is needed (Redis, creating PolarDB accounts)
+ * the target names a Generic secret of the home that holds it. The only thing learned at run time is an SSH host key
  * fingerprint, pinned on the first connection.
  */
 import { readFileSync } from 'node:fs';
@@ -33,9 +34,21 @@ export interface DbTarget {
   host: string;
   port: number;
   database: string;
+  /** A Generic secret of this home holding {"AccountName","AccountPassword"} of an account that may create accounts (PolarDB secrets). */
+  adminSecretName?: string;
 }
 
-export type Target = SshTarget | DbTarget;
+/** A Redis/Tair instance. Its accounts cannot change their own passwords: an admin account does. */
+export interface RedisTarget {
+  kind: 'redis';
+  instanceId: string;
+  host: string;
+  port: number;
+  /** A Generic secret of this home holding {"AccountName","AccountPassword"} of an account allowed ACL commands. */
+  adminSecretName: string;
+}
+
+export type Target = SshTarget | DbTarget | RedisTarget;
 
 interface TargetsFile {
   version: 1;

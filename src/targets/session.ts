@@ -1,8 +1,14 @@
-/** Opens the adapter session for a target; adapters (and ssh2, pg, mysql2) load only when a rotation runs (src/lazy.ts). */
+/** Opens the adapter session for a target; adapters (and ssh2, pg, mysql2, @redis/client) load only when a rotation runs (src/lazy.ts). */
+import type { RdsAccountValue } from '../core/dynamic.js';
 import type { TargetSession } from './adapter.js';
 import type { Target, TargetRegistry } from './registry.js';
 
-export async function openSession(target: Target, registry: TargetRegistry): Promise<TargetSession> {
+/** `admin`: the account of the target's AdminSecretName, for targets whose accounts cannot change their own passwords. */
+export async function openSession(target: Target, registry: TargetRegistry, admin?: RdsAccountValue): Promise<TargetSession> {
+  if (target.kind === 'redis') {
+    const { RedisSession } = await import('../lazy.js');
+    return new RedisSession(target, admin);
+  }
   if (target.kind === 'db') {
     if (target.engine === 'mysql' || target.engine === 'mariadb') {
       const { MysqlSession } = await import('../lazy.js');

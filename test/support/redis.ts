@@ -39,6 +39,8 @@ export interface RedisServer {
   /** Runs a command as the admin user; throws on an error reply; returns the reply as redis-cli prints it. */
   command(...args: string[]): string;
   canLogin(user: string, password: string): boolean;
+  /** Runs a command as `user` and returns the reply (or the error) as redis-cli prints it. */
+  as(user: string, password: string, ...args: string[]): string;
   stop(): void;
   start(): void;
   destroy(): void;
@@ -71,6 +73,10 @@ export async function startRedis(bin: RedisBinaries): Promise<RedisServer> {
       const out = cli(adminUser, adminPassword, args);
       if (out.status !== 0 || /^(ERR|WRONGPASS|NOAUTH|NOPERM)/m.test(out.stdout)) throw new Error(`redis-cli ${args[0]} failed: ${out.stdout}${out.stderr}`);
       return out.stdout;
+    },
+    as(user, password, ...args) {
+      const out = cli(user, password, args);
+      return `${out.stdout}${out.stderr}`.trim();
     },
     canLogin(user, password) {
       const out = cli(user, password, ['PING']);

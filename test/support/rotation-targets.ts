@@ -151,4 +151,4 @@ export function redisTarget(): RotationTarget {
   };
 }
 
-export const ROTATION_TARGETS: (() => RotationTarget)[] = [postgresTarget, mariadbTarget];
+export const ROTATION_TARGETS: (() => RotationTarget)[] = [postgresTarget, mariadbTarget, redisTarget];

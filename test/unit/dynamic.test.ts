@@ -1,6 +1,7 @@
 /** Dynamic secret types and the rotation policy: ExtendedConfig, SecretData shapes, intervals. */
 import { describe, expect, test } from '@jest/globals';
 import {
+  checkAutoData,
   checkExtendedConfig,
   checkNameForType,
   parseCustomData,
@@ -100,5 +101,37 @@ describe('SecretData', () => {
     expect(parseCustomData(password, '{"Password":"new"}', 'ecs-user')).toEqual({ UserName: 'ecs-user', Password: 'new' });
     expect(() => parseCustomData(password, '{"UserName":"root","Password":"new"}', 'ecs-user')).toThrow(invalid);
     expect(parseCustomData(single, '{"AccountPassword":"new"}', 'app')).toEqual({ AccountName: 'app', AccountPassword: 'new' });
+  });
+});
+
+describe('Redis and PolarDB ExtendedConfig (the service\'s fields; kms-local creates <name> and <name>_clone)', () => {
+  const redis = { SecretSubType: 'DoubleUsers', InstanceId: 'r-bp1zx', RegionId: 'cn-hangzhou', AccountName: 'app', CloneAccountName: 'app_clone', AccountPrivilege: 'RoleReadWrite' };
+  const polardb = { SecretSubType: 'DoubleUsers', RegionId: 'cn-hangzhou', DBClusterId: 'pc-bp1s8', DBType: 'MySQL', AccountName: 'app' };
+
+  test('a complete Redis config is accepted with CustomData defaulted', () => {
+    expect(checkExtendedConfig('Redis', redis)).toEqual({ ...redis, CustomData: {} });
+  });
+  test('a PolarDB config gets CloneAccountName <AccountName>_clone when it is left out', () => {
+    expect(checkExtendedConfig('PolarDB', polardb)).toEqual({ ...polardb, CloneAccountName: 'app_clone', CustomData: {} });
+  });
+  test.each([
+    ['Redis', { ...redis, SecretSubType: 'SingleUser' }, /SecretSubType of a Redis secret must be DoubleUsers/],
+    ['Redis', { ...redis, CloneAccountName: 'app_copy' }, /CloneAccountName must be 'app_clone'/],
+    ['Redis', { ...redis, CloneAccountName: undefined }, /CloneAccountName must be 'app_clone'/],
+    ['Redis', { ...redis, AccountPrivilege: 'RoleRepl' }, /RoleReadOnly or RoleReadWrite/],
+    ['Redis', { ...redis, AccountName: 'App' }, /AccountName must be a lowercase letter/],
+    ['Redis', { ...redis, DBInstanceId: 'rm-x' }, /not DBInstanceId/],
+    ['PolarDB', { ...polardb, DBType: 'Oracle' }, /DBType of a PolarDB secret must be MySQL or PostgreSQL/],
+    ['PolarDB', { ...polardb, AccountType: 'Super' }, /AccountType of a PolarDB secret can only be Normal/],
+    ['PolarDB', { ...polardb, DBType: 'PostgreSQL', DBName: 'app' }, /for PolarDB MySQL secrets only/],
+    ['PolarDB', { ...polardb, AccountPrivilege: 'ReadWrite' }, /DBName/],
+    ['PolarDB', { ...polardb, AccountPrivilege: 'Owner', DBName: 'app' }, /ReadWrite, ReadOnly, DMLOnly, DDLOnly, ReadIndex/],
+  ] as const)('%s: %j is refused', (type, config, message) => {
+    const clean = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+    expect(() => checkExtendedConfig(type, clean)).toThrow(expect.objectContaining({ code: 'InvalidParameter', message: expect.stringMatching(message) }));
+  });
+  test('SecretData of Redis and PolarDB secrets is $Auto', () => {
+    expect(() => checkAutoData('Redis', '$Auto')).not.toThrow();
+    expect(() => checkAutoData('PolarDB', '{"Accounts":[]}')).toThrow(invalid);
   });
 });

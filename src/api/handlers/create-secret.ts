@@ -4,7 +4,8 @@ import { arnOf, type Context, type Handler } from '../context.js';
 import { assertUsable, isSymmetric, resolveKey } from '../keys.js';
 import type { KeyRecord } from '../../core/keys.js';
 import { sealValue } from '../secrets.js';
-import { buildDynamicSecret, rotationFields } from '../dynamic.js';
+import { buildDynamicSecret, checkDynamicRequest, rotationFields } from '../dynamic.js';
+import { isProvisionedType, type DynamicValue } from '../../core/dynamic.js';
 
 /**
  * The key that will protect the secret: the local master key when none (or its id) is given;
@@ -30,12 +31,41 @@ function encryptionKeyOf(ctx: Context, requested: string | undefined): string {
   return key.keyId;
 }
 
+/**
+ * Redis and PolarDB secrets first create their two accounts on the target (src/api/provision.ts,
+ * loaded lazily), after every check that needs no target and before the secret is stored.
+ */
 export const handler: Handler = (ctx, p) => {
-  const name = p.SecretName as string;
   const type = (p.SecretType as SecretType | undefined) ?? 'Generic';
+  if (!isProvisionedType(type)) return create(ctx, p);
+  const name = p.SecretName as string;
+  checkName(name);
+  const { extendedConfig } = checkDynamicRequest(p, name, type);
+  encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
+  if (ctx.store.get(name)) refuseExisting(ctx.store.get(name)!, name);
+  return (async () => {
+    const { provisionAccounts } = await import('../../lazy.js');
+    return create(ctx, p, await provisionAccounts(ctx, name, type, extendedConfig));
+  })();
+};
+
+function checkName(name: string): void {
   if (!SECRET_NAME_PATTERN.test(name)) {
     throw invalidParameter('SecretName is 1 to 192 letters, digits or _ / + = . @ - characters.');
   }
+}
+
+function refuseExisting(current: SecretRecord, name: string): never {
+  if (current.plannedDeleteTime !== undefined) {
+    throw new ServiceError('Rejected.ResourceInDeleteWindow', `The name '${name}' belongs to a secret that is planned to be deleted.`);
+  }
+  throw new ServiceError('Rejected.ResourceExist', `The secret '${name}' already exists.`);
+}
+
+function create(ctx: Parameters<Handler>[0], p: Parameters<Handler>[1], provisioned?: DynamicValue[]) {
+  const name = p.SecretName as string;
+  const type = (p.SecretType as SecretType | undefined) ?? 'Generic';
+  checkName(name);
   if (type === 'Generic') {
     if (name.startsWith('acs/')) throw invalidParameter("SecretName of a Generic secret must not start with 'acs/'.");
     if (p.EnableAutomaticRotation === true) {
@@ -45,16 +75,13 @@ export const handler: Handler = (ctx, p) => {
   const keyId = encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
-  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type, keyId);
+  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type, keyId, provisioned);
   const versions = dynamic?.versions ?? [
     { versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealValue(ctx, { name, encryptionKeyId: keyId }, versionId, p.SecretData as string, dataType) },
   ];
 
   ctx.store.mutate(name, (current) => {
-    if (current?.plannedDeleteTime !== undefined) {
-      throw new ServiceError('Rejected.ResourceInDeleteWindow', `The name '${name}' belongs to a secret that is planned to be deleted.`);
-    }
-    if (current) throw new ServiceError('Rejected.ResourceExist', `The secret '${name}' already exists.`);
+    if (current) refuseExisting(current, name);
     const secret: SecretRecord = {
       name,
       type,
@@ -84,4 +111,4 @@ export const handler: Handler = (ctx, p) => {
     SecretType: type,
     VersionId: versionId,
   };
-};
+}

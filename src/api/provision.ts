@@ -1,0 +1,45 @@
+/**
+ * CreateSecret of a Redis or PolarDB secret (SecretData `$Auto`): kms-local, like the service,
+ * creates two new accounts, `<AccountName>` and `<AccountName>_clone`, with the same privileges and
+ * one generated password, through the target's admin account. The first becomes ACSCurrent, the
+ * clone ACSPrevious; rotations then alternate them (DoubleUsers). Loaded lazily (src/lazy.ts).
+ */
+import { ServiceError } from '../errors/errors.js';
+import { kindOf, provisionPlan, type ProvisionedType, type RdsAccountValue } from '../core/dynamic.js';
+import type { ExtendedConfig } from '../core/model.js';
+import { generateTargetPassword } from '../crypto/password.js';
+import { TargetError } from '../targets/adapter.js';
+import { TargetRegistry } from '../targets/registry.js';
+import { openSession } from '../targets/session.js';
+import type { Context } from './context.js';
+import { adminAccountOf, targetFor } from './targets.js';
+
+/** Creates the two accounts; returns their values, ACSCurrent's first. */
+export async function provisionAccounts(ctx: Context, secretName: string, type: ProvisionedType, config: ExtendedConfig): Promise<RdsAccountValue[]> {
+  const kind = kindOf(type, config);
+  const registry = new TargetRegistry(ctx.home);
+  const target = targetFor(registry, kind, secretName, 'be created');
+  const admin = adminAccountOf(ctx, target);
+  if (!admin) {
+    throw new ServiceError(
+      'Rejected.TargetNotFound',
+      `The target of '${kind.instanceId}' names no admin account to create the accounts of '${secretName}' with: add --AdminSecretName <secret> to its \`kms-local target add\`.`,
+    );
+  }
+  const plan = provisionPlan(config);
+  const password = generateTargetPassword(type);
+  const session = await openSession(target, registry, admin);
+  try {
+    if (!session.createAccounts) throw new TargetError('failed', `targets of kind ${target.kind} cannot create accounts`);
+    await session.createAccounts(plan, password);
+  } catch (err) {
+    const message = err instanceof TargetError ? err.message : `internal error: ${(err as Error).message}`;
+    throw new ServiceError('Rejected.TargetFailed', `Creating the accounts ${plan.accountName} and ${plan.cloneAccountName} of '${secretName}' failed: ${message} No secret was created.`);
+  } finally {
+    await session.close();
+  }
+  return [
+    { AccountName: plan.accountName, AccountPassword: password },
+    { AccountName: plan.cloneAccountName, AccountPassword: password },
+  ];
+}
