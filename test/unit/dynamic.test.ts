@@ -126,7 +126,7 @@ describe('Redis and PolarDB ExtendedConfig (the service\'s fields; kms-local cre
     ['PolarDB', { ...polardb, DBType: 'PostgreSQL', DBName: 'app' }, /for PolarDB MySQL secrets only/],
     ['PolarDB', { ...polardb, AccountPrivilege: 'ReadWrite' }, /DBName/],
     ['PolarDB', { ...polardb, AccountPrivilege: 'Owner', DBName: 'app' }, /ReadWrite, ReadOnly, DMLOnly, DDLOnly, ReadIndex/],
-  ] as const)('%s: %j is refused', (type, config, message) => {
+  ] as [('Redis' | 'PolarDB'), Record<string, unknown>, RegExp][])('%s: %j is refused', (type, config, message) => {
     const clean = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
     expect(() => checkExtendedConfig(type, clean)).toThrow(expect.objectContaining({ code: 'InvalidParameter', message: expect.stringMatching(message) }));
   });
