@@ -16,6 +16,7 @@ export { handler as updateSecretRotationPolicy } from './api/handlers/update-sec
 export { updateProfileFile } from './config/profile-write.js';
 export { PostgresSession } from './targets/postgres.js';
 export { MysqlSession } from './targets/mysql.js';
+export { PostgresAccountCreator } from './targets/postgres-accounts.js';
 export { RedisSession } from './targets/redis.js';
 export { provisionAccounts } from './api/provision.js';
 export { SshSession } from './targets/ssh.js';

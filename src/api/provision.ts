@@ -10,7 +10,7 @@ import type { ExtendedConfig } from '../core/model.js';
 import { generateTargetPassword } from '../crypto/password.js';
 import { TargetError } from '../targets/adapter.js';
 import { TargetRegistry } from '../targets/registry.js';
-import { openSession } from '../targets/session.js';
+import { openAccountCreator } from '../targets/session.js';
 import type { Context } from './context.js';
 import { adminAccountOf, targetFor } from './targets.js';
 
@@ -28,9 +28,8 @@ export async function provisionAccounts(ctx: Context, secretName: string, type: 
   }
   const plan = provisionPlan(config);
   const password = generateTargetPassword(type);
-  const session = await openSession(target, registry, admin);
+  const session = await openAccountCreator(target, registry, admin);
   try {
-    if (!session.createAccounts) throw new TargetError('failed', `targets of kind ${target.kind} cannot create accounts`);
     await session.createAccounts(plan, password);
   } catch (err) {
     const message = err instanceof TargetError ? err.message : `internal error: ${(err as Error).message}`;

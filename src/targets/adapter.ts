@@ -31,8 +31,16 @@ export interface TargetSession {
   /** SSHKey: removes the keys of `old` from authorized_keys, keeping `keep`. */
   retire(keep: Credential, old: readonly Credential[]): Promise<void>;
   rollback(to: Credential): Promise<void>;
-  /** Redis and PolarDB CreateSecret: creates the two new accounts with one password (admin session). */
-  createAccounts?(plan: ProvisionPlan, password: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis and PolarDB CreateSecret: logs in with the target's admin account and creates the two new
+ * accounts of a secret with the same privileges and one password; both must not exist yet, and a
+ * failure drops what was created.
+ */
+export interface AccountCreator {
+  createAccounts(plan: ProvisionPlan, password: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -11,10 +11,10 @@
  * logs in) needs UPDATE on the mysql schema (or CREATE USER on MySQL).
  */
 import { createHash } from 'node:crypto';
-import type { RdsAccountValue } from '../core/dynamic.js';
+import type { ProvisionPlan, RdsAccountValue } from '../core/dynamic.js';
 import { importPackage } from '../import-package.js';
 import type { DbTarget } from './registry.js';
-import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type AccountCreator, type Credential, type TargetSession } from './adapter.js';
 
 type Connection = import('mysql2/promise').Connection;
 type MysqlModule = typeof import('mysql2/promise');
@@ -24,6 +24,18 @@ export function nativePasswordHash(password: string): string {
   const once = createHash('sha1').update(Buffer.from(password, 'utf8')).digest();
   return `*${createHash('sha1').update(once).digest('hex').toUpperCase()}`;
 }
+
+/**
+ * What each PolarDB MySQL AccountPrivilege grants on its DBName (kms-local's reading of the
+ * service's privilege names). Without a privilege the accounts get none (USAGE).
+ */
+export const POLARDB_MYSQL_GRANTS: Record<string, string> = {
+  ReadWrite: 'ALL PRIVILEGES',
+  ReadOnly: 'SELECT, SHOW VIEW',
+  DMLOnly: 'SELECT, INSERT, UPDATE, DELETE',
+  DDLOnly: 'CREATE, DROP, ALTER, INDEX, CREATE VIEW, SHOW VIEW',
+  ReadIndex: 'SELECT, INDEX',
+};
 
 function account(credential: Credential): RdsAccountValue {
   return credential.value as RdsAccountValue;
@@ -37,15 +49,18 @@ function describeError(err: unknown): { auth: boolean; message: string } {
   return { auth: e.errno !== undefined && AUTH_ERRNOS.has(e.errno), message: e.message ?? String(err) };
 }
 
-export class MysqlSession implements TargetSession {
+export class MysqlSession implements TargetSession, AccountCreator {
   private readonly target: DbTarget;
+  private readonly admin: RdsAccountValue | undefined;
   private connection: Connection | undefined;
   private mysql: MysqlModule | undefined;
   private loggedInAs: string | undefined;
   private mariadb = false;
 
-  constructor(target: DbTarget) {
+  /** `admin`: the target's admin account, only to create accounts (PolarDB CreateSecret). */
+  constructor(target: DbTarget, admin?: RdsAccountValue) {
     this.target = target;
+    this.admin = admin;
   }
 
   private where(): string {
@@ -81,14 +96,18 @@ export class MysqlSession implements TargetSession {
     }
   }
 
+  private async open(credential: Credential): Promise<void> {
+    this.connection = await this.connect(credential);
+    this.loggedInAs = account(credential).AccountName;
+    const [rows] = await this.connection.query({ sql: 'SELECT VERSION() AS v', timeout: COMMAND_TIMEOUT_MS });
+    this.mariadb = /mariadb/i.test(String((rows as { v: string }[])[0]?.v));
+  }
+
   async login(candidates: readonly Credential[]): Promise<string> {
     const refused: string[] = [];
     for (const candidate of candidates) {
       try {
-        this.connection = await this.connect(candidate);
-        this.loggedInAs = account(candidate).AccountName;
-        const [rows] = await this.connection.query({ sql: 'SELECT VERSION() AS v', timeout: COMMAND_TIMEOUT_MS });
-        this.mariadb = /mariadb/i.test(String((rows as { v: string }[])[0]?.v));
+        await this.open(candidate);
         return candidate.versionId;
       } catch (err) {
         if (!(err instanceof TargetError) || err.kind !== 'auth') throw err;
@@ -140,6 +159,35 @@ export class MysqlSession implements TargetSession {
 
   async rollback(to: Credential): Promise<void> {
     await this.setPassword(to);
+  }
+
+  async createAccounts(plan: ProvisionPlan, password: string): Promise<void> {
+    if (!this.admin) throw new TargetError('failed', `${this.where()}: no admin account to create accounts with`);
+    await this.open({ versionId: 'admin', value: this.admin }).catch((err: TargetError) => {
+      throw new TargetError(err.kind, `${err.message} (logging in as the admin account)`);
+    });
+    const c = this.connection!;
+    const names = [plan.accountName, plan.cloneAccountName];
+    const [rows] = await c.query({ sql: 'SELECT User FROM mysql.user WHERE User IN (?, ?)', values: names, timeout: COMMAND_TIMEOUT_MS });
+    const taken = (rows as { User: string }[])[0]?.User;
+    if (taken !== undefined) {
+      throw new TargetError('failed', `${this.where()}: the account ${taken} already exists; a PolarDB secret manages two new accounts that kms-local creates.`);
+    }
+    const secret = this.mariadb ? `IDENTIFIED BY PASSWORD ${c.escape(nativePasswordHash(password))}` : `IDENTIFIED BY ${c.escape(password)}`;
+    const created: string[] = [];
+    try {
+      for (const name of names) {
+        await c.query({ sql: `CREATE USER ${c.escape(name)}@'%' ${secret}`, timeout: COMMAND_TIMEOUT_MS });
+        created.push(name);
+        if (plan.privilege && plan.dbName) {
+          const grants = POLARDB_MYSQL_GRANTS[plan.privilege]!;
+          await c.query({ sql: `GRANT ${grants} ON ${c.escapeId(plan.dbName)}.* TO ${c.escape(name)}@'%'`, timeout: COMMAND_TIMEOUT_MS });
+        }
+      }
+    } catch (err) {
+      for (const name of created) await c.query(`DROP USER ${c.escape(name)}@'%'`).catch(() => undefined);
+      throw new TargetError('failed', `${this.where()}: creating the accounts failed: ${describeError(err).message}`);
+    }
   }
 
   async close(): Promise<void> {

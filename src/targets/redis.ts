@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { ProvisionPlan, RdsAccountValue } from '../core/dynamic.js';
 import { importPackage } from '../import-package.js';
 import type { RedisTarget } from './registry.js';
-import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type AccountCreator, type Credential, type TargetSession } from './adapter.js';
 
 type RedisModule = typeof import('@redis/client');
 type Client = ReturnType<RedisModule['createClient']>;
@@ -37,7 +37,7 @@ function isAuthError(err: unknown): boolean {
   return /WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test((err as Error)?.message ?? '');
 }
 
-export class RedisSession implements TargetSession {
+export class RedisSession implements TargetSession, AccountCreator {
   private readonly target: RedisTarget;
   private readonly admin: RdsAccountValue | undefined;
   private client: Client | undefined;

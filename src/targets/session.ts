@@ -1,6 +1,6 @@
 /** Opens the adapter session for a target; adapters (and ssh2, pg, mysql2, @redis/client) load only when a rotation runs (src/lazy.ts). */
 import type { RdsAccountValue } from '../core/dynamic.js';
-import type { TargetSession } from './adapter.js';
+import type { AccountCreator, TargetSession } from './adapter.js';
 import type { Target, TargetRegistry } from './registry.js';
 
 /** `admin`: the account of the target's AdminSecretName, for targets whose accounts cannot change their own passwords. */
@@ -19,4 +19,21 @@ export async function openSession(target: Target, registry: TargetRegistry, admi
   }
   const { SshSession } = await import('../lazy.js');
   return new SshSession(target, registry);
+}
+
+/** The admin session that creates the accounts of a Redis or PolarDB secret. */
+export async function openAccountCreator(target: Target, registry: TargetRegistry, admin: RdsAccountValue): Promise<AccountCreator> {
+  if (target.kind === 'redis') {
+    const { RedisSession } = await import('../lazy.js');
+    return new RedisSession(target, admin);
+  }
+  if (target.kind === 'db' && target.engine === 'postgresql') {
+    const { PostgresAccountCreator } = await import('../lazy.js');
+    return new PostgresAccountCreator(target, admin);
+  }
+  if (target.kind === 'db') {
+    const { MysqlSession } = await import('../lazy.js');
+    return new MysqlSession(target, admin);
+  }
+  throw new Error(`an SSH target (${target.instanceId}) cannot create accounts`);
 }

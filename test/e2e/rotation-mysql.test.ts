@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { findMariaDb, mariadbUnavailable, startMariaDb, type MariaDbServer } from '../support/mariadb.js';
-import { makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const why = mariadbUnavailable();
 if (why) console.warn(`\n!!! SKIPPED test/e2e/rotation-mysql.test.ts: ${why}.\n`);
@@ -23,6 +23,7 @@ function ok(result: CliResult): any {
 function current(name: string, stage = 'ACSCurrent'): { AccountName: string; AccountPassword: string } {
   return JSON.parse(ok(kms('GetSecretValue', '--SecretName', name, '--VersionStage', stage)).SecretData);
 }
+const current_ = (name: string, stage = 'ACSCurrent') => current(name, stage);
 function createRds(name: string, subType: string, accounts: { AccountName: string; AccountPassword: string }[]): void {
   ok(kms('CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretType', 'Rds',
     '--ExtendedConfig', JSON.stringify({ SecretSubType: subType, DBInstanceId: 'rm-mysql' }),
@@ -103,5 +104,66 @@ describeIfMariaDb('Rds secrets rotated on a real MariaDB server', () => {
     expect(now.AccountName).toBe('app_b');
     expect(db.canLogin('app_b', now.AccountPassword)).toBe(true);
     expect(db.canLogin('app_a', readBefore.AccountPassword)).toBe(true);
+  });
+
+  describe('PolarDB MySQL secrets (SecretData $Auto) through the same adapter', () => {
+    const polardb = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ SecretSubType: 'DoubleUsers', RegionId: 'cn-hangzhou', DBClusterId: 'pc-shop', DBType: 'MySQL', AccountName: 'shop', AccountPrivilege: 'ReadWrite', DBName: 'shop', ...extra });
+    const create = (name: string, config: string) =>
+      kms('CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretType', 'PolarDB', '--SecretData', '$Auto', '--ExtendedConfig', config);
+
+    beforeAll(() => {
+      db.sql("CREATE USER 'kmsadmin'@'%' IDENTIFIED BY 'Admin-Pw-1'");
+      db.sql("GRANT ALL ON *.* TO 'kmsadmin'@'%' WITH GRANT OPTION");
+      db.sql('CREATE DATABASE shop');
+      ok(kms('CreateSecret', '--SecretName', 'maria-admin', '--VersionId', 'v1', '--SecretData', '{"AccountName":"kmsadmin","AccountPassword":"Admin-Pw-1"}'));
+    });
+
+    test('a target without --AdminSecretName cannot create the accounts, and says what to add', () => {
+      ok(runCli(['target', 'add', '--DBInstanceId', 'pc-shop', '--Engine', 'mysql', '--Host', db.host, '--Port', String(db.port)], { home }));
+      const failed = serviceError(create('shop-db', polardb()).stderr);
+      expect(failed?.code).toBe('Rejected.TargetNotFound');
+      expect(failed?.message).toMatch(/--AdminSecretName/);
+      expect(db.sql("SELECT COUNT(*) FROM mysql.user WHERE User LIKE 'shop%'").trim()).toBe('0');
+    });
+
+    test('a PolarDB PostgreSQL secret is refused on a MySQL target', () => {
+      const failed = serviceError(create('shop-pg', polardb({ DBType: 'PostgreSQL', AccountPrivilege: undefined, DBName: undefined })).stderr);
+      expect(failed?.code).toBe('Rejected.TargetNotFound');
+      expect(failed?.message).toMatch(/PolarDB PostgreSQL secret, but the target of 'pc-shop' is --Engine mysql/);
+    });
+
+    test('CreateSecret creates shop and shop_clone with the same grants and password; the plaintext never reaches the server', () => {
+      ok(runCli(['target', 'add', '--DBInstanceId', 'pc-shop', '--Engine', 'mysql', '--Host', db.host, '--Port', String(db.port), '--AdminSecretName', 'maria-admin'], { home }));
+      ok(create('shop-db', polardb()));
+      const current = current_('shop-db');
+      const previous = current_('shop-db', 'ACSPrevious');
+      expect([current.AccountName, previous.AccountName]).toEqual(['shop', 'shop_clone']);
+      expect(previous.AccountPassword).toBe(current.AccountPassword);
+      expect(current.AccountPassword).toMatch(/^[A-Za-z0-9!@#$%^&*()_+=-]{32}$/);
+      expect(db.canLogin('shop', current.AccountPassword)).toBe(true);
+      expect(db.canLogin('shop_clone', current.AccountPassword)).toBe(true);
+      const grants = (user: string) => db.sql(`SHOW GRANTS FOR '${user}'@'%'`).replaceAll(user, '<user>');
+      expect(grants('shop')).toBe(grants('shop_clone'));
+      expect(grants('shop')).toMatch(/GRANT ALL PRIVILEGES ON `shop`\.\* TO/);
+      expect(db.generalLog()).not.toContain(current.AccountPassword);
+    });
+
+    test('RotateSecret alternates them: the account read as ACSCurrent before keeps working', () => {
+      const before = current_('shop-db');
+      ok(kms('RotateSecret', '--SecretName', 'shop-db', '--VersionId', 'v2'));
+      const after = current_('shop-db');
+      expect(after.AccountName).toBe('shop_clone');
+      expect(db.canLogin('shop_clone', after.AccountPassword)).toBe(true);
+      expect(db.canLogin('shop_clone', before.AccountPassword)).toBe(false);
+      expect(db.canLogin('shop', before.AccountPassword)).toBe(true);
+    });
+
+    test('accounts that already exist are refused; no secret is stored', () => {
+      const failed = serviceError(create('shop-again', polardb()).stderr);
+      expect(failed?.code).toBe('Rejected.TargetFailed');
+      expect(failed?.message).toMatch(/already exists/);
+      expect(serviceError(kms('DescribeSecret', '--SecretName', 'shop-again').stderr)?.code).toBe('Forbidden.ResourceNotFound');
+    });
   });
 });

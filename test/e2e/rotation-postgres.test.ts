@@ -253,4 +253,23 @@ describeIfPostgres('Rds secrets rotated on a real PostgreSQL server', () => {
     expect(failed?.code).toBe('Rejected.TargetNotFound');
     expect(failed?.message).toMatch(/kms-local target add --DBInstanceId rm-nowhere/);
   });
+
+  test('PolarDB PostgreSQL (SecretData $Auto): kms-local creates app_pc and app_pc_clone as SCRAM roles; rotations alternate them', () => {
+    ok(kms('CreateSecret', '--SecretName', 'pg-admin', '--VersionId', 'v1', '--SecretData', JSON.stringify({ AccountName: pg.superuser, AccountPassword: pg.superPassword })));
+    ok(runCli(['target', 'add', '--DBInstanceId', 'pc-pg', '--Engine', 'postgresql', '--Host', pg.host, '--Port', String(pg.port), '--AdminSecretName', 'pg-admin'], { home }));
+    ok(kms('CreateSecret', '--SecretName', 'pc-db', '--VersionId', 'v1', '--SecretType', 'PolarDB', '--SecretData', '$Auto',
+      '--ExtendedConfig', JSON.stringify({ SecretSubType: 'DoubleUsers', RegionId: 'cn-hangzhou', DBClusterId: 'pc-pg', DBType: 'PostgreSQL', AccountName: 'app_pc' })));
+    const first = current('pc-db');
+    expect(first.AccountName).toBe('app_pc');
+    expect(current('pc-db', 'ACSPrevious')).toEqual({ AccountName: 'app_pc_clone', AccountPassword: first.AccountPassword });
+    expect(pg.canLogin('app_pc', first.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_pc_clone', first.AccountPassword)).toBe(true);
+    expect(pg.sql("SELECT count(*) FROM pg_authid WHERE rolname LIKE 'app_pc%' AND rolpassword LIKE 'SCRAM-SHA-256$4096:%'").trim()).toBe('2');
+
+    ok(kms('RotateSecret', '--SecretName', 'pc-db', '--VersionId', 'v2'));
+    const second = current('pc-db');
+    expect(second.AccountName).toBe('app_pc_clone');
+    expect(pg.canLogin('app_pc_clone', second.AccountPassword)).toBe(true);
+    expect(pg.canLogin('app_pc', first.AccountPassword)).toBe(true);
+  });
 });
