@@ -1,13 +1,14 @@
 /**
  * Creating the two accounts of a PolarDB PostgreSQL secret, with `pg`, as the target's admin
  * account (it needs CREATEROLE): `CREATE ROLE <name> LOGIN PASSWORD '<SCRAM verifier>'`, the
- * verifier computed here as for rotations (src/targets/postgres.ts), so the plaintext never
+ * verifier computed here as for rotations (src/targets/scram.ts), so the plaintext never
  * reaches the server. Both roles get the same attributes (LOGIN) and no grants: the service's
  * PolarDB PostgreSQL secrets take no privilege either.
  */
 import type { ProvisionPlan, RdsAccountValue } from '../core/dynamic.js';
 import { importPackage } from '../import-package.js';
-import { scramVerifier } from './postgres.js';
+import { randomBytes } from 'node:crypto';
+import { scramVerifier } from './scram.js';
 import type { DbTarget } from './registry.js';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, TargetError, type AccountCreator } from './adapter.js';
 
@@ -54,7 +55,7 @@ export class PostgresAccountCreator implements AccountCreator {
     const created: string[] = [];
     try {
       for (const name of names) {
-        await client.query(`CREATE ROLE ${pg.escapeIdentifier(name)} LOGIN PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
+        await client.query(`CREATE ROLE ${pg.escapeIdentifier(name)} LOGIN PASSWORD ${pg.escapeLiteral(scramVerifier(password, randomBytes(16)))}`);
         created.push(name);
       }
     } catch (err) {
