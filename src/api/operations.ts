@@ -9,6 +9,7 @@ import type { ParamSpec } from './params.js';
 import type { ServiceErrorCode } from '../errors/errors.js';
 import { BATCH_GET_MAX_SECRETS, parseJsonObject, parsePolicy, parseSecretsList, parseTagKeys, parseTags, parseVersionStages, STAGE_PATTERN } from './json-params.js';
 import { parseFilters } from '../core/list-filter.js';
+import { cryptoOperations } from './crypto-operations.js';
 import { handler as createSecret } from './handlers/create-secret.js';
 import { handler as getSecretValue } from './handlers/get-secret-value.js';
 import { handler as putSecretValue } from './handlers/put-secret-value.js';
@@ -850,6 +851,8 @@ export const operations: readonly OperationSpec[] = [
     notes: ['The document is checked as secret policies are (SetSecretPolicy); kms-local stores it and returns it, it does not enforce it. A key pending deletion: Rejected.PendingDeletion.'],
     load: async () => ({ handler: setKeyPolicy }),
   },
+  // --- Cryptography (issue 12 item 2): its own block, src/api/crypto-operations.ts. ---
+  ...cryptoOperations,
 ];
 
 const byName = new Map(operations.map((op) => [op.name, op]));
