@@ -17,6 +17,7 @@
  * KMS_LOCAL_LONG_TESTS=1 runs the whole corpus.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { operations, type OperationSpec } from '../../src/api/operations.js';
@@ -52,6 +53,7 @@ const MISSING_REQUIRED: Want = { exit: 3, stderr: /^ERROR: required parameters n
 /** Stands for the primary version id of 'alias/hostile', known once prepare() has made the key. */
 const KEY_VERSION = '{{key-version}}';
 
+const DIGEST = createHash('sha256').update('hostile message').digest('base64');
 const POLICY = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['kms:*'], Resource: ['*'] }] });
 
 /** A valid invocation of each operation on the prepared home (see `prepare`); hostile cases change one thing. */
@@ -99,6 +101,19 @@ const BASE: Record<string, [string, string][]> = {
   ListAliasesByKeyId: [['KeyId', 'alias/hostile']],
   GetKeyPolicy: [['KeyId', 'alias/hostile']],
   SetKeyPolicy: [['KeyId', 'alias/hostile'], ['Policy', POLICY]],
+  // Cryptography: {{name}} stands for a version, blob or signature prepare() makes (`made`).
+  Encrypt: [['KeyId', 'alias/hostile'], ['Plaintext', 'hostile-plaintext']],
+  Decrypt: [['CiphertextBlob', '{{blob}}']],
+  ReEncrypt: [['CiphertextBlob', '{{blob}}'], ['DestinationKeyId', 'alias/hostile-2']],
+  GenerateDataKey: [['KeyId', 'alias/hostile']],
+  GenerateDataKeyWithoutPlaintext: [['KeyId', 'alias/hostile']],
+  ExportDataKey: [['CiphertextBlob', '{{data-key-blob}}'], ['PublicKeyBlob', '{{public-key-blob}}'], ['WrappingAlgorithm', 'RSAES_OAEP_SHA_256'], ['WrappingKeySpec', 'RSA_2048']],
+  GenerateAndExportDataKey: [['KeyId', 'alias/hostile'], ['PublicKeyBlob', '{{public-key-blob}}'], ['WrappingAlgorithm', 'RSAES_OAEP_SHA_256'], ['WrappingKeySpec', 'RSA_2048']],
+  GetPublicKey: [['KeyId', 'alias/hostile-rsa'], ['KeyVersionId', '{{rsa-version}}']],
+  AsymmetricSign: [['KeyId', 'alias/hostile-ec'], ['KeyVersionId', '{{ec-version}}'], ['Algorithm', 'ECDSA_SHA_256'], ['Digest', DIGEST]],
+  AsymmetricVerify: [['KeyId', 'alias/hostile-ec'], ['KeyVersionId', '{{ec-version}}'], ['Algorithm', 'ECDSA_SHA_256'], ['Digest', DIGEST], ['Value', '{{signature}}']],
+  AsymmetricEncrypt: [['KeyId', 'alias/hostile-rsa'], ['KeyVersionId', '{{rsa-version}}'], ['Algorithm', 'RSAES_OAEP_SHA_256'], ['Plaintext', 'aG9zdGlsZQ==']],
+  AsymmetricDecrypt: [['KeyId', 'alias/hostile-rsa'], ['KeyVersionId', '{{rsa-version}}'], ['Algorithm', 'RSAES_OAEP_SHA_256'], ['CiphertextBlob', '{{rsa-blob}}']],
 };
 
 /** The base invocation of an operation; a new operation needs one here before its hostile cases can run. */
@@ -430,12 +445,33 @@ function prepare(): string {
   run('kms', 'DisableKey', '--KeyId', 'alias/hostile-disabled');
   keyOf('alias/hostile-pending');
   run('kms', 'ScheduleKeyDeletion', '--KeyId', 'alias/hostile-pending', '--PendingWindowInDays', '7');
+  // Cryptography: an RSA encryption key and an EC signing key, and what the operations take in.
+  const json = (...args: string[]): any => {
+    const result = runCli(['kms', ...resolved(args)], { home });
+    expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return result.json;
+  };
+  for (const [alias, spec, usage] of [['rsa', 'RSA_2048', 'ENCRYPT/DECRYPT'], ['ec', 'EC_P256', 'SIGN/VERIFY']] as const) {
+    const meta = json('CreateKey', '--KeySpec', spec, '--KeyUsage', usage).KeyMetadata;
+    json('CreateAlias', '--AliasName', `alias/hostile-${alias}`, '--KeyId', meta.KeyId);
+    made[`{{${alias}-version}}`] = meta.PrimaryKeyVersion;
+  }
+  made['{{blob}}'] = json('Encrypt', '--KeyId', 'alias/hostile', '--Plaintext', 'existing-plaintext').CiphertextBlob;
+  made['{{data-key-blob}}'] = json('GenerateDataKeyWithoutPlaintext', '--KeyId', 'alias/hostile').CiphertextBlob;
+  const pem: string = json('GetPublicKey', '--KeyId', 'alias/hostile-rsa', '--KeyVersionId', '{{rsa-version}}').PublicKey;
+  made['{{public-key-blob}}'] = pem.replace(/-----[A-Z ]+-----|\s/g, '');
+  made['{{signature}}'] = json('AsymmetricSign', '--KeyId', 'alias/hostile-ec', '--KeyVersionId', '{{ec-version}}', '--Algorithm', 'ECDSA_SHA_256', '--Digest', DIGEST).Value;
+  made['{{rsa-blob}}'] = json('AsymmetricEncrypt', '--KeyId', 'alias/hostile-rsa', '--KeyVersionId', '{{rsa-version}}', '--Algorithm', 'RSAES_OAEP_SHA_256', '--Plaintext', 'aG9zdGlsZQ==').CiphertextBlob;
   return home;
 }
 
+/** What prepare() made of the other {{name}} placeholders. */
+const made: Record<string, string> = {};
+
 /** What prepare() made of KEY_VERSION. */
 let keyVersion = '';
-const resolved = (args: readonly string[]): string[] => args.map((a) => a.replaceAll(KEY_VERSION, keyVersion));
+const resolved = (args: readonly string[]): string[] =>
+  args.map((a) => a.replaceAll(KEY_VERSION, keyVersion).replace(/\{\{[a-z-]+\}\}/g, (name) => made[name] ?? name));
 
 beforeAll(async () => {
   template = prepare();

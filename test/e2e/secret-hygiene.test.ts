@@ -16,7 +16,7 @@
  * (test/store/tamper.test.ts changes every byte in-process; this flips a spread of them via the CLI.)
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -51,6 +51,11 @@ const N = {
   fromFile: needle('fromfile'),
   keySealed: needle('keysealed'),
   accessKeySecret: needle('aksecret'),
+  encrypted: needle('encrypted'),
+  encryptedContext: needle('encctx'),
+  asymmetric: needle('asym'),
+  oversizeEncrypt: needle('bigencrypt'),
+  dryEncrypt: needle('dryencrypt'),
 };
 
 /** The forms a value could take on disk or on screen. */
@@ -75,6 +80,8 @@ interface Call {
 let parent: string;
 let home: string;
 let passwords: string[] = [];
+/** The data keys GenerateDataKey returned (base64): never stored, raw or encoded. */
+const dataKeys: string[] = [];
 const calls: Call[] = [];
 const previousUmask = process.umask(0o000);
 
@@ -166,14 +173,42 @@ beforeAll(() => {
   ok(kms('ListTagResources', '--ResourceType', 'key'));
   ok(kms('GetKeyPolicy', '--KeyId', key.KeyId));
   ok(kms('SetKeyPolicy', '--KeyId', key.KeyId, '--Policy', '{"Version":"1","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":["*"]}]}'));
-  const doomed = ok(kms('CreateKey', '--KeySpec', 'EC_P256')).KeyMetadata.KeyId as string;
+  const ec = ok(kms('CreateKey', '--KeySpec', 'EC_P256')).KeyMetadata;
+  const doomed = ec.KeyId as string;
   ok(kms('CreateAlias', '--AliasName', 'alias/doomed', '--KeyId', doomed));
   ok(kms('ScheduleKeyDeletion', '--KeyId', doomed, '--PendingWindowInDays', '7'));
   ok(kms('CancelKeyDeletion', '--KeyId', doomed));
   ok(kms('DeleteAlias', '--AliasName', 'alias/doomed'));
-  ok(kms('CreateKey', '--KeySpec', 'RSA_2048', '--KeyUsage', 'ENCRYPT/DECRYPT'));
+  const rsa = ok(kms('CreateKey', '--KeySpec', 'RSA_2048', '--KeyUsage', 'ENCRYPT/DECRYPT')).KeyMetadata;
 
   passwords = [0, 1, 2].map(() => ok(kms('GetRandomPassword', '--PasswordLength', '40'), { returnsValues: true }).RandomPassword as string);
+
+  // Every cryptography operation (on the keys above): plaintexts and data keys go in and out, never to disk.
+  const aes = key.KeyId as string;
+  const context = JSON.stringify({ purpose: N.encryptedContext });
+  const blob = ok(kms('Encrypt', '--KeyId', aes, '--Plaintext', N.encrypted, '--EncryptionContext', context)).CiphertextBlob as string;
+  ok(kms('Decrypt', '--CiphertextBlob', blob, '--EncryptionContext', context), { returnsValues: true });
+  const moved = ok(kms('ReEncrypt', '--CiphertextBlob', blob, '--SourceEncryptionContext', context, '--DestinationKeyId', aes)).CiphertextBlob as string;
+  ok(kms('Decrypt', '--CiphertextBlob', moved), { returnsValues: true });
+  const dataKey = ok(kms('GenerateDataKey', '--KeyId', aes), { returnsValues: true });
+  dataKeys.push(dataKey.Plaintext);
+  const sealedOnly = ok(kms('GenerateDataKeyWithoutPlaintext', '--KeyId', aes)).CiphertextBlob as string;
+  dataKeys.push(ok(kms('Decrypt', '--CiphertextBlob', sealedOnly), { returnsValues: true }).Plaintext);
+  const wrapping = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const wrap = ['--PublicKeyBlob', wrapping, '--WrappingAlgorithm', 'RSAES_OAEP_SHA_256', '--WrappingKeySpec', 'RSA_2048'];
+  ok(kms('ExportDataKey', '--CiphertextBlob', dataKey.CiphertextBlob, ...wrap));
+  dataKeys.push(ok(kms('Decrypt', '--CiphertextBlob', ok(kms('GenerateAndExportDataKey', '--KeyId', aes, ...wrap)).CiphertextBlob), { returnsValues: true }).Plaintext);
+  ok(kms('GetPublicKey', '--KeyId', rsa.KeyId, '--KeyVersionId', rsa.PrimaryKeyVersion));
+  const rsaArgs = ['--KeyId', rsa.KeyId, '--KeyVersionId', rsa.PrimaryKeyVersion, '--Algorithm', 'RSAES_OAEP_SHA_256'];
+  const asymmetric = ok(kms('AsymmetricEncrypt', ...rsaArgs, '--Plaintext', Buffer.from(N.asymmetric).toString('base64'))).CiphertextBlob as string;
+  ok(kms('AsymmetricDecrypt', ...rsaArgs, '--CiphertextBlob', asymmetric), { returnsValues: true });
+  const digest = createHash('sha256').update('hygiene').digest('base64');
+  const ecArgs = ['--KeyId', ec.KeyId, '--KeyVersionId', ec.PrimaryKeyVersion, '--Algorithm', 'ECDSA_SHA_256', '--Digest', digest];
+  ok(kms('AsymmetricVerify', ...ecArgs, '--Value', ok(kms('AsymmetricSign', ...ecArgs)).Value));
+  fails(kms('Encrypt', '--KeyId', aes, '--Plaintext', N.oversizeEncrypt.repeat(Math.ceil(6145 / N.oversizeEncrypt.length))));
+  fails(kms('Encrypt', '--KeyId', aes, '--Plaintext', N.dryEncrypt, '--DryRun', 'true'));
+  fails(kms('Encrypt', '--KeyId', 'alias/none', '--Plaintext', N.dryEncrypt));
+  fails(kms('Decrypt', '--CiphertextBlob', blob));
 
   // A dynamic secret, its target, its rotation policy, and rotations that fail (nothing listens).
   ok(['target', 'add', '--DBInstanceId', 'rm-hygiene', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', '1']);
@@ -241,7 +276,7 @@ afterAll(() => {
 });
 
 /** Every value stored or sent in the workload. */
-const stored = (): string[] => [...Object.values(N), ...passwords];
+const stored = (): string[] => [...Object.values(N), ...passwords, ...dataKeys];
 
 describe('after a workload touching every operation', () => {
   test('every operation of the table ran', async () => {
@@ -270,6 +305,20 @@ describe('after a workload touching every operation', () => {
       const allowed = relative(home, file) === 'config.json' ? [N.accessKeySecret] : [];
       return leaks(readFileSync(file), stored().filter((v) => !allowed.includes(v))).map((v) => `${relative(home, file)}: ${v}`);
     });
+    expect(found).toEqual([]);
+  });
+
+  test('no data key is in any file, as raw bytes either', () => {
+    expect(dataKeys.length).toBe(3);
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else for (const dk of dataKeys) if (readFileSync(path).includes(Buffer.from(dk, 'base64'))) found.push(relative(home, path));
+      }
+    };
+    walk(home);
     expect(found).toEqual([]);
   });
 
