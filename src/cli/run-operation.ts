@@ -1,6 +1,6 @@
 /** argv of one operation -> checked parameters -> handler -> printed response. */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CliError } from '../errors/errors.js';
+import { CliError, invalidParameter } from '../errors/errors.js';
 import type { OperationSpec } from '../api/operations.js';
 import { acceptedForm, decodeParams, flagNames, paramOf, validateParams, type ParamValues } from '../api/params.js';
 import { clockFrom, createContext, type Context } from '../api/context.js';
@@ -72,13 +72,29 @@ function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
       raw[param.name] = param.value;
       continue;
     }
+    let bytes: Buffer;
     try {
-      raw[param.name] = (param.value === '-' ? io.readStdin() : readFileValue(param.value)).toString('utf8');
+      bytes = param.value === '-' ? io.readStdin() : readFileValue(param.value);
     } catch (err) {
       throw new CliError(`failed to read ${param.flag} '${param.value}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    raw[param.name] = utf8Text(bytes, param.flag, param.value);
   }
   return raw;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A file's bytes as text, refused when they are not UTF-8: replacing them with U+FFFD would store
+ * a value other than the one given. Binary data is given as base64 (SecretDataType binary).
+ */
+function utf8Text(bytes: Buffer, flag: string, path: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw invalidParameter(`${flag} '${path}' is not UTF-8 text; give binary data base64-encoded (with --SecretDataType binary for SecretData).`);
+  }
 }
 
 /** `--region`/`--RegionId` > ALIBABA_CLOUD_REGION_ID > the profile's region > cn-hangzhou. */

@@ -31,7 +31,13 @@ export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
 export function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  try {
+    mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    // A recursive mkdir on a read-only file system reports ENOENT: ask again for the real cause.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(dirname(path))) mkdirSync(path, { mode: DIR_MODE });
+    throw err;
+  }
 }
 
 /** Makes a rename or unlink in `dir` durable. */
