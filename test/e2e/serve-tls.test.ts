@@ -6,8 +6,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
+import { randomUUID } from 'node:crypto';
 import { makeHome, removeHome, runCli } from '../support/cli.js';
-import { callOpenApi, openApiClient, startServe, type Served } from '../support/serve.js';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, RpcUtil, callOpenApi, openApiClient, startServe, wireTime, type Served } from '../support/serve.js';
 
 const homes: string[] = [];
 const servers: Served[] = [];
@@ -57,6 +59,40 @@ describe('serve --tls', () => {
     const again = await serve(home, ['--tls']);
     const reused = certLine(again.output());
     expect(reused).toEqual({ path: cert.path, fingerprint: cert.fingerprint, isNew: false });
+  });
+});
+
+/**
+ * One refresh of the Python caching client (aliyun-secret-manager-client): aliyunsdkcore's
+ * AcsClient(verify=False) POSTs a V1-signed GetSecretValue over https with VersionStage=ACSCurrent
+ * and FetchExtendedConfig=True (str(True)), and does not check the certificate.
+ */
+function cachingClientRefresh(endpoint: string, secretName: string): Promise<{ status: number; body: any }> {
+  const query: Record<string, string> = {
+    Action: 'GetSecretValue', Format: 'JSON', Version: '2016-01-20', AccessKeyId: ACCESS_KEY_ID, SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0', SignatureType: '', SignatureNonce: randomUUID(), Timestamp: wireTime(Date.now()), RegionId: 'cn-hangzhou',
+    SecretName: secretName, VersionStage: 'ACSCurrent', FetchExtendedConfig: 'True',
+  };
+  query.Signature = RpcUtil.getSignatureV1(query, 'POST', ACCESS_KEY_SECRET);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`https://${endpoint}/?${new URLSearchParams(query)}`, { method: 'POST', rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+describe('a caching client against serve --tls', () => {
+  test('reads a secret over https, and after its refresh sees a rotation made with the CLI', async () => {
+    const home = makeHomeTracked();
+    const cli = (args: string[]) => runCli(['kms', ...args], { home });
+    expect(cli(['CreateSecret', '--SecretName', 'cached/db', '--SecretData', 'before-rotation', '--VersionId', 'v1']).code).toBe(0);
+    const served = await serve(home, ['--tls']);
+    expect(await cachingClientRefresh(served.endpoint, 'cached/db')).toMatchObject({ status: 200, body: { SecretData: 'before-rotation', VersionId: 'v1' } });
+    expect(cli(['PutSecretValue', '--SecretName', 'cached/db', '--SecretData', 'after-rotation', '--VersionId', 'v2']).code).toBe(0);
+    // The client's TTL has passed: its next refresh is the same request.
+    expect(await cachingClientRefresh(served.endpoint, 'cached/db')).toMatchObject({ status: 200, body: { SecretData: 'after-rotation', VersionId: 'v2' } });
   });
 });
 
