@@ -5,8 +5,11 @@
  * is checked with `redis-cli`. The fault tests are shared: test/e2e/rotation-faults.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
 import { findRedis, redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
-import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnvironment, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const why = redisUnavailable();
 if (why) console.warn(`\n!!! SKIPPED test/e2e/rotation-redis.test.ts: ${why}.\n`);
@@ -122,5 +125,46 @@ describeIfRedis('Redis secrets on a real redis-server', () => {
     expect(redis.canLogin('cache', third.AccountPassword)).toBe(true);
     expect(redis.canLogin('cache_clone', second.AccountPassword)).toBe(true);
     expect(rulesOf('cache')).toBe(rulesOf('cache_clone'));
+  });
+
+  test('the new password never travels in plaintext: the bytes kms-local sends hold ACL SETUSER with its SHA-256 only', async () => {
+    // A plain TCP relay in front of the real server records every byte kms-local sends it.
+    let wire = '';
+    const sockets: Socket[] = [];
+    const relay: Server = createServer((client) => {
+      const upstream = connect(redis.port, redis.host);
+      sockets.push(client, upstream);
+      client.on('data', (chunk: Buffer) => {
+        wire += chunk.toString('latin1');
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const addTarget = (port: number) =>
+      ok(runCli(['target', 'add', '--InstanceId', 'r-cache', '--Engine', 'redis', '--Host', '127.0.0.1', '--Port', String(port), '--AdminSecretName', 'redis-admin'], { home }));
+    addTarget((relay.address() as { port: number }).port);
+    try {
+      // Spawned, not run synchronously: the relay lives in this process's event loop.
+      const rotation = spawn(process.execPath, [BIN, 'kms', 'RotateSecret', '--SecretName', 'cache', '--VersionId', 'v4'], { env: cliEnvironment({ home }), stdio: 'ignore' });
+      const code = await new Promise((resolve) => rotation.once('exit', resolve));
+      expect(code).toBe(0);
+    } finally {
+      addTarget(redis.port);
+      sockets.forEach((s) => s.destroy());
+      relay.close();
+    }
+    const { AccountName, AccountPassword } = read('cache');
+    const hash = createHash('sha256').update(AccountPassword).digest('hex');
+    expect(wire).toContain('SETUSER');
+    expect(wire).toContain(AccountName);
+    expect(wire).toContain(`#${hash}`);
+    // The new password crosses the wire only inside the verifying login (HELLO 3 AUTH), never in a command.
+    expect(wire).toContain(AccountPassword);
+    const withoutAuth = wire.replace(/\*\d+\r\n\$5\r\nHELLO\r\n[\s\S]*?\r\n\$4\r\nAUTH\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*\r\n/g, '');
+    expect(withoutAuth).not.toContain(AccountPassword);
+    expect(redis.canLogin(AccountName, AccountPassword)).toBe(true);
   });
 });
