@@ -18,6 +18,8 @@ export interface Context {
   /** `nowMs` as the service prints times. */
   now: string;
   requestId: string;
+  /** Who calls, when kms-local knows (a `serve` AccessKey, `run`'s profile): named in the audit trail. */
+  caller?: string;
 }
 
 export type Response = Record<string, unknown>;

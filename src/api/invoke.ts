@@ -5,7 +5,8 @@
  * `callHandler`, so that both front ends take exactly the same path.
  */
 import { ServiceError, storageError } from '../errors/errors.js';
-import { audited } from '../audit/audit-log.js';
+import { appendAudit, auditRecord, audited } from '../audit/audit-log.js';
+import { authorize, callerName, type Caller } from './authorize.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
 import type { OperationSpec } from './operations.js';
@@ -44,6 +45,8 @@ export interface InvokeTarget {
   nowMs: number;
   /** The request id to answer with; a fresh one when absent. */
   requestId?: string;
+  /** Who calls (serve's AccessKey, run's profile): authorized by its policies, named in the audit trail. */
+  caller?: Caller;
 }
 
 /**
@@ -61,5 +64,20 @@ export async function invoke(op: OperationSpec, sent: Record<string, string>, ta
   const ctx = createContext(target.home, target.region, target.nowMs);
   if (target.requestId) ctx.requestId = target.requestId;
   const values = validateParams(op.params, raw);
+  if (target.caller) {
+    ctx.caller = callerName(target.caller);
+    // Even a caller with no policy is bound by an explicit Deny in a secret's or key's policy.
+    authorizeAudited(op, target.caller, sent, ctx, values);
+  }
   return callHandler(op, ctx, values);
+}
+
+/** authorize(), with a refusal written to the audit trail (for any operation, reads too). */
+function authorizeAudited(op: OperationSpec, caller: Caller, sent: Record<string, string>, ctx: Context, values: ParamValues): void {
+  try {
+    authorize(caller, op, sent, ctx);
+  } catch (err) {
+    appendAudit(ctx.home, auditRecord({ time: ctx.now, operation: op.name, requestId: ctx.requestId, params: values, error: err, caller: ctx.caller }));
+    throw err;
+  }
 }

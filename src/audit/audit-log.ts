@@ -16,6 +16,8 @@ export interface AuditRecord {
   requestId: string;
   outcome: 'success' | 'error';
   errorCode: string | null;
+  /** Who called, when known: `<profile>/<AccessKeyId>` through serve, `<profile>` through run. */
+  caller?: string;
 }
 
 export const AUDIT_FILE = 'audit.log';
@@ -55,13 +57,13 @@ export function errorCodeOf(err: unknown): string {
  */
 export async function audited<T extends Record<string, unknown>>(
   operation: string,
-  ctx: { home: Home; now: string; requestId: string },
+  ctx: { home: Home; now: string; requestId: string; caller?: string },
   params: Record<string, unknown>,
   call: () => Promise<T>,
 ): Promise<T> {
   const record = (response?: T, error?: unknown): void => {
     try {
-      appendAudit(ctx.home, auditRecord({ time: ctx.now, operation, requestId: ctx.requestId, params, response, error }));
+      appendAudit(ctx.home, auditRecord({ time: ctx.now, operation, requestId: ctx.requestId, params, response, error, caller: ctx.caller }));
     } catch (err) {
       throw new CliError(
         `${operation} ran (RequestId ${ctx.requestId}) but the audit log could not be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
@@ -90,6 +92,7 @@ export interface AuditedCall {
   params: Record<string, unknown>;
   response?: Record<string, unknown>;
   error?: unknown;
+  caller?: string;
 }
 
 /** The record of one call: only names, ids and the outcome are read from the parameters. */
@@ -104,6 +107,7 @@ export function auditRecord(call: AuditedCall): AuditRecord {
     requestId: call.requestId,
     outcome: call.error === undefined ? 'success' : 'error',
     errorCode: call.error === undefined ? null : errorCodeOf(call.error),
+    ...(call.caller === undefined ? {} : { caller: call.caller }),
   };
 }
 

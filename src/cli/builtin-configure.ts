@@ -3,7 +3,10 @@
  * profile, and `get`, `set`, `list`, `switch`, `delete`. An access key secret is never printed in
  * full. Reads go through profile-read.ts; only writes load conf (profile-write.ts).
  */
+import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
+import { checkIdentityPolicy, SYSTEM_POLICIES } from '../core/access-policy.js';
+import { suggest } from './suggest.js';
 import { CONFIG_FILE, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile, type Profile, type ProfileFile } from '../config/profile-read.js';
 import { Home } from '../store/home.js';
 import { isRegionId } from '../core/model.js';
@@ -83,7 +86,65 @@ async function runGet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
   return 0;
 }
 
-async function runSet(args: ParsedArgv, home: Home): Promise<number> {
+interface PolicyChange {
+  detachAll: boolean;
+  names: string[];
+  documents: string[];
+}
+
+/** What `configure set` attaches: --policy names (or none), --policy-document[-FILE], checked first. */
+function policyChangeOf(args: ParsedArgv, io: CliIo): PolicyChange {
+  const values = (name: string): string[] => args.params.filter((p) => p.name === name).map((p) => p.value);
+  const names = values('policy');
+  const detachAll = names.includes('none');
+  if (detachAll && names.length > 1) throw new CliError('fail to set configuration: --policy none detaches every policy; give it alone.');
+  for (const name of names) {
+    if (name !== 'none' && !(name in SYSTEM_POLICIES)) {
+      throw new CliError(`fail to set configuration: '${name}' is not a system policy of KMS.`, { kind: 'suggestible', suggestions: suggest(name, Object.keys(SYSTEM_POLICIES)) });
+    }
+  }
+  const inline = values('policy-document')[0];
+  const path = values('policy-document-FILE')[0];
+  if (inline !== undefined && path !== undefined) throw new CliError('fail to set configuration: give --policy-document or --policy-document-FILE, not both.');
+  const text = path === undefined ? inline : readDocument(path, io);
+  const documents: string[] = [];
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new CliError('fail to set configuration: the policy document is not valid JSON.');
+    }
+    try {
+      documents.push(JSON.stringify(checkIdentityPolicy(parsed)));
+    } catch (err) {
+      throw new CliError(`fail to set configuration: ${(err as Error).message}`);
+    }
+  }
+  return { detachAll, names: names.filter((n) => n !== 'none'), documents };
+}
+
+function readDocument(path: string, io: CliIo): string {
+  try {
+    return (path === '-' ? io.readStdin() : readFileSync(path)).toString('utf8');
+  } catch (err) {
+    throw new CliError(`failed to read --policy-document-FILE '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function attachPolicies(profile: Profile, change: PolicyChange): void {
+  if (change.detachAll) {
+    delete profile.policies;
+    delete profile.policy_documents;
+  }
+  const names = [...new Set([...(profile.policies ?? []), ...change.names])];
+  const documents = [...new Set([...(profile.policy_documents ?? []), ...change.documents])];
+  if (names.length > 0) profile.policies = names;
+  if (documents.length > 0) profile.policy_documents = documents;
+}
+
+async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
+  const policyChange = policyChangeOf(args, io);
   await write(home, (file) => {
     const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
     const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
@@ -93,6 +154,7 @@ async function runSet(args: ParsedArgv, home: Home): Promise<number> {
     profile.region_id = flag(args, 'region') ?? flag(args, 'RegionId') ?? profile.region_id ?? '';
     profile.language = flag(args, 'language') ?? profile.language ?? 'en';
     profile.output_format = 'json';
+    attachPolicies(profile, policyChange);
     checkProfile(profile);
     putProfile(file, profile);
     file.current = name;
@@ -184,7 +246,7 @@ export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number>
     case 'get':
       return runGet(args, io, home);
     case 'set':
-      return runSet(args, home);
+      return runSet(args, io, home);
     case 'list':
       return runList(io, home);
     case 'switch':

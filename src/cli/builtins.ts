@@ -11,6 +11,7 @@
  * path for it). Only `serve` and `run`, which bring node:http and node:child_process, load on demand
  * (src/lazy.ts).
  */
+import { SYSTEM_POLICIES } from '../core/access-policy.js';
 import { runAudit } from './builtin-audit.js';
 import { runCompletion } from './builtin-completion.js';
 import { runConfigure } from './builtin-configure.js';
@@ -85,6 +86,14 @@ export const builtinCommands: readonly BuiltinSpec[] = [
           { name: 'access-key-secret', value: '<secret>', help: 'the AccessKey secret' },
           regionFlag('the default region of the profile'),
           { name: 'language', value: 'en|zh', help: 'kept for aliyun compatibility' },
+          {
+            name: 'policy',
+            value: '<SystemPolicyName>|none',
+            repeatable: true,
+            help: `attach a system policy to the profile (${Object.keys(SYSTEM_POLICIES).join(', ')}); none detaches every policy`,
+          },
+          { name: 'policy-document', value: '<JSON>', help: 'attach a RAM policy document {"Version":"1","Statement":[...]} to the profile' },
+          { name: 'policy-document-FILE', value: '<path>|-', help: 'attach the RAM policy document in a file (- reads stdin)' },
         ],
         tools: ['quiet'],
         run: (args, io) => runConfigure(args, io),

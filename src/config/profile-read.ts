@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
+import { checkIdentityPolicy, SYSTEM_POLICIES, type PolicyDocument } from '../core/access-policy.js';
 
 export const CONFIG_FILE = 'config.json';
 export const DEFAULT_PROFILE = 'default';
@@ -17,6 +18,10 @@ export interface Profile {
   region_id?: string;
   output_format?: string;
   language?: string;
+  /** System policies attached to the profile's RAM user (configure set --policy). */
+  policies?: string[];
+  /** Custom identity policies attached to it, as compact JSON (configure set --policy-document). */
+  policy_documents?: string[];
 }
 
 export interface ProfileFile {
@@ -91,4 +96,26 @@ export function mosaic(text: string | undefined, keep = 3): string {
 export function lastChars(text: string | undefined, keep = 3): string {
   const value = text ?? '';
   return value.length > keep ? value.slice(value.length - keep) : '*'.repeat(value.length);
+}
+
+/**
+ * The identity policies of a profile, or undefined when none is attached (an unrestricted caller).
+ * A name that is not a system policy (a hand-edited file) grants nothing: it is kept as an empty
+ * document, so the profile stays restricted rather than becoming unrestricted.
+ */
+export function profilePolicies(profile: Profile): PolicyDocument[] | undefined {
+  const names = profile.policies ?? [];
+  const documents = profile.policy_documents ?? [];
+  if (names.length === 0 && documents.length === 0) return undefined;
+  const empty: PolicyDocument = { Version: '1', Statement: [] };
+  return [
+    ...names.map((name) => SYSTEM_POLICIES[name] ?? empty),
+    ...documents.map((text) => {
+      try {
+        return checkIdentityPolicy(JSON.parse(text));
+      } catch {
+        return empty;
+      }
+    }),
+  ];
 }

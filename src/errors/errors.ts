@@ -29,6 +29,8 @@ export const ServiceErrors = {
   DryRunOperationError: { status: 400, message: 'The request would have succeeded, but DryRun was set.' },
   'Rejected.LimitExceeded': { status: 400, message: 'The limit is exceeded.' },
   'Forbidden.ResourceNotFound': { status: 404, message: 'The resource is not found.' },
+  /** The caller's policies (and the resource's policy) do not allow the call (RAM's decision). */
+  'Forbidden.NoPermission': { status: 403, message: 'This operation is forbidden by permission system.' },
   'Rejected.ResourceExist': { status: 409, message: 'The resource already exists.' },
   'Rejected.ResourceInDeleteWindow': { status: 409, message: 'The secret is planned to be deleted.' },
   'Rejected.RotationInProgress': { status: 409, message: 'Your secret is being rotated, please try again later.' },

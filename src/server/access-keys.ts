@@ -5,6 +5,7 @@
  */
 import { CliError } from '../errors/errors.js';
 import type { Env, Home } from '../store/home.js';
+import type { Caller } from '../api/authorize.js';
 
 export type AccessKeyLookup = (accessKeyId: string) => string | undefined;
 
@@ -26,11 +27,19 @@ export function parseAccessKeyList(text: string): Map<string, string> {
   return keys;
 }
 
+/** An AccessKey's secret, and the caller it stands for (none for the environment's pairs: unrestricted). */
+export interface KeyHolder {
+  secret: string;
+  caller?: Caller;
+}
+
 /** Where the profiles' pairs come from; replaced by the profile module's reader (see serve-command). */
-export type ProfileKeysReader = (home: Home, env: Env) => Map<string, string>;
+export type ProfileKeysReader = (home: Home, env: Env) => Map<string, KeyHolder>;
 
 export interface AccessKeySource {
   lookup: AccessKeyLookup;
+  /** The caller an AccessKey stands for: its profile and that profile's policies. */
+  callerOf(accessKeyId: string): Caller | undefined;
   /** How many pairs are known now (for the start-up line). */
   count(): number;
 }
@@ -40,10 +49,11 @@ export interface AccessKeySource {
  * the server runs takes effect without a restart. The environment's pairs are read once.
  */
 export function accessKeySource(home: Home, env: Env, readProfiles: ProfileKeysReader, nowMs = () => Date.now()): AccessKeySource {
-  const fromEnv = env[ACCESS_KEYS_ENV] ? parseAccessKeyList(env[ACCESS_KEYS_ENV]) : new Map<string, string>();
-  let cached: Map<string, string> | undefined;
+  const fromEnv = new Map<string, KeyHolder>();
+  for (const [id, secret] of env[ACCESS_KEYS_ENV] ? parseAccessKeyList(env[ACCESS_KEYS_ENV]) : []) fromEnv.set(id, { secret });
+  let cached: Map<string, KeyHolder> | undefined;
   let readAt = 0;
-  const current = (): Map<string, string> => {
+  const current = (): Map<string, KeyHolder> => {
     const now = nowMs();
     if (!cached || now - readAt > 1000) {
       try {
@@ -58,7 +68,8 @@ export function accessKeySource(home: Home, env: Env, readProfiles: ProfileKeysR
     return cached;
   };
   return {
-    lookup: (id) => current().get(id),
+    lookup: (id) => current().get(id)?.secret,
+    callerOf: (id) => current().get(id)?.caller,
     count: () => current().size,
   };
 }

@@ -15,6 +15,7 @@ import { findOperation } from '../api/operations.js';
 import { invoke } from '../api/invoke.js';
 import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
+import type { Caller } from '../api/authorize.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
 import { ReplayGuard } from './replay.js';
 import { LogNonceLedger } from './nonce-log.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** The region of requests that name none (SDK clients send no RegionId). */
   defaultRegion: string;
   lookup: AccessKeyLookup;
+  /** The caller an AccessKey stands for (its profile and policies); absent: every key unrestricted. */
+  callerOf?: (accessKeyId: string) => Caller | undefined;
   /** The store's clock for each request (KMS_LOCAL_NOW or the real time). */
   storeNowMs: () => number;
   /** The real clock, for signature timestamps. */
@@ -142,6 +145,7 @@ export function createKmsServer(opts: ServerOptions): Server {
       region,
       nowMs: opts.storeNowMs(),
       requestId,
+      caller: opts.callerOf?.(auth.accessKeyId) ?? { profile: '-', accessKeyId: auth.accessKeyId, policies: undefined },
     });
     send(res, 200, response, requestId);
     outcome.status = 200;

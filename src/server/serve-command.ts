@@ -9,11 +9,11 @@ import { CliError } from '../errors/errors.js';
 import { clockFrom } from '../api/context.js';
 import { Home, type Env } from '../store/home.js';
 import { ReadCache } from '../store/read-cache.js';
-import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
+import { CONFIG_FILE, profilePolicies, readProfileFile } from '../config/profile-read.js';
 import type { ParsedArgv } from '../cli/argv.js';
 import type { CliIo } from '../cli/io.js';
 import { regionFrom } from '../cli/run-operation.js';
-import { accessKeySource, ACCESS_KEYS_ENV } from './access-keys.js';
+import { accessKeySource, ACCESS_KEYS_ENV, type KeyHolder } from './access-keys.js';
 import { createKmsServer } from './http-server.js';
 import { readTlsFiles, selfSignedCertificate } from './tls.js';
 
@@ -22,11 +22,12 @@ const SERVE_READ_CACHE_ENTRIES = 20_000;
 
 const DEFAULT_PORT = 8080;
 
-/** The pairs of every profile that has both halves of an AccessKey. */
-export function profileAccessKeys(home: Home): Map<string, string> {
-  const keys = new Map<string, string>();
+/** The pairs of every profile that has both halves of an AccessKey, with the caller each stands for. */
+export function profileAccessKeys(home: Home): Map<string, KeyHolder> {
+  const keys = new Map<string, KeyHolder>();
   for (const p of readProfileFile(home.path(CONFIG_FILE)).profiles) {
-    if (p.access_key_id && p.access_key_secret) keys.set(p.access_key_id, p.access_key_secret);
+    if (!p.access_key_id || !p.access_key_secret) continue;
+    keys.set(p.access_key_id, { secret: p.access_key_secret, caller: { profile: p.name, accessKeyId: p.access_key_id, policies: profilePolicies(p) } });
   }
   return keys;
 }
@@ -86,6 +87,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
     home,
     defaultRegion: regionFrom(args, io),
     lookup: keys.lookup,
+    callerOf: keys.callerOf,
     storeNowMs: () => clockFrom(env),
     log: quiet ? undefined : (line) => io.stderr(`${line}\n`),
   });

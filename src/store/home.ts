@@ -26,6 +26,8 @@ export class Home {
   onWarning: ((message: string) => void) | undefined;
   private readonly env: Env;
   private currentKeyring: Keyring | undefined;
+  /** The account id, once read (it never changes: a file made once). */
+  private account: string | undefined;
   /** Decoded secret files, kept by a long-lived process (serve) that enables it; none in the CLI. */
   readCache: ReadCache<SecretRecord> | undefined;
   private nextKeyring: Keyring | null | undefined;
@@ -58,9 +60,12 @@ export class Home {
 
   /** A stable 16-digit account id, made when the home is first used. */
   accountId(): string {
-    this.ensure();
-    const made = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
-    return createFileOnce(this.path('account-id'), `${made}\n`).trim();
+    if (this.account === undefined) {
+      this.ensure();
+      const made = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
+      this.account = createFileOnce(this.path('account-id'), `${made}\n`).trim();
+    }
+    return this.account;
   }
 
   /** The master key: KMS_LOCAL_MASTER_KEY, else KMS_LOCAL_MASTER_KEY_FILE, else a key file in the home. */

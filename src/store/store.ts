@@ -94,6 +94,14 @@ export class SecretStore {
     return deletionState(secret, this.nowMs(), this.realNowMs());
   }
 
+  /**
+   * The secret as it is stored, whatever its deletion state, and nothing purged: for deciding who
+   * may act on it, which must change nothing.
+   */
+  peek(name: string): SecretRecord | undefined {
+    return this.readShared(name);
+  }
+
   /** The secret, or undefined when there is none; one past its deletion date is purged on the way. */
   get(name: string): SecretRecord | undefined {
     const secret = this.readShared(name);

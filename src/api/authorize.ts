@@ -1,0 +1,101 @@
+/**
+ * Authorization of a caller (`serve`'s AccessKey, `run`'s profile) for one operation call, before it
+ * runs: which resources the call touches, their tags and resource policies, and the decision of the
+ * pure core (core/access-policy.ts) for each. A denial is Forbidden.NoPermission (HTTP 403).
+ *
+ * The resources of a call, as RAM names them: a secret `acs:kms:<region>:<account>:secret/<name>`
+ * (SecretName, each SecretsList entry, each ResourceId of ResourceType secret), a key `...:key/<id>`
+ * (KeyId, an alias resolved to its key; each ResourceId of ResourceType key), an alias
+ * `...:alias/<alias-name>` (AliasName); a call naming none acts on its container (`...:secret` for a
+ * secret operation, `...:key` for a key one) or, for GetRandomPassword, on `*`.
+ */
+import { ServiceError } from '../errors/errors.js';
+import { decideAccess, parseResourcePolicy, principalArn, type PolicyDocument } from '../core/access-policy.js';
+import type { Tag } from '../core/model.js';
+import type { Context } from './context.js';
+import type { OperationSpec } from './operations.js';
+
+/** Who calls: the profile (a RAM user) and the identity policies attached to it (undefined: none). */
+export interface Caller {
+  profile: string;
+  accessKeyId?: string;
+  policies: readonly PolicyDocument[] | undefined;
+}
+
+interface Resource {
+  /** The ARN after `acs:kms:<region>:<account>:` (`secret/app/x`, `key/<id>`, `alias/x`, `secret`), or `*`. */
+  path: string;
+  tags: readonly Tag[];
+  policy?: PolicyDocument;
+}
+
+/** How a caller is named in the audit trail and in a refusal. */
+export function callerName(caller: Caller): string {
+  return caller.accessKeyId ? `${caller.profile}/${caller.accessKeyId}` : caller.profile;
+}
+
+function secretResource(ctx: Context, value: string): Resource {
+  const name = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(value)?.[1] ?? value;
+  const secret = ctx.store.peek(name);
+  return { path: `secret/${name}`, tags: secret?.tags ?? [], policy: parseResourcePolicy(secret?.policy) };
+}
+
+function keyResource(ctx: Context, reference: string): Resource {
+  let key;
+  try {
+    key = ctx.keyStore.resolve(reference, ctx.home.accountId());
+  } catch {
+    // An unknown key: the call itself will say so, if the caller may make it at all.
+    return { path: `key/${reference.replace(/^.*:key\//, '')}`, tags: [] };
+  }
+  return { path: `key/${key.keyId}`, tags: key.tags, policy: parseResourcePolicy(key.policy) };
+}
+
+function secretNamesOf(list: string | undefined): string[] {
+  try {
+    const parsed = JSON.parse(list ?? '[]') as unknown;
+    return Array.isArray(parsed) ? parsed.flatMap((e) => (e && typeof e === 'object' && typeof (e as { SecretName?: unknown }).SecretName === 'string' ? [(e as { SecretName: string }).SecretName] : [])) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The resources a call with these (wire) parameters touches. */
+export function resourcesOf(op: OperationSpec, params: Record<string, string>, ctx: Context): Resource[] {
+  const resources: Resource[] = [];
+  if (params.SecretName !== undefined) resources.push(secretResource(ctx, params.SecretName));
+  for (const name of secretNamesOf(params.SecretsList)) resources.push(secretResource(ctx, name));
+  if (params.KeyId !== undefined) resources.push(keyResource(ctx, params.KeyId));
+  if (params.AliasName !== undefined) resources.push({ path: params.AliasName, tags: [] });
+  for (const [name, value] of Object.entries(params)) {
+    if (!/^ResourceId\.\d+$/.test(name)) continue;
+    resources.push(params.ResourceType === 'key' ? keyResource(ctx, value) : secretResource(ctx, value));
+  }
+  if (resources.length > 0) return resources;
+  if (op.name === 'GetRandomPassword') return [{ path: '*', tags: [] }];
+  return [{ path: /Secret/.test(op.name) ? 'secret' : 'key', tags: [] }];
+}
+
+/** Throws Forbidden.NoPermission unless `caller` may call `op` on every resource it touches. */
+export function authorize(caller: Caller, op: OperationSpec, params: Record<string, string>, ctx: Context): void {
+  const resources = resourcesOf(op, params, ctx);
+  // A caller with no policy, on resources with none: nothing can deny (the common case of serve).
+  if (caller.policies === undefined && resources.every((r) => r.policy === undefined)) return;
+  const account = ctx.home.accountId();
+  const who = principalArn(account, caller.profile);
+  for (const resource of resources) {
+    const arn = resource.path === '*' ? '*' : `acs:kms:${ctx.region}:${account}:${resource.path}`;
+    const decision = decideAccess({
+      principalArn: who,
+      action: `kms:${op.name}`,
+      resourceArn: arn,
+      resourceTags: resource.tags,
+      identityPolicies: caller.policies,
+      resourcePolicy: resource.policy,
+    });
+    if (decision !== 'Allow') {
+      const why = decision === 'ExplicitDeny' ? 'an explicit Deny' : 'no policy allows it';
+      throw new ServiceError('Forbidden.NoPermission', `${who} may not call kms:${op.name} on ${arn}: ${why}.`);
+    }
+  }
+}
