@@ -37,6 +37,7 @@ export function clockFrom(env: Env): number {
 
 export function createContext(home: Home, region: string, nowMs: number): Context {
   if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
+  home.checkKeyVariables();
   const ctx = {
     home,
     region,

@@ -35,6 +35,9 @@ export async function callHandler(op: OperationSpec, ctx: Context, values: Param
     }
   };
   if (!op.mutates) return call();
+  // A change needs the master key: one that cannot be found is refused before the call is even
+  // audited, so a misconfigured home is left exactly as it was.
+  ctx.home.keys();
   // Every call of a mutating operation that got past validation leaves one audit line.
   return audited(op.name, ctx, values, call);
 }

@@ -13,7 +13,7 @@ import { formatResponse } from './run-operation.js';
 export async function runRekey(args: ParsedArgv, io: CliIo): Promise<number> {
   // Its flags were checked against the built-ins' table (builtin-dispatch.ts) before this runs.
   const newKeyFile = args.params.find((p) => p.name === 'NewMasterKeyFile')?.value;
-  const home = new Home(io.env);
+  const home = new Home(io.env, io.stderr);
   const bar = progressBar('rekey', io.stderr, io.stderrIsTty);
   const summary = rekey(home, { newKeyFile, nowMs: clockFrom(io.env), progress: bar.report });
   bar.finish();

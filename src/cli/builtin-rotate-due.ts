@@ -20,7 +20,7 @@ export async function runRotateDue(args: ParsedArgv, io: CliIo): Promise<number>
   const region = args.globals.get('region')?.[0];
   if (region !== undefined && !isRegionId(region)) throw new CliError(`--region needs a region id, not '${region}'. See \`kms-local rotate-due --help\`.`);
   const bar = progressBar('rotate-due', io.stderr, io.stderrIsTty);
-  const summary = await rotateDue(new Home(io.env), clockFrom(io.env), { dryRun, region, progress: bar.report });
+  const summary = await rotateDue(new Home(io.env, io.stderr), clockFrom(io.env), { dryRun, region, progress: bar.report });
   bar.finish();
   io.stdout(await formatResponse(summary, args));
   return summary.Failed.length > 0 ? 1 : 0;

@@ -120,7 +120,7 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   }
   checkRequired(op, args);
   const raw = readValues(args, io);
-  const home = new Home(io.env);
+  const home = new Home(io.env, io.stderr);
   home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   const ctx = createContext(home, regionFrom(args, io), clockFrom(io.env));
   run.ctx = ctx;

@@ -30,7 +30,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   const globals: ParsedArgv = { words: [], params: [], globals: new Map([...request.globals].map(([k, v]) => [k, [v]])) };
-  const home = new Home(io.env);
+  const home = new Home(io.env, io.stderr);
   const region = regionFrom(globals, io);
   const op = findOperation('GetSecretValue')!;
   const caller = runCaller(home, globals, io);

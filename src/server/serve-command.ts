@@ -69,7 +69,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
 
   const tlsMode = tlsChoice(args);
 
-  const home = new Home(env);
+  const home = new Home(env, io.stderr);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
   home.readCache = new ReadCache(SERVE_READ_CACHE_ENTRIES);
   // A listing that skips an unreadable secret file says so in the server's log (unless --quiet).

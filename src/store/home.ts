@@ -32,8 +32,12 @@ export class Home {
   readCache: ReadCache<SecretRecord> | undefined;
   private nextKeyring: Keyring | null | undefined;
 
-  constructor(env: Env) {
+  /** Where a one-line notice for the user goes (stderr), such as "a new master key was made". */
+  private readonly notice: (line: string) => void;
+
+  constructor(env: Env, notice: (line: string) => void = () => {}) {
     this.env = env;
+    this.notice = notice;
     this.root = env.KMS_LOCAL_HOME || join(homedir(), '.kms-local');
   }
 
@@ -74,9 +78,25 @@ export class Home {
     return this.currentKeyring;
   }
 
-  /** Whether the master key lives in the home (rather than in the environment). */
+  /**
+   * An empty key variable is a mistake (a CI secret that did not fill it in, `export X=` in a
+   * script), never a request for the home's key file: refused before anything is read or written.
+   */
+  checkKeyVariables(): void {
+    for (const name of ['KMS_LOCAL_MASTER_KEY', 'KMS_LOCAL_MASTER_KEY_FILE', 'KMS_LOCAL_NEW_MASTER_KEY'] as const) {
+      const value = this.env[name];
+      if (value !== undefined && value.trim() === '') {
+        throw new CliError(`${name} is set but empty: set it to the ${name.endsWith('_FILE') ? 'path of the master key file' : 'base64 of a 32-byte key'}, or unset it.`);
+      }
+    }
+  }
+
+  /**
+   * Whether the master key lives in the home (rather than in the environment). A variable that is
+   * set counts even when empty: loadMasterKey refuses it rather than fall back to a key file.
+   */
   managesKey(): boolean {
-    return !this.env.KMS_LOCAL_MASTER_KEY && !this.env.KMS_LOCAL_MASTER_KEY_FILE;
+    return this.env.KMS_LOCAL_MASTER_KEY === undefined && this.env.KMS_LOCAL_MASTER_KEY_FILE === undefined;
   }
 
   /**
@@ -120,6 +140,7 @@ export class Home {
 
   private loadMasterKey(): Buffer {
     const { KMS_LOCAL_MASTER_KEY: inline, KMS_LOCAL_MASTER_KEY_FILE: file } = this.env;
+    this.checkKeyVariables();
     if (inline) return decodeKey(inline, 'KMS_LOCAL_MASTER_KEY');
     if (file) {
       let text: string;
@@ -130,9 +151,71 @@ export class Home {
       }
       return decodeKey(text, `the key file '${file}'`);
     }
+    const keyFile = this.path(MASTER_KEY_FILE);
+    const existing = readIfExists(keyFile);
+    if (existing !== undefined) return decodeKey(existing, `the key file '${keyFile}'`);
+    // No key anywhere. A new one is only right for a store that holds nothing: secrets written under
+    // a key that went missing must never be joined by secrets under another one.
+    const orphaned = this.storedKeyId();
+    if (orphaned !== undefined) {
+      throw new CliError(
+        `the store in ${this.root} holds secrets under master key ${orphaned}, but no master key was found: not in KMS_LOCAL_MASTER_KEY, ` +
+          `not in KMS_LOCAL_MASTER_KEY_FILE, not in ${keyFile}. Give that key in one of them; nothing was written.`,
+      );
+    }
     this.ensure();
-    const made = Buffer.from(Array.from({ length: 32 }, () => randomInt(0, 256))).toString('base64');
-    return decodeKey(createFileOnce(this.path('master.key'), `${made}\n`), `the key file '${this.path('master.key')}'`);
+    const made = `${Buffer.from(Array.from({ length: 32 }, () => randomInt(0, 256))).toString('base64')}\n`;
+    const text = createFileOnce(keyFile, made);
+    if (text === made) this.notice(`kms-local: made a new master key in ${keyFile}; back it up: without it nothing in this home can be read.\n`);
+    return decodeKey(text, `the key file '${keyFile}'`);
+  }
+
+  /**
+   * The master key id of some file in the store (a secret or a key), or undefined when the store
+   * holds none. Stops at the first file that names one.
+   */
+  private storedKeyId(): string | undefined {
+    for (const region of this.regions()) {
+      for (const dir of [this.path('store', region), this.path('store', region, 'keys')]) {
+        let entries: string[];
+        try {
+          entries = readdirSync(dir).filter((e) => e.endsWith('.json') && !e.startsWith('.'));
+        } catch {
+          continue;
+        }
+        for (const entry of entries) {
+          const keyId = keyIdOfStoredFile(readIfExists(join(dir, entry)) ?? '');
+          if (keyId !== undefined) return keyId;
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The master key file of a home that manages its own key. */
+export const MASTER_KEY_FILE = 'master.key';
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The master key id a secret file (secret.versions[].payload) or a key file (key.versions[].material) was sealed under. */
+function keyIdOfStoredFile(text: string): string | undefined {
+  try {
+    const file = JSON.parse(text) as {
+      secret?: { versions?: { payload?: { keyId?: unknown } }[] };
+      key?: { versions?: { material?: { keyId?: unknown } }[] };
+    };
+    const keyId = file.secret?.versions?.[0]?.payload?.keyId ?? file.key?.versions?.[0]?.material?.keyId;
+    return typeof keyId === 'string' ? keyId : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -114,6 +114,8 @@ export class SecretStore {
 
   /** Read-modify-write of one secret under its inter-process lock. */
   mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): T {
+    // The master key first: a home whose key cannot be found must not get even a lock folder.
+    this.home.keys();
     ensureDir(join(this.dir, '.locks'));
     return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
       const keys = this.home.keys();

@@ -11,14 +11,14 @@ import { ACS_CURRENT, type SecretRecord } from '../../src/core/model.js';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { fileNameFor } from '../../src/store/secret-file.js';
-import { listFiles, makeHome, removeHome, runCli, runCliAsync } from '../support/cli.js';
+import { listFiles, makeHome, makeEmptyHome, removeHome, runCli, runCliAsync } from '../support/cli.js';
 
 const REGION = 'cn-hangzhou';
 const NOW = '2026-03-01T08:00:00Z';
 const homes: string[] = [];
 
 function tempHome(env: Record<string, string | undefined> = {}): Home {
-  const root = makeHome();
+  const root = makeEmptyHome();
   homes.push(root);
   return new Home({ KMS_LOCAL_HOME: root, ...env });
 }

@@ -4,8 +4,8 @@
  * kms-local only from the outside, as a script calling `aliyun kms` would.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,7 +107,18 @@ export function runShell(script: string, opts: RunOptions): CliResult {
   return runSync('bash', ['-c', prelude + script], opts);
 }
 
+/**
+ * A home as a user has it after the first run: its master key made (0600). The first run of
+ * kms-local in an empty home says on stderr that it made a key; tests of that use makeEmptyHome.
+ */
 export function makeHome(): string {
+  const home = makeEmptyHome();
+  writeFileSync(join(home, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return home;
+}
+
+/** A home with nothing in it, as before kms-local ever ran. */
+export function makeEmptyHome(): string {
   return mkdtempSync(join(tmpdir(), 'kms-local-test-'));
 }
 
