@@ -405,3 +405,94 @@ describe('asymmetric keys and openssl', () => {
     });
   });
 });
+
+describe('key states govern every cryptographic use', () => {
+  const home = newHome();
+  let aes: Key;
+  let rsa: Key;
+  let ec: Key;
+  let blob: string;
+  let rsaBlob: string;
+  const digest = sha256b64('state');
+  /** One call of each cryptographic operation on the three keys. */
+  const uses = (): string[][] => [
+    ['Encrypt', '--KeyId', aes.id, '--Plaintext', 'x'],
+    ['Decrypt', '--CiphertextBlob', blob],
+    ['ReEncrypt', '--CiphertextBlob', blob, '--DestinationKeyId', aes.id],
+    ['GenerateDataKey', '--KeyId', aes.id],
+    ['GenerateDataKeyWithoutPlaintext', '--KeyId', aes.id],
+    ['GetPublicKey', '--KeyId', rsa.id, '--KeyVersionId', rsa.version],
+    ['AsymmetricEncrypt', '--KeyId', rsa.id, '--KeyVersionId', rsa.version, '--Algorithm', 'RSAES_OAEP_SHA_256', '--Plaintext', 'eA=='],
+    ['AsymmetricDecrypt', '--KeyId', rsa.id, '--KeyVersionId', rsa.version, '--Algorithm', 'RSAES_OAEP_SHA_256', '--CiphertextBlob', rsaBlob],
+    ['AsymmetricSign', '--KeyId', ec.id, '--KeyVersionId', ec.version, '--Algorithm', 'ECDSA_SHA_256', '--Digest', digest],
+    ['AsymmetricVerify', '--KeyId', ec.id, '--KeyVersionId', ec.version, '--Algorithm', 'ECDSA_SHA_256', '--Digest', digest, '--Value', 'AAAA'],
+  ];
+  beforeAll(() => {
+    aes = createKey(home);
+    rsa = createKey(home, '--KeySpec', 'RSA_2048', '--KeyUsage', 'ENCRYPT/DECRYPT');
+    ec = createKey(home, '--KeySpec', 'EC_P256');
+    blob = ok(kmsIn(home, 'Encrypt', '--KeyId', aes.id, '--Plaintext', 'kept')).CiphertextBlob;
+    rsaBlob = ok(kmsIn(home, 'AsymmetricEncrypt', '--KeyId', rsa.id, '--KeyVersionId', rsa.version, '--Algorithm', 'RSAES_OAEP_SHA_256', '--Plaintext', 'eA==')).CiphertextBlob;
+  });
+  const everyKey = (op: string, ...args: string[]) => [aes, rsa, ec].forEach((k) => ok(kmsIn(home, op, '--KeyId', k.id, ...args)));
+
+  test('Disabled: every use is Rejected.Disabled (409), and works again after EnableKey', () => {
+    everyKey('DisableKey');
+    for (const args of uses()) refused(home, 'Rejected.Disabled', ...args);
+    everyKey('EnableKey');
+    for (const args of uses()) expect({ args, code: kmsIn(home, ...args).code }).toEqual({ args, code: 0 });
+  });
+
+  test('PendingDeletion: every use is Rejected.PendingDeletion (409), and works again after CancelKeyDeletion', () => {
+    everyKey('ScheduleKeyDeletion', '--PendingWindowInDays', '7');
+    for (const args of uses()) refused(home, 'Rejected.PendingDeletion', ...args);
+    everyKey('CancelKeyDeletion');
+    expect(ok(kmsIn(home, 'Decrypt', '--CiphertextBlob', blob)).Plaintext).toBe('kept');
+  });
+
+  test('past its deletion date a key is gone: Forbidden.KeyNotFound, its ciphertexts with it', () => {
+    const doomed = createKey(home);
+    const lost = ok(kmsIn(home, 'Encrypt', '--KeyId', doomed.id, '--Plaintext', 'lost')).CiphertextBlob;
+    ok(kmsIn(home, 'ScheduleKeyDeletion', '--KeyId', doomed.id, '--PendingWindowInDays', '7'));
+    const later = { KMS_LOCAL_NOW: new Date(Date.now() + 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z') };
+    for (const args of [['Decrypt', '--CiphertextBlob', lost], ['Encrypt', '--KeyId', doomed.id, '--Plaintext', 'x']]) {
+      fails(runCli(['kms', ...args], { home, env: later }), 'Forbidden.KeyNotFound');
+    }
+  });
+});
+
+describe('rotation: a new primary version encrypts, old ciphertexts still decrypt', () => {
+  const home = newHome();
+
+  test('CreateKeyVersion twice: each ciphertext names the version that made it and decrypts; ReEncrypt moves an old one to the primary', () => {
+    const key = createKey(home);
+    const blobs = [ok(kmsIn(home, 'Encrypt', '--KeyId', key.id, '--Plaintext', 'v1 text', '--EncryptionContext', '{"n":"1"}'))];
+    const dataKey = ok(kmsIn(home, 'GenerateDataKey', '--KeyId', key.id));
+    const versions = [key.version];
+    for (const n of [2, 3]) {
+      versions.push(ok(kmsIn(home, 'CreateKeyVersion', '--KeyId', key.id)).KeyVersion.KeyVersionId);
+      blobs.push(ok(kmsIn(home, 'Encrypt', '--KeyId', key.id, '--Plaintext', `v${n} text`, '--EncryptionContext', `{"n":"${n}"}`)));
+    }
+    expect(new Set(versions).size).toBe(3);
+    expect(blobs.map((b) => b.KeyVersionId)).toEqual(versions);
+    blobs.forEach((b, i) => {
+      const dec = ok(kmsIn(home, 'Decrypt', '--CiphertextBlob', b.CiphertextBlob, '--EncryptionContext', `{"n":"${i + 1}"}`));
+      expect(dec).toMatchObject({ KeyId: key.id, KeyVersionId: versions[i], Plaintext: `v${i + 1} text` });
+    });
+    expect(ok(kmsIn(home, 'Decrypt', '--CiphertextBlob', dataKey.CiphertextBlob))).toMatchObject({ KeyVersionId: versions[0], Plaintext: dataKey.Plaintext });
+    const moved = ok(kmsIn(home, 'ReEncrypt', '--CiphertextBlob', blobs[0]!.CiphertextBlob, '--SourceEncryptionContext', '{"n":"1"}', '--DestinationKeyId', key.id));
+    expect(moved.KeyVersionId).toBe(versions[2]);
+    expect(ok(kmsIn(home, 'Decrypt', '--CiphertextBlob', moved.CiphertextBlob))).toMatchObject({ KeyVersionId: versions[2], Plaintext: 'v1 text' });
+  });
+
+  test('automatic rotation (rotate-due) makes a new primary; ciphertexts of the first version still decrypt', () => {
+    const key = createKey(home, '--EnableAutomaticRotation', 'true', '--RotationInterval', '7d');
+    const old = ok(kmsIn(home, 'Encrypt', '--KeyId', key.id, '--Plaintext', 'before rotation'));
+    const later = { KMS_LOCAL_NOW: new Date(Date.now() + 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z') };
+    const due = runCli(['rotate-due'], { home, env: later });
+    expect(due.code).toBe(0);
+    const after = ok(runCli(['kms', 'Encrypt', '--KeyId', key.id, '--Plaintext', 'after rotation'], { home, env: later }));
+    expect(after.KeyVersionId).not.toBe(old.KeyVersionId);
+    expect(ok(runCli(['kms', 'Decrypt', '--CiphertextBlob', old.CiphertextBlob], { home, env: later }))).toMatchObject({ KeyVersionId: key.version, Plaintext: 'before rotation' });
+  });
+});
