@@ -21,6 +21,7 @@ import { ReplayGuard } from './replay.js';
 import { LogNonceLedger } from './nonce-log.js';
 import { logField, logText } from './log-line.js';
 import { SecretStore } from '../store/store.js';
+import { isRegionId } from '../core/model.js';
 
 /** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
 function secretNameOf(value: string): string {
@@ -137,8 +138,12 @@ export function createKmsServer(opts: ServerOptions): Server {
     const region = auth.region ?? opts.defaultRegion;
     // The store's lock waits synchronously, which is right for a CLI process but would stop this
     // server answering anyone while another process holds a secret's lock: wait here instead.
-    if (op.mutates && known.SecretName) {
-      await new SecretStore(opts.home, region, () => Date.now()).waitUntilUnlocked(secretNameOf(known.SecretName));
+    // Every write also takes the region's metadata index lock for a moment: a CLI process stopped
+    // holding it must hold up only the writes of that region, not every request.
+    if (op.mutates && isRegionId(region)) {
+      const store = new SecretStore(opts.home, region, () => Date.now());
+      if (known.SecretName) await store.waitUntilUnlocked(secretNameOf(known.SecretName));
+      await store.waitUntilIndexUnlocked();
     }
     const response = await invoke(op, known, {
       home: opts.home,

@@ -72,6 +72,8 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   const home = new Home(env, io.stderr);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
   home.readCache = new ReadCache(SERVE_READ_CACHE_ENTRIES);
+  // A `kms-local rekey` while the server runs replaces the key file: read it again then.
+  home.watchKeyFiles = true;
   // A listing that skips an unreadable secret file says so in the server's log (unless --quiet).
   if (!args.globals.has('quiet')) home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request

@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, ensureDir } from './fs-safe.js';
@@ -72,8 +72,33 @@ export class Home {
     return this.account;
   }
 
+  /**
+   * For a long-lived process (serve): the key files are watched, and the keys read again when one
+   * changed (a `kms-local rekey` replaced master.key, or started a move to master.key.next).
+   */
+  watchKeyFiles = false;
+  private keyFilesStamp: string | undefined;
+
+  private keyFilesNow(): string {
+    const files = this.env.KMS_LOCAL_MASTER_KEY ? [] : this.env.KMS_LOCAL_MASTER_KEY_FILE ? [this.env.KMS_LOCAL_MASTER_KEY_FILE] : [this.path('master.key'), this.path(NEXT_KEY_FILE)];
+    return files
+      .map((file) => {
+        const st = statSync(file, { throwIfNoEntry: false });
+        return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '-';
+      })
+      .join(' ');
+  }
+
   /** The master key: KMS_LOCAL_MASTER_KEY, else KMS_LOCAL_MASTER_KEY_FILE, else a key file in the home. */
   keys(): Keyring {
+    if (this.watchKeyFiles) {
+      const stamp = this.keyFilesNow();
+      if (stamp !== this.keyFilesStamp) {
+        this.currentKeyring = undefined;
+        this.nextKeyring = undefined;
+        this.keyFilesStamp = stamp;
+      }
+    }
     this.currentKeyring ??= new Keyring(this.loadMasterKey());
     return this.currentKeyring;
   }

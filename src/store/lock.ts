@@ -220,8 +220,19 @@ function tryTake(lockPath: string, token: string, expires: number): boolean {
 }
 
 export function acquireLock(lockPath: string, what: string): HeldLock {
+  const lock = takeLock(lockPath, what, WAIT_LIMIT_MS);
+  if (!lock) throw lockTimeout(what);
+  return lock;
+}
+
+/** The lock if it is free (or stale) now, else undefined: for work that has another way to go. */
+export function tryAcquireLock(lockPath: string, what: string): HeldLock | undefined {
+  return takeLock(lockPath, what, 0);
+}
+
+function takeLock(lockPath: string, what: string, waitMs: number): HeldLock | undefined {
   const token = randomBytes(8).toString('hex');
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+  const deadline = Date.now() + waitMs;
   let pause = 1;
   let recovered = false;
   let expires = 0;
@@ -233,7 +244,7 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
       recovered = true;
       continue;
     }
-    if (Date.now() > deadline) throw lockTimeout(what);
+    if (Date.now() >= deadline) return undefined;
     sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 50);
   }
@@ -262,8 +273,18 @@ export function acquireLock(lockPath: string, what: string): HeldLock {
  * lease was still valid wrote nothing, and runs again.
  */
 export function withLock<T>(lockPath: string, what: string, fn: (lock: HeldLock) => T, afterRecovery?: () => void): T {
+  return runLocked(() => acquireLock(lockPath, what), lockPath, fn, afterRecovery) as T;
+}
+
+/** withLock when the lock is free now; `busy()` otherwise, without waiting. */
+export function withLockIfFree<T>(lockPath: string, what: string, fn: (lock: HeldLock) => T, busy: () => T, afterRecovery?: () => void): T {
+  return runLocked(() => tryAcquireLock(lockPath, what), lockPath, fn, afterRecovery, busy);
+}
+
+function runLocked<T>(take: () => HeldLock | undefined, lockPath: string, fn: (lock: HeldLock) => T, afterRecovery?: () => void, busy?: () => T): T {
   for (let attempt = 1; ; attempt++) {
-    const lock = acquireLock(lockPath, what);
+    const lock = take();
+    if (!lock) return busy!();
     try {
       // A process killed while it moved a lock aside leaves it there: cleared by the next holder
       // (the folder holds only the locks in use, so this is a small read).

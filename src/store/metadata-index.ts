@@ -19,7 +19,7 @@ import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { appendLine, ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
-import { LockLost, withLock, type HeldLock } from './lock.js';
+import { LockLost, waitUntilFree, withLock, withLockIfFree, type HeldLock } from './lock.js';
 import { ServiceError } from '../errors/errors.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
@@ -80,6 +80,11 @@ export class MetadataIndex {
   private compactionThreshold(g: number): number {
     const snapshotBytes = readTextIfExists(this.path(`snapshot-${g}.json`))?.length ?? 0;
     return Math.max(COMPACT_MIN_BYTES, snapshotBytes);
+  }
+
+  /** Resolves once no live process holds the index lock: a server waits here, not in a write. */
+  waitUntilFree(): Promise<void> {
+    return waitUntilFree(this.path('lock'), 'the metadata index');
   }
 
   /** Before a secret's file changes. */
@@ -200,15 +205,24 @@ export class MetadataIndex {
       if (replayed) return [...replayed.entries.values()];
     }
     // No index yet, or a damaged one: built (again) from the files, by one process at a time.
-    return this.locked((lock) => {
-      const g = this.generation();
-      const replayed = g === undefined ? undefined : this.replay(g);
-      if (replayed && replayed !== 'corrupt') return [...replayed.entries.values()];
-      const { entries, unreadable } = this.scan();
-      this.publish(entries, (g ?? 0) + 1, lock, unreadable);
-      if (g !== undefined) this.removeGeneration(g);
-      return [...entries.values()];
-    });
+    // While another process holds the index lock (building it, or stopped holding it), a reader
+    // does not wait: it reads the files itself and leaves the building to the holder.
+    ensureDir(this.dir);
+    return withLockIfFree(
+      this.path('lock'),
+      'the metadata index',
+      (lock) => {
+        const g = this.generation();
+        const replayed = g === undefined ? undefined : this.replay(g);
+        if (replayed && replayed !== 'corrupt') return [...replayed.entries.values()];
+        const { entries, unreadable } = this.scan();
+        this.publish(entries, (g ?? 0) + 1, lock, unreadable);
+        if (g !== undefined) this.removeGeneration(g);
+        return [...entries.values()];
+      },
+      () => [...this.scan().entries.values()],
+      () => sweepStaleTemps(this.dir),
+    );
   }
 }
 

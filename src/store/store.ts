@@ -173,6 +173,11 @@ export class SecretStore {
     writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys), lock.fence);
   }
 
+  /** Resolves once no live process holds the region's metadata index lock, which every write takes. */
+  waitUntilIndexUnlocked(): Promise<void> {
+    return this.index.waitUntilFree();
+  }
+
   /** Resolves once no live process holds the secret's lock (see waitUntilFree). */
   waitUntilUnlocked(name: string): Promise<void> {
     return waitUntilFree(this.lockOf(name), `secret '${name}'`);
