@@ -212,8 +212,19 @@ export const builtinCommands: readonly BuiltinSpec[] = [
     summary: 're-encrypt every secret under a new master key (resumable)',
     details:
       'Re-encrypts every secret under a new master key, with a progress bar on a terminal and a JSON\n' +
-      'summary on stdout. Exit status 1 if any secret could not be moved; running it again finishes.',
-    flags: [{ name: 'NewMasterKeyFile', value: '<path>', help: 'take the new key from this file (32 bytes, base64) instead of making one' }],
+      'summary on stdout. Exit status 1 if any secret could not be moved; running it again finishes.\n' +
+      'On a terminal it asks before it starts; a script must pass --yes (without it, and without a\n' +
+      'terminal to ask on, it refuses and changes nothing).\n\n' +
+      'The key it replaces is kept: master.key.<old key id> beside master.key in the home (0600), named\n' +
+      'in the summary (OldKeyLocation). To go back, move every secret under the old key again:\n' +
+      '  kms-local rekey --yes --NewMasterKeyFile ~/.kms-local/master.key.<old key id>\n' +
+      '(the summary\'s GoBack field). Back up the new master.key: copies of the old key no longer open\n' +
+      'the store. With the key in KMS_LOCAL_MASTER_KEY(_FILE), give the new one in\n' +
+      'KMS_LOCAL_NEW_MASTER_KEY or --NewMasterKeyFile, and set the variable to it afterwards.',
+    flags: [
+      { name: 'NewMasterKeyFile', value: '<path>', help: 'take the new key from this file (32 bytes, base64) instead of making one' },
+      { name: 'yes', short: 'y', help: 'do not ask for confirmation (required when stdin is not a terminal)' },
+    ],
     tools: ALL_TOOLS,
     run: (args, io) => runRekey(args, io),
   },

@@ -144,6 +144,11 @@ export class Home {
     return this.nextKeyring ?? undefined;
   }
 
+  /** KMS_LOCAL_NEW_MASTER_KEY as given, for rekey to install in the home's key file. */
+  newKeyVariable(): string | undefined {
+    return this.env.KMS_LOCAL_NEW_MASTER_KEY;
+  }
+
   /** Whether a rekey's next key waits in the home's next-key file (not in the environment). */
   keepsNextKeyFile(): boolean {
     return this.managesKey() && !this.env.KMS_LOCAL_NEW_MASTER_KEY;
@@ -183,6 +188,10 @@ export class Home {
     // a key that went missing must never be joined by secrets under another one.
     const orphaned = this.storedKeyId();
     if (orphaned !== undefined) {
+      const kept = this.path(`${MASTER_KEY_FILE}.${orphaned}`);
+      if (readIfExists(kept) !== undefined) {
+        throw new CliError(`the store in ${this.root} holds secrets under master key ${orphaned}, and no master key was found in KMS_LOCAL_MASTER_KEY, KMS_LOCAL_MASTER_KEY_FILE or ${keyFile}; ${kept} (kept by rekey) holds that key: copy it to ${keyFile}. Nothing was written.`);
+      }
       throw new CliError(
         `the store in ${this.root} holds secrets under master key ${orphaned}, but no master key was found: not in KMS_LOCAL_MASTER_KEY, ` +
           `not in KMS_LOCAL_MASTER_KEY_FILE, not in ${keyFile}. Give that key in one of them; nothing was written.`,

@@ -6,12 +6,12 @@
  * secret readable and a rerun finishes the job. Only when every secret has moved does the home's
  * key file change (an atomic rename).
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CliError, ServiceError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
-import { createFileOnce, fsyncDir, sweepStaleTemps } from './fs-safe.js';
-import { Home, NEXT_KEY_FILE, decodeKey } from './home.js';
+import { createFileOnce, fsyncDir, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { Home, MASTER_KEY_FILE, NEXT_KEY_FILE, decodeKey } from './home.js';
 import { SecretStore } from './store.js';
 import { KeyStore } from './key-store.js';
 
@@ -29,6 +29,27 @@ export interface RekeySummary {
   Failed: { Region: string; SecretName?: string; KeyId?: string; ErrorCode: string; Message: string }[];
   /** Where the master key now lives, or what the user must change. */
   KeyLocation: string;
+  /** Where the key it replaced is kept (a rekey never drops a key), or what holds it. */
+  OldKeyLocation: string;
+  /** The command that moves every secret back under the old key. */
+  GoBack: string;
+}
+
+/** Where rekey keeps the key it replaces: beside master.key, named by its key id (0600, like master.key). */
+export function oldKeyFileOf(home: Home, keyId: string): string {
+  return home.path(`${MASTER_KEY_FILE}.${keyId}`);
+}
+
+/** Keeps the current master.key under its key id (a hard link: same bytes, same 0600 mode); a rerun finds it there. */
+function keepOldKeyFile(home: Home, keyId: string): string {
+  const kept = oldKeyFileOf(home, keyId);
+  try {
+    linkSync(home.path(MASTER_KEY_FILE), kept);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  fsyncDir(home.root);
+  return kept;
 }
 
 /** The key to move to: given (environment or file), or a new one kept beside the current key file. */
@@ -94,6 +115,8 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
     AlreadyRekeyed: 0,
     Failed: [],
     KeyLocation: '',
+    OldKeyLocation: '',
+    GoBack: '',
   };
   if (from.keyId === to.keyId) throw new CliError('the new master key is the current one; nothing to do.');
   work.forEach(({ region, what, move, uncounted }, index) => {
@@ -111,12 +134,24 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
   });
   if (summary.Failed.length > 0) {
     summary.KeyLocation = 'unchanged: fix the failed secrets and run rekey again; both keys stay in use until then';
-  } else if (options.newKeyFile === undefined && home.keepsNextKeyFile()) {
-    renameSync(home.path(NEXT_KEY_FILE), home.path('master.key'));
-    fsyncDir(home.root);
-    summary.KeyLocation = home.path('master.key');
+    summary.OldKeyLocation = 'unchanged: still the current key';
+  } else if (home.managesKey()) {
+    // The home's key file: the old key stays beside it under its id, then the new one takes its place.
+    summary.OldKeyLocation = keepOldKeyFile(home, from.keyId);
+    if (options.newKeyFile === undefined && home.keepsNextKeyFile()) {
+      renameSync(home.path(NEXT_KEY_FILE), home.path(MASTER_KEY_FILE));
+      fsyncDir(home.root);
+    } else {
+      // The new key was given (--NewMasterKeyFile or KMS_LOCAL_NEW_MASTER_KEY): it becomes the home's key file.
+      const text = options.newKeyFile !== undefined ? readKeyFile(options.newKeyFile) : (home.newKeyVariable() ?? '');
+      writeFileAtomic(home.path(MASTER_KEY_FILE), `${text.trim()}\n`);
+    }
+    summary.KeyLocation = `${home.path(MASTER_KEY_FILE)} (back it up now: copies of the old key no longer open this store)`;
+    summary.GoBack = `kms-local rekey --yes --NewMasterKeyFile ${summary.OldKeyLocation}`;
   } else {
     summary.KeyLocation = 'every secret is under the new key: set KMS_LOCAL_MASTER_KEY (or _FILE) to it now';
+    summary.OldKeyLocation = 'KMS_LOCAL_MASTER_KEY (or _FILE), until you change it';
+    summary.GoBack = 'save the old key in a file, then: kms-local rekey --yes --NewMasterKeyFile <that file>, with KMS_LOCAL_NEW_MASTER_KEY unset';
   }
   return summary;
 }

@@ -111,7 +111,7 @@ test('control: the same home check sees what rekey and an interactive configure 
   const other = makeHome();
   try {
     expect(cli(['kms', 'CreateSecret', '--SecretName', 'app/db', '--SecretData', 'db-value', '--VersionId', 'v1'], {}, other).code).toBe(0);
-    for (const args of [['rekey'], ['configure']]) {
+    for (const args of [['rekey', '--yes'], ['configure']]) {
       const before = hashTree(other);
       expect(cli(args, {}, other).code).toBe(0);
       expect(hashTree(other)).not.toBe(before);

@@ -274,7 +274,7 @@ beforeAll(() => {
   ok(['completion', 'bash']);
   call(['run', '--SecretName', 'app/db', '--', process.execPath, '-e', 'process.exit(3)'], { returnsValues: true });
   fails(['run', '--SecretName', 'app/db', '--', '/nonexistent/kms-local-hygiene-command']);
-  ok(['rekey']);
+  ok(['rekey', '--yes']);
   ok(kms('GetSecretValue', '--SecretName', 'app/db'), { returnsValues: true });
   ok(kms('GetSecretValue', '--SecretName', 'app/keyed'), { returnsValues: true });
 }, 180_000);
