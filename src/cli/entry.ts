@@ -3,18 +3,21 @@
  * bundle's loader (bin/load-bundle.js) calls `run`; the build's code-cache training calls it for
  * several commands in one process.
  */
-import { readFileSync } from 'node:fs';
 import { importPackage } from '../import-package.js';
 import { main } from './main.js';
 import type { CliIo } from './io.js';
-import { isTerminal, writeAllSync } from './stdio.js';
+import { isTerminal, readAllSync, writeAllSync } from './stdio.js';
+
+/** More than any parameter takes (SecretData 30720 bytes, Policy 32768), as for a --X-FILE path. */
+const STDIN_MAX_BYTES = 1024 * 1024;
 
 function processIo(): CliIo {
   return {
     env: process.env,
     stdout: (text) => writeAllSync(1, text),
     stderr: (text) => writeAllSync(2, text),
-    readStdin: () => readFileSync(0),
+    // Blocking reads to the end, also on a terminal left non-blocking (EAGAIN), 1 MiB at most.
+    readStdin: () => readAllSync(0, STDIN_MAX_BYTES),
     execPath: process.execPath,
     // Getters: asking costs a tty module load, and most commands never ask.
     get stderrIsTty() {

@@ -74,6 +74,10 @@ function readValues(args: ParsedArgv, io: CliIo): Record<string, string> {
     }
     let bytes: Buffer;
     try {
+      if (param.value === '-' && io.stdinIsTty) {
+        // A terminal waits for the user: say what for and how to finish (taken byte for byte).
+        io.stderr(`Reading ${param.flag} from the terminal: type the value, then Ctrl-D on a new line (Ctrl-D twice ends it without a newline).\n`);
+      }
       bytes = param.value === '-' ? io.readStdin() : readFileValue(param.value);
     } catch (err) {
       throw new CliError(`failed to read ${param.flag} '${param.value}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -5,7 +5,7 @@
  * in fs/promises and readline), and node:tty loads node:net: milliseconds of every start, for
  * output that is one synchronous write.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -35,4 +35,30 @@ export function isTerminal(fd: number): boolean {
   }
   const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
   return isatty(fd);
+}
+
+/**
+ * Reads `fd` to its end (Ctrl-D on a terminal) with blocking reads. A terminal or pipe that another
+ * process left non-blocking answers EAGAIN while nothing has been typed: that means "not yet", so
+ * wait a moment and read again, as a blocking read would (readFileSync gives up with the error).
+ * More than `maxBytes` is refused instead of read until memory runs out.
+ */
+export function readAllSync(fd: number, maxBytes: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(64 * 1024);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 10);
+      continue;
+    }
+    if (n === 0) return Buffer.concat(chunks, total);
+    total += n;
+    if (total > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+    chunks.push(chunk.subarray(0, n));
+  }
 }
