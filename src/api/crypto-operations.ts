@@ -99,6 +99,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'Encrypt',
     summary: 'Encrypts up to 6 KB of text under the primary version of a symmetric key.',
     mutates: false,
+    audited: true,
     params: [
       keyId(),
       { name: 'Plaintext', type: 'String', required: true, sensitive: true, help: `The text to encrypt, 1 to ${ENCRYPT_PLAINTEXT_MAX_BYTES} bytes (UTF-8); Decrypt returns exactly this text (base64 it first for binary data). Use --Plaintext-FILE path (or -) to keep it out of argv.`, rule: { kind: 'bytes', min: 1, max: ENCRYPT_PLAINTEXT_MAX_BYTES } },
@@ -114,6 +115,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'Decrypt',
     summary: 'Decrypts a CiphertextBlob of Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateAndExportDataKey or ReEncrypt.',
     mutates: false,
+    audited: true,
     params: [ciphertextBlob('The ciphertext, base64; it names its key and key version.'), context('EncryptionContext', 'The EncryptionContext the ciphertext was made with (JSON object of strings), if any.'), dryRun],
     response: {
       KeyId: 'The key that decrypted.',
@@ -128,6 +130,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'ReEncrypt',
     summary: 'Decrypts a ciphertext and encrypts it again under another (or the same) symmetric key, without returning the plaintext.',
     mutates: false,
+    audited: true,
     params: [
       ciphertextBlob('The ciphertext, base64: a symmetric CiphertextBlob, or (with SourceEncryptionAlgorithm) an RSAES-OAEP ciphertext of an asymmetric key.'),
       keyId('DestinationKeyId', 'The symmetric key to encrypt under'),
@@ -151,6 +154,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'GenerateDataKey',
     summary: 'Makes a random data key and returns it in plaintext (base64) and encrypted under a symmetric key (envelope encryption).',
     mutates: false,
+    audited: true,
     params: [keyId(), dataKeySpec, numberOfBytes, context(), dryRun],
     response: {
       CiphertextBlob: 'The data key encrypted under the primary key version, base64; Decrypt gives Plaintext back.',
@@ -166,6 +170,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'GenerateDataKeyWithoutPlaintext',
     summary: 'Makes a random data key and returns it only encrypted under a symmetric key.',
     mutates: false,
+    audited: true,
     params: [keyId(), dataKeySpec, numberOfBytes, context(), dryRun],
     response: { CiphertextBlob: 'The data key encrypted under the primary key version, base64.', KeyId: 'The id of the key.', KeyVersionId: 'The key version that encrypted the data key.' },
     errors: keyErrors,
@@ -176,6 +181,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'ExportDataKey',
     summary: 'Re-encrypts a data key (a CiphertextBlob of GenerateDataKey) under a public key you give, for use outside kms-local.',
     mutates: false,
+    audited: true,
     params: [ciphertextBlob('The encrypted data key, base64.'), ...wrapping, context('EncryptionContext', 'The EncryptionContext the data key was encrypted with.'), dryRun],
     response: {
       ExportedDataKey: 'The data key encrypted with RSAES-OAEP under PublicKeyBlob, base64 (the private key opens it, e.g. `openssl pkeyutl -decrypt`).',
@@ -193,6 +199,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'GenerateAndExportDataKey',
     summary: 'Makes a random data key and returns it encrypted under a symmetric key and under a public key you give.',
     mutates: false,
+    audited: true,
     params: [keyId(), dataKeySpec, numberOfBytes, ...wrapping, context(), dryRun],
     response: {
       CiphertextBlob: 'The data key encrypted under the primary key version, base64.',
@@ -208,6 +215,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'GetPublicKey',
     summary: 'Returns the public key of a version of an asymmetric key, as PEM.',
     mutates: false,
+    audited: true,
     params: [keyId(), keyVersionId, dryRun],
     response: { KeyId: 'The id of the key.', KeyVersionId: 'The key version.', PublicKey: 'The public key, PEM (-----BEGIN PUBLIC KEY-----, SubjectPublicKeyInfo), as openssl reads it.' },
     errors: [...keyErrors, 'Forbidden.KeyVersionNotFound'],
@@ -218,6 +226,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'AsymmetricSign',
     summary: 'Signs the SHA-256 digest of a message with a version of an asymmetric key of usage SIGN/VERIFY.',
     mutates: false,
+    audited: true,
     params: [keyId(), keyVersionId, signAlgorithm, digest, dryRun],
     response: {
       KeyId: 'The id of the key.',
@@ -232,6 +241,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'AsymmetricVerify',
     summary: 'Checks a signature of the SHA-256 digest of a message with a version of an asymmetric key.',
     mutates: false,
+    audited: true,
     params: [keyId(), keyVersionId, signAlgorithm, digest, { name: 'Value', type: 'String', required: true, help: 'The signature to check, base64.', rule: { kind: 'text', max: 2048 } }, dryRun],
     response: { KeyId: 'The id of the key.', KeyVersionId: 'The key version.', Value: 'true when the signature is valid, false when it is not.' },
     errors: [...keyErrors, 'Forbidden.KeyVersionNotFound'],
@@ -242,6 +252,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'AsymmetricEncrypt',
     summary: 'Encrypts a few bytes with RSAES-OAEP under a version of an RSA key of usage ENCRYPT/DECRYPT.',
     mutates: false,
+    audited: true,
     params: [
       keyId(),
       keyVersionId,
@@ -258,6 +269,7 @@ export const cryptoOperations: readonly OperationSpec[] = [
     name: 'AsymmetricDecrypt',
     summary: 'Decrypts an RSAES-OAEP ciphertext with a version of an RSA key of usage ENCRYPT/DECRYPT.',
     mutates: false,
+    audited: true,
     params: [keyId(), keyVersionId, encryptAlgorithm, ciphertextBlob('The RSAES-OAEP ciphertext, base64 (from AsymmetricEncrypt, or openssl with the GetPublicKey PEM).'), dryRun],
     response: { KeyId: 'The id of the key.', KeyVersionId: 'The key version.', Plaintext: 'The decrypted bytes, base64.' },
     errors: [...keyErrors, 'Forbidden.KeyVersionNotFound'],

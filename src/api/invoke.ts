@@ -34,6 +34,8 @@ export async function callHandler(op: OperationSpec, ctx: Context, values: Param
       throw storageError(err) ?? err;
     }
   };
+  // Reads are not audited, except uses of a key (Encrypt, Sign, ...), which are, as the service's trail has them.
+  if (op.audited) return audited(op.name, ctx, values, call);
   if (!op.mutates) return call();
   // A change needs the master key: one that cannot be found is refused before the call is even
   // audited, so a misconfigured home is left exactly as it was.

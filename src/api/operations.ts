@@ -44,6 +44,8 @@ export interface OperationSpec {
   params: readonly ParamSpec[];
   /** Whether the operation changes the store (it is then audited and locked). */
   mutates: boolean;
+  /** A read that is audited all the same: a use of a key (the cryptography operations). */
+  audited?: boolean;
   /** The response fields, with what each holds (for the docs; RequestId is in every response). */
   response?: Readonly<Record<string, string>>;
   /** kms-local's rules for the operation where the service documents are silent (for the docs). */

@@ -18,6 +18,8 @@ export interface AuditRecord {
   errorCode: string | null;
   /** Who called, when known: `<profile>/<AccessKeyId>` through serve, `<profile>` through run. */
   caller?: string;
+  /** The key a cryptography operation used (its id, or the id, ARN or alias it was named by). */
+  keyId?: string;
 }
 
 export const AUDIT_FILE = 'audit.log';
@@ -108,7 +110,17 @@ export function auditRecord(call: AuditedCall): AuditRecord {
     outcome: call.error === undefined ? 'success' : 'error',
     errorCode: call.error === undefined ? null : errorCodeOf(call.error),
     ...(call.caller === undefined ? {} : { caller: call.caller }),
+    ...keyOf(call),
   };
+}
+
+/**
+ * The key a call used: the id the answer names, else the KeyId (or DestinationKeyId) parameter as
+ * given. The record never reads Plaintext, CiphertextBlob, Digest or any other value.
+ */
+function keyOf(call: AuditedCall): { keyId?: string } {
+  const keyId = text(call.response?.KeyId) ?? text(call.params.KeyId) ?? text(call.params.DestinationKeyId);
+  return keyId === undefined ? {} : { keyId };
 }
 
 /** The lines of the log, each with its parsed record; lines that are not records are skipped. */

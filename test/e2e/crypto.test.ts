@@ -496,3 +496,33 @@ describe('rotation: a new primary version encrypts, old ciphertexts still decryp
     expect(ok(runCli(['kms', 'Decrypt', '--CiphertextBlob', old.CiphertextBlob], { home, env: later }))).toMatchObject({ KeyVersionId: key.version, Plaintext: 'before rotation' });
   });
 });
+
+describe('the audit trail records every use of a key, never a value', () => {
+  const home = newHome();
+
+  test('one line per call with the key id and the outcome; no plaintext, data key, blob, digest or signature', () => {
+    const aes = createKey(home);
+    const ec = createKey(home, '--KeySpec', 'EC_P256');
+    const secretText = `audit-plaintext-${randomBytes(6).toString('hex')}`;
+    const enc = ok(kmsIn(home, 'Encrypt', '--KeyId', aes.arn, '--Plaintext', secretText));
+    ok(kmsIn(home, 'Decrypt', '--CiphertextBlob', enc.CiphertextBlob));
+    const dk = ok(kmsIn(home, 'GenerateDataKey', '--KeyId', aes.id));
+    const digest = sha256b64('audited');
+    const sig = ok(kmsIn(home, 'AsymmetricSign', '--KeyId', ec.id, '--KeyVersionId', ec.version, '--Algorithm', 'ECDSA_SHA_256', '--Digest', digest)).Value;
+    fails(kmsIn(home, 'Decrypt', '--CiphertextBlob', enc.CiphertextBlob, '--EncryptionContext', '{"a":"b"}'), 'InvalidParameter');
+    fails(kmsIn(home, 'Encrypt', '--KeyId', 'alias/missing', '--Plaintext', secretText), 'Forbidden.AliasNotFound');
+    const log = readFileSync(join(home, 'audit.log'), 'utf8');
+    const records = log.trim().split('\n').map((line) => JSON.parse(line)).filter((r) => !['CreateKey'].includes(r.operation));
+    expect(records.map((r) => [r.operation, r.keyId, r.outcome, r.errorCode])).toEqual([
+      ['Encrypt', aes.id, 'success', null],
+      ['Decrypt', aes.id, 'success', null],
+      ['GenerateDataKey', aes.id, 'success', null],
+      ['AsymmetricSign', ec.id, 'success', null],
+      ['Decrypt', undefined, 'error', 'InvalidParameter'],
+      ['Encrypt', 'alias/missing', 'error', 'Forbidden.AliasNotFound'],
+    ]);
+    for (const value of [secretText, dk.Plaintext, Buffer.from(dk.Plaintext, 'base64').toString('hex'), enc.CiphertextBlob, dk.CiphertextBlob, digest, sig]) {
+      expect({ value, inLog: log.includes(value) }).toEqual({ value, inLog: false });
+    }
+  });
+});
