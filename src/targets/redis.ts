@@ -62,13 +62,26 @@ export class RedisSession implements TargetSession, AccountCreator {
     } as Parameters<RedisModule['createClient']>[0]);
     // An error after connect (the server going away) must not crash the process.
     client.on('error', () => undefined);
-    try {
+    // connectTimeout covers the TCP connect only: a server that accepts and never answers the
+    // handshake (HELLO/AUTH) would hold the rotation forever without this bound.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    });
+    const attempt = (async () => {
       await client.connect();
       await client.ping();
+    })();
+    // The loser of the race may still reject (the client destroyed under it): not unhandled.
+    attempt.catch(() => undefined);
+    try {
+      await Promise.race([attempt, deadline]);
       return client as Client;
     } catch (err) {
       client.destroy?.();
       throw new TargetError(isAuthError(err) ? 'auth' : 'unreachable', `${this.where()}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -167,4 +167,25 @@ describeIfRedis('Redis secrets on a real redis-server', () => {
     expect(withoutAuth).not.toContain(AccountPassword);
     expect(redis.canLogin(AccountName, AccountPassword)).toBe(true);
   });
+
+  test('a server that accepts and never answers: the rotation fails at login within the connect timeout instead of hanging', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const before = read('cache');
+    ok(runCli(['target', 'add', '--InstanceId', 'r-cache', '--Engine', 'redis', '--Host', '127.0.0.1', '--Port', String((silent.address() as { port: number }).port), '--AdminSecretName', 'redis-admin'], { home }));
+    let stderr = '';
+    try {
+      const rotation = spawn(process.execPath, [BIN, 'kms', 'RotateSecret', '--SecretName', 'cache', '--VersionId', 'v-silent'], { env: cliEnvironment({ home }) });
+      rotation.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise((resolve) => rotation.once('exit', resolve));
+      expect(code).toBe(1);
+    } finally {
+      ok(runCli(['target', 'add', '--InstanceId', 'r-cache', '--Engine', 'redis', '--Host', redis.host, '--Port', String(redis.port), '--AdminSecretName', 'redis-admin'], { home }));
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+    expect(serviceError(stderr)?.message).toMatch(/failed at step login: .*no answer within 10 s/);
+    expect(read('cache')).toEqual(before);
+  }, 40_000);
 });
