@@ -18,8 +18,12 @@ export interface AuditRecord {
   errorCode: string | null;
   /** Who called, when known: `<profile>/<AccessKeyId>` through serve, `<profile>` through run. */
   caller?: string;
-  /** The key a cryptography operation used (its id, or the id, ARN or alias it was named by). */
+  /** The key a cryptography or key operation used (its id, or the id, ARN or alias it was named by). */
   keyId?: string;
+  /** The alias, for the alias operations. */
+  aliasName?: string;
+  /** The key version a key operation made or named. */
+  keyVersionId?: string;
 }
 
 export const AUDIT_FILE = 'audit.log';
@@ -115,12 +119,23 @@ export function auditRecord(call: AuditedCall): AuditRecord {
 }
 
 /**
- * The key a call used: the id the answer names, else the KeyId (or DestinationKeyId) parameter as
- * given. The record never reads Plaintext, CiphertextBlob, Digest or any other value.
+ * The key a call used: the id the answer names (also inside KeyMetadata or KeyVersion), else the
+ * KeyId (DestinationKeyId, ProtectedResourceArn) parameter as given; with the alias and the key
+ * version of key operations. The record never reads Plaintext, CiphertextBlob, Digest or any other value.
  */
-function keyOf(call: AuditedCall): { keyId?: string } {
-  const keyId = text(call.response?.KeyId) ?? text(call.params.KeyId) ?? text(call.params.DestinationKeyId);
-  return keyId === undefined ? {} : { keyId };
+function keyOf(call: AuditedCall): Pick<AuditRecord, 'keyId' | 'aliasName' | 'keyVersionId'> {
+  const { response, params } = call;
+  const meta = response?.KeyMetadata as Record<string, unknown> | undefined;
+  const version = response?.KeyVersion as Record<string, unknown> | undefined;
+  const keyId =
+    text(response?.KeyId) ?? text(meta?.KeyId) ?? text(version?.KeyId) ?? text(params.KeyId) ?? text(params.DestinationKeyId) ?? text(params.ProtectedResourceArn);
+  const aliasName = text(params.AliasName);
+  const keyVersionId = text(version?.KeyVersionId) ?? (call.operation === 'DescribeKeyVersion' ? text(params.KeyVersionId) : undefined);
+  return {
+    ...(keyId === undefined ? {} : { keyId }),
+    ...(aliasName === undefined ? {} : { aliasName }),
+    ...(keyVersionId === undefined ? {} : { keyVersionId }),
+  };
 }
 
 /** The lines of the log, each with its parsed record; lines that are not records are skipped. */

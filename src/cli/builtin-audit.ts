@@ -1,5 +1,5 @@
 /**
- * `kms-local audit [--SecretName name] [--since T]`: the audit trail of mutating operations, as
+ * `kms-local audit [--SecretName name] [--KeyId id] [--since T]`: the audit trail of mutating operations, as
  * JSON lines (one record per line, oldest first, exactly as stored), so it pipes into `jq` or
  * `grep`. `--since` takes an ISO-8601 time or a duration back from now (30m, 24h, 7d). With
  * --cli-query or --output, the records are one document, {"Records": [...]}. Its flags are checked
@@ -32,8 +32,12 @@ export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
   const since = given.since === undefined ? undefined : parseSince(given.since, clockFrom(io.env), parseTime);
   // An ARN names the same secret: the log holds names.
   const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
+  const keyId = given.KeyId?.replace(/^acs:kms:[^:]*:[^:]*:key\//, '');
   const kept = readAudit(new Home(io.env)).filter(
-    ({ record }) => (name === undefined || record.secretName === name) && (since === undefined || (parseTime(record.time) ?? 0) >= since),
+    ({ record }) =>
+      (name === undefined || record.secretName === name) &&
+      (keyId === undefined || record.keyId === keyId) &&
+      (since === undefined || (parseTime(record.time) ?? 0) >= since),
   );
   if (args.globals.has('cli-query') || args.globals.has('output')) {
     io.stdout(await formatResponse({ Records: kept.map(({ record }) => record) }, args));

@@ -130,6 +130,7 @@ export const builtinCommands: readonly BuiltinSpec[] = [
       '  kms-local audit --output cols=time,operation,secretName rows=Records',
     flags: [
       { name: 'SecretName', value: '<name>', help: 'only the records of this secret (a name or an ARN)' },
+      { name: 'KeyId', value: '<key-id>', help: 'only the records of this key (its id or ARN)' },
       { name: 'since', value: '<time|30m|24h|7d>', help: 'only records from this ISO-8601 time, or this long ago' },
     ],
     tools: ALL_TOOLS,

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { SERVICE_TIME, UUID_V4, aliyunJson, hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const homes: string[] = [];
@@ -399,5 +400,29 @@ describe('secrets sealed by their key (CreateSecret --EncryptionKeyId)', () => {
     refused(home, 'InvalidParameter', 'CreateSecret', '--SecretName', 'a', '--VersionId', 'v1', '--SecretData', 'x', '--EncryptionKeyId', rsa);
     ok(kmsIn(home, 'CreateSecret', '--SecretName', 'plain', '--VersionId', 'v1', '--SecretData', 'x'));
     expect(ok(kmsIn(home, 'DescribeSecret', '--SecretName', 'plain')).EncryptionKeyId).toMatch(/^key-local-/);
+  });
+});
+
+describe('the audit trail of key operations', () => {
+  test('every key operation that changes something leaves a record naming the key (and alias or version), and nothing else', () => {
+    const home = newHome();
+    const { KeyId } = newKey(home);
+    ok(kmsIn(home, 'CreateAlias', '--AliasName', 'alias/audited', '--KeyId', KeyId));
+    const { KeyVersion } = ok(kmsIn(home, 'CreateKeyVersion', '--KeyId', 'alias/audited'));
+    ok(kmsIn(home, 'DisableKey', '--KeyId', KeyId));
+    fails(kmsIn(home, 'ScheduleKeyDeletion', '--KeyId', 'key-000000000000000000000000', '--PendingWindowInDays', '7'), 'Forbidden.KeyNotFound');
+    const audit = runCli(['audit', '--KeyId', KeyId], { home });
+    expect(audit.code).toBe(0);
+    const records = audit.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(records.map((r: any) => [r.operation, r.keyId, r.aliasName, r.keyVersionId, r.outcome, r.secretName])).toEqual([
+      ['CreateKey', KeyId, undefined, undefined, 'success', null],
+      ['CreateAlias', KeyId, 'alias/audited', undefined, 'success', null],
+      ['CreateKeyVersion', KeyId, undefined, KeyVersion.KeyVersionId, 'success', null],
+      ['DisableKey', KeyId, undefined, undefined, 'success', null],
+    ]);
+    const all = readFileSync(join(home, 'audit.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(all.at(-1)).toMatchObject({ operation: 'ScheduleKeyDeletion', keyId: 'key-000000000000000000000000', outcome: 'error', errorCode: 'Forbidden.KeyNotFound' });
+    const fields = ['time', 'operation', 'secretName', 'versionId', 'requestId', 'outcome', 'errorCode', 'caller', 'keyId', 'aliasName', 'keyVersionId'];
+    for (const record of all) expect(Object.keys(record).filter((k) => !fields.includes(k))).toEqual([]);
   });
 });
