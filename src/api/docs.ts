@@ -29,7 +29,7 @@ function usage(op: OperationSpec): string {
 
 export function renderOperationDoc(op: OperationSpec): string {
   const lines = [GENERATED, '', `# ${op.name}`, '', op.summary, '', '```', usage(op), '```', ''];
-  lines.push(`Changes the store: ${op.mutates ? 'yes (under the secret\'s lock)' : 'no'}.`, '');
+  lines.push(`Changes the store: ${op.mutates ? 'yes (under the secret\'s lock)' : op.audited ? 'no (each call is audited: the key used and the outcome, never a value)' : 'no'}.`, '');
   lines.push('## Parameters', '');
   if (op.params.length === 0) lines.push('None.', '');
   else {
