@@ -6,7 +6,7 @@
 import { ServiceError, signatureMismatch } from '../errors/errors.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import type { ReplayGuard } from './replay.js';
-import { acs4Signature, acs4StringToSign, checkAcs4Shape, parseAcs4Authorization } from './acs4.js';
+import { acs4Signature, acs4StringToSign, checkAcs4Shape, parseAcs4Authorization, type Acs4Authorization } from './acs4.js';
 import {
   acs3Signature,
   acs3StringToSign,
@@ -16,6 +16,7 @@ import {
   sha256Hex,
   v1Signature,
   v1StringToSign,
+  type Acs3Authorization,
   type Acs3Request,
 } from './signature.js';
 
@@ -72,6 +73,41 @@ export interface AuthOptions {
   nowMs: number;
 }
 
+/** The schemes signed in an Authorization header: the same steps, their own key and string to sign. */
+interface HeaderScheme<A extends { accessKeyId: string; signedHeaders: string[]; signature: string }> {
+  prefix: string;
+  version: Authenticated['signatureVersion'];
+  /** What a well-formed header looks like, for the refusal of one that is not. */
+  form: string;
+  parse(header: string): A | undefined;
+  checkShape(auth: A, headers: RawRequest['headers']): void;
+  sign(req: Acs3Request, auth: A, secret: string): string;
+  stringToSign(req: Acs3Request, auth: A): string;
+}
+
+const acs3: HeaderScheme<Acs3Authorization> = {
+  prefix: 'ACS3-',
+  version: 'ACS3-HMAC-SHA256',
+  form: 'ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=...',
+  parse: parseAcs3Authorization,
+  checkShape: checkAcs3Shape,
+  sign: (req, auth, secret) => acs3Signature(req, auth.signedHeaders, secret),
+  stringToSign: (req, auth) => acs3StringToSign(req, auth.signedHeaders),
+};
+
+const acs4: HeaderScheme<Acs4Authorization> = {
+  prefix: 'ACS4-',
+  version: 'ACS4-HMAC-SHA256',
+  form: 'ACS4-HMAC-SHA256 Credential=<id>/<date>/<region>/<product>/aliyun_v4_request,SignedHeaders=...,Signature=...',
+  parse: parseAcs4Authorization,
+  checkShape: checkAcs4Shape,
+  sign: acs4Signature,
+  stringToSign: acs4StringToSign,
+};
+
+// One list of differently typed schemes: each one's functions only ever see what its own parse returned.
+const HEADER_SCHEMES = [acs3, acs4] as unknown as HeaderScheme<Acs3Authorization>[];
+
 export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated {
   const all = new Map([...req.query, ...req.form]);
   for (const [key] of req.form) {
@@ -85,39 +121,23 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
   /** A header the signature covers, or undefined. */
   let signedHeader: (name: string) => string | undefined;
 
-  if (authorization?.startsWith('ACS3-')) {
-    const auth = parseAcs3Authorization(authorization);
-    if (!auth) throw new ServiceError('IncompleteSignature', 'The Authorization header is not ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=....');
-    checkAcs3Shape(auth, req.headers);
+  const scheme = authorization === undefined ? undefined : HEADER_SCHEMES.find((h) => authorization.startsWith(h.prefix));
+  if (authorization !== undefined && scheme) {
+    const auth = scheme.parse(authorization);
+    if (!auth) throw new ServiceError('IncompleteSignature', `The Authorization header is not ${scheme.form}.`);
+    scheme.checkShape(auth, req.headers);
     const secret = opts.lookup(auth.accessKeyId);
     if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
     const payloadHash = sha256Hex(req.body);
     const declared = header(req.headers, 'x-acs-content-sha256');
     const signed: Acs3Request = { method: req.method, path: req.path, query: req.query, headers: req.headers, payloadHash };
-    if ((declared !== undefined && declared !== payloadHash) || !safeEqual(acs3Signature(signed, auth.signedHeaders, secret), auth.signature)) {
-      throw signatureMismatch(acs3StringToSign(signed, auth.signedHeaders));
+    if ((declared !== undefined && declared !== payloadHash) || !safeEqual(scheme.sign(signed, auth, secret), auth.signature)) {
+      throw signatureMismatch(scheme.stringToSign(signed, auth));
     }
     accessKeyId = auth.accessKeyId;
     timestamp = header(req.headers, 'x-acs-date');
     nonce = header(req.headers, 'x-acs-signature-nonce');
-    signatureVersion = 'ACS3-HMAC-SHA256';
-    signedHeader = (name) => (auth.signedHeaders.includes(name) ? header(req.headers, name) : undefined);
-  } else if (authorization?.startsWith('ACS4-')) {
-    const auth = parseAcs4Authorization(authorization);
-    if (!auth) throw new ServiceError('IncompleteSignature', 'The Authorization header is not ACS4-HMAC-SHA256 Credential=<id>/<date>/<region>/<product>/aliyun_v4_request,SignedHeaders=...,Signature=....');
-    checkAcs4Shape(auth, req.headers);
-    const secret = opts.lookup(auth.accessKeyId);
-    if (secret === undefined) throw new ServiceError('InvalidAccessKeyId.NotFound');
-    const payloadHash = sha256Hex(req.body);
-    const declared = header(req.headers, 'x-acs-content-sha256');
-    const signed: Acs3Request = { method: req.method, path: req.path, query: req.query, headers: req.headers, payloadHash };
-    if ((declared !== undefined && declared !== payloadHash) || !safeEqual(acs4Signature(signed, auth, secret), auth.signature)) {
-      throw signatureMismatch(acs4StringToSign(signed, auth));
-    }
-    accessKeyId = auth.accessKeyId;
-    timestamp = header(req.headers, 'x-acs-date');
-    nonce = header(req.headers, 'x-acs-signature-nonce');
-    signatureVersion = 'ACS4-HMAC-SHA256';
+    signatureVersion = scheme.version;
     signedHeader = (name) => (auth.signedHeaders.includes(name) ? header(req.headers, name) : undefined);
   } else if (all.has('Signature')) {
     const id = all.get('AccessKeyId');
