@@ -7,6 +7,8 @@ import { SecretStore } from '../store/store.js';
 import { KeyStore } from '../store/key-store.js';
 import type { ParamValues } from './params.js';
 import { SECRET_NAME_PATTERN, isRegionId } from '../core/model.js';
+import { isKnownRegion } from '../core/regions.js';
+import { CONFIG_FILE, extraRegionsOf } from '../config/profile-read.js';
 
 export interface Context {
   home: Home;
@@ -37,6 +39,9 @@ export function clockFrom(env: Env): number {
 
 export function createContext(home: Home, region: string, nowMs: number): Context {
   if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
+  if (!isKnownRegion(region) && !isKnownRegion(region, extraRegionsOf(home.path(CONFIG_FILE)))) {
+    throw invalidParameter(`RegionId '${region}' is not an Alibaba Cloud region; a private region is added with \`kms-local configure set --extra-regions ${region}\`.`);
+  }
   home.checkKeyVariables();
   const ctx = {
     home,

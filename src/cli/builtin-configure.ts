@@ -143,6 +143,16 @@ function attachPolicies(profile: Profile, change: PolicyChange): void {
   if (documents.length > 0) profile.policy_documents = documents;
 }
 
+/** `--extra-regions a,b`: the profile's private regions (region-id syntax only; they name store folders). */
+function setExtraRegions(profile: Profile, given: string | undefined): void {
+  if (given === undefined) return;
+  const regions = given.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const bad = regions.find((r) => !isRegionId(r));
+  if (bad !== undefined) throw new CliError(`fail to set configuration: '${bad}' is not a region id (lowercase letters, digits and dashes).`);
+  if (regions.length > 0) profile.extra_regions = [...new Set(regions)];
+  else delete profile.extra_regions;
+}
+
 async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const policyChange = policyChangeOf(args, io);
   await write(home, (file) => {
@@ -154,6 +164,7 @@ async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
     profile.region_id = flag(args, 'region') ?? flag(args, 'RegionId') ?? profile.region_id ?? '';
     profile.language = flag(args, 'language') ?? profile.language ?? 'en';
     profile.output_format = 'json';
+    setExtraRegions(profile, args.params.find((p) => p.name === 'extra-regions')?.value);
     attachPolicies(profile, policyChange);
     checkProfile(profile);
     putProfile(file, profile);

@@ -86,6 +86,7 @@ export const builtinCommands: readonly BuiltinSpec[] = [
           { name: 'access-key-secret', value: '<secret>', help: 'the AccessKey secret' },
           regionFlag('the default region of the profile'),
           { name: 'language', value: 'en|zh', help: 'kept for aliyun compatibility' },
+          { name: 'extra-regions', value: '<id,id..>', help: 'private region ids to accept beside Alibaba Cloud\'s (replaces the list; "" clears it)' },
           {
             name: 'policy',
             value: '<SystemPolicyName>|none',

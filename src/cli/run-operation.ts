@@ -6,7 +6,9 @@ import { acceptedForm, decodeParams, flagNames, paramOf, validateParams, type Pa
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
-import { CONFIG_FILE, selectProfile } from '../config/profile-read.js';
+import { CONFIG_FILE, extraRegionsOf, selectProfile } from '../config/profile-read.js';
+import { ALIBABA_CLOUD_REGIONS, isKnownRegion } from '../core/regions.js';
+import { isRegionId } from '../core/model.js';
 import { renderJson } from '../output/json.js';
 import type { ParsedArgv } from './argv.js';
 import { globalFlags } from './global-flags.js';
@@ -101,6 +103,18 @@ function utf8Text(bytes: Buffer, flag: string, path: string): string {
   }
 }
 
+/**
+ * A region that is not Alibaba Cloud's (nor a profile's private one) is refused before anything
+ * runs, with the nearest ids: a typo must not become a new, empty namespace.
+ */
+function checkRegion(region: string, home: Home): void {
+  if (!isRegionId(region) || isKnownRegion(region) || isKnownRegion(region, extraRegionsOf(home.path(CONFIG_FILE)))) return;
+  throw new CliError(`'${region}' is not an Alibaba Cloud region id. A private region is added with \`kms-local configure set --extra-regions ${region}\`.`, {
+    kind: 'suggestible',
+    suggestions: suggest(region, ALIBABA_CLOUD_REGIONS),
+  });
+}
+
 /** `--region`/`--RegionId` > ALIBABA_CLOUD_REGION_ID > the profile's region > cn-hangzhou. */
 export function regionFrom(args: ParsedArgv, io: CliIo): string {
   const given = args.globals.get('region')?.[0] ?? args.globals.get('RegionId')?.[0] ?? io.env.ALIBABA_CLOUD_REGION_ID;
@@ -126,7 +140,9 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   const raw = readValues(args, io);
   const home = new Home(io.env, io.stderr);
   home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
-  const ctx = createContext(home, regionFrom(args, io), clockFrom(io.env));
+  const region = regionFrom(args, io);
+  checkRegion(region, home);
+  const ctx = createContext(home, region, clockFrom(io.env));
   run.ctx = ctx;
   const values = validateParams(op.params, decodeParams(op.params, raw).raw);
 

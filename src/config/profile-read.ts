@@ -22,6 +22,13 @@ export interface Profile {
   policies?: string[];
   /** Custom identity policies attached to it, as compact JSON (configure set --policy-document). */
   policy_documents?: string[];
+  /** Region ids kms-local accepts beside Alibaba Cloud's public ones (private regions): configure set --extra-regions. */
+  extra_regions?: string[];
+}
+
+/** The private regions the profiles of a profile file add (every profile's: the store is one per home). */
+export function extraRegionsOf(path: string): string[] {
+  return readProfileFile(path).profiles.flatMap((p) => (Array.isArray(p.extra_regions) ? p.extra_regions.filter((r) => typeof r === 'string') : []));
 }
 
 export interface ProfileFile {

@@ -15,8 +15,8 @@
  * writes, the index is built (again) by reading every secret file once. A secret file that cannot
  * be read is left out with a warning naming it, and stays marked dirty, so that it is tried again.
  */
-import { unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { appendLine, ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { LockLost, waitUntilFree, withLock, withLockIfFree, type HeldLock } from './lock.js';
@@ -204,6 +204,8 @@ export class MetadataIndex {
       if (replayed === 'corrupt') break;
       if (replayed) return [...replayed.entries.values()];
     }
+    // A region with no folder has no secrets: a read creates no folder (a typo must leave no trace).
+    if (!existsSync(dirname(this.dir))) return [];
     // No index yet, or a damaged one: built (again) from the files, by one process at a time.
     // While another process holds the index lock (building it, or stopped holding it), a reader
     // does not wait: it reads the files itself and leaves the building to the holder.
