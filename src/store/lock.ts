@@ -139,16 +139,21 @@ function sweepDebris(locksDir: string): void {
     return;
   }
   for (const entry of entries) {
-    const kind = /^\.(acquire|broken|released)-[0-9a-f]+$/.exec(entry)?.[1];
+    const kind = /^\.(acquire|broken|released)-[0-9a-f-]+$/.exec(entry)?.[1];
     if (!kind) continue;
     const path = join(locksDir, entry);
-    if (kind === 'acquire') {
-      const owner = parseOwner(readTextIfExists(join(path, 'owner')) ?? '');
-      const dead = owner !== undefined && owner.scope === pidScope() && !isProcessAlive(owner.pid);
-      if (!dead && (ageMs(path) ?? 0) <= DEBRIS_MAX_AGE_MS) continue;
-    }
+    if (kind === 'acquire' && !builderIsDead(entry, path) && (ageMs(path) ?? 0) <= DEBRIS_MAX_AGE_MS) continue;
     removeTree(path);
   }
+}
+
+/** Whether the process building a lock under `.acquire-...` is gone (seen from this pid namespace). */
+function builderIsDead(entry: string, path: string): boolean {
+  const named = /^\.acquire-([0-9a-f]+)-([0-9a-f]+)-[0-9a-f]+$/.exec(entry);
+  if (named) return named[1] === pidScope() && !isProcessAlive(Number.parseInt(named[2]!, 16));
+  // A name of kms-local before the builder was in it: only its owner file can say.
+  const owner = parseOwner(readTextIfExists(join(path, 'owner')) ?? '');
+  return owner !== undefined && owner.scope === pidScope() && !isProcessAlive(owner.pid);
 }
 
 /** The error of a holder whose lock was broken under it, or, while its lease was valid, moved by mistake. */
@@ -196,9 +201,18 @@ export async function waitUntilFree(lockPath: string, what: string): Promise<voi
   }
 }
 
+/**
+ * The private name a lock is built under. It names its builder (pid scope and pid) so that the
+ * debris of a builder killed before it wrote its owner file (or while writing it) can be told from
+ * a lock still being built, without that file.
+ */
+function stagingName(token: string): string {
+  return `.acquire-${pidScope()}-${process.pid.toString(16)}-${token}`;
+}
+
 /** Builds a complete lock under a private name and renames it into place; false when the lock is taken. */
 function tryTake(lockPath: string, token: string, expires: number): boolean {
-  const staging = join(dirname(lockPath), `.acquire-${token}`);
+  const staging = join(dirname(lockPath), stagingName(token));
   mkdirSync(staging, { mode: DIR_MODE });
   try {
     mkdirSync(join(staging, token), { mode: DIR_MODE });

@@ -9,11 +9,11 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
-import { writeFileAtomic } from '../../src/store/fs-safe.js';
+import { pidScope, writeFileAtomic } from '../../src/store/fs-safe.js';
 import { LockLost, acquireLock, withLock } from '../../src/store/lock.js';
 import { BIN, cliEnvironment, makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
 import { filesMatching, spawnCli } from '../support/workload.js';
@@ -238,5 +238,26 @@ describe('the fence of a lock', () => {
     expect(runs).toBe(2);
     expect(readFileSync(file, 'utf8')).toBe('run 2\n');
     expect(existsSync(lockPath)).toBe(false);
+  });
+});
+
+describe('debris of lock builders killed before they wrote an owner', () => {
+  /** The pid of a process that has ended. */
+  function deadPid(): number {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    return Number(child.stdout);
+  }
+
+  test('a lock being built by a dead process, owner file empty, is cleared by the next holder; a live builder\'s is kept', () => {
+    const dir = join(newHome(), 'locks');
+    mkdirSync(dir, { recursive: true });
+    const dead = join(dir, `.acquire-${pidScope()}-${deadPid().toString(16)}-00aa11bb22cc33dd`);
+    const live = join(dir, `.acquire-${pidScope()}-${process.pid.toString(16)}-44ee55ff66aa77bb`);
+    for (const staging of [dead, live]) {
+      mkdirSync(staging);
+      writeFileSync(join(staging, 'owner'), '');
+    }
+    withLock(join(dir, 'file.json.lock'), "secret 'file'", () => undefined);
+    expect({ dead: existsSync(dead), live: existsSync(live) }).toEqual({ dead: false, live: true });
   });
 });
