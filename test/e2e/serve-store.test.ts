@@ -95,11 +95,11 @@ describe('kms-local rekey while serve runs', () => {
     expect((await get('a')).SecretData).toBe('a-value');
 
     // A rekey that stops half-way (killed after its first secret): both keys are in use.
-    const half = await spawnCli(['rekey'], { home, env: { KMS_LOCAL_TEST_CRASH_AT: 'after-rename:2' } }).done;
+    const half = await spawnCli(['rekey', '--yes'], { home, env: { KMS_LOCAL_TEST_CRASH_AT: 'after-rename:2' } }).done;
     expect(half.signal).toBe('SIGKILL');
     for (const name of ['a', 'b', 'c']) expect((await get(name)).SecretData).toBe(`${name}-value`);
 
-    ok(await runCliAsync(['rekey'], { home }));
+    ok(await runCliAsync(['rekey', '--yes'], { home }));
     for (const name of ['a', 'b', 'c']) expect((await get(name)).SecretData).toBe(`${name}-value`);
     const put = await signedV1(server.endpoint, 'PutSecretValue', { SecretName: 'a', VersionId: 'v2', SecretData: 'a-2' });
     expect(put.status).toBe(200);
