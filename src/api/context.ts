@@ -39,6 +39,7 @@ export function clockFrom(env: Env): number {
 
 export function createContext(home: Home, region: string, nowMs: number): Context {
   if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
+  home.checkSafe();
   if (!isKnownRegion(region) && !isKnownRegion(region, extraRegionsOf(home.path(CONFIG_FILE)))) {
     throw invalidParameter(`RegionId '${region}' is not an Alibaba Cloud region; a private region is added with \`kms-local configure set --extra-regions ${region}\`.`);
   }

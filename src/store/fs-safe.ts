@@ -50,6 +50,16 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** A file's text, not through a symbolic link (ELOOP when the path is one). */
+export function readNoFollow(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A file's text, or undefined when there is no such file. */
 export function readTextIfExists(path: string): string | undefined {
   try {

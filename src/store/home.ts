@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, ensureDir } from './fs-safe.js';
+import { checkHomeSafety } from './home-safety.js';
 import type { ReadCache } from './read-cache.js';
 import type { SecretRecord } from '../core/model.js';
 
@@ -46,7 +47,25 @@ export class Home {
   }
 
   ensure(): void {
+    this.checkSafe();
     ensureDir(this.root);
+  }
+
+  private checkedSafe = false;
+
+  /**
+   * Refuses a home others could change or that points elsewhere (home-safety.ts), once per
+   * process, before anything is read from it or written to it.
+   */
+  checkSafe(): void {
+    if (this.checkedSafe) return;
+    checkHomeSafety({
+      root: this.root,
+      store: this.path('store'),
+      files: ['audit.log', 'config.json', 'account-id', NEXT_KEY_FILE].map((file) => this.path(file)),
+      masterKey: this.managesKey() ? this.path(MASTER_KEY_FILE) : undefined,
+    });
+    this.checkedSafe = true;
   }
 
   /** The regions that have a store folder, sorted. */

@@ -14,7 +14,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
-import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
 
@@ -63,9 +63,12 @@ export class SecretStore {
   private readRaw(name: string): SecretRecord | undefined {
     let text: string;
     try {
-      text = readFileSync(this.fileOf(name), 'utf8');
+      text = readNoFollow(this.fileOf(name));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      // O_NOFOLLOW: a link planted in place of a secret file is not followed.
+      if (code === 'ELOOP') throw integrityError(name, 'its file is a symbolic link (remove it; kms-local never makes one)');
       throw err;
     }
     return this.decode(name, text);

@@ -2,11 +2,15 @@
  * Inputs and homes that are not what kms-local expects (issue 10 points 10 and 16):
  *   - bytes that are not UTF-8 in a --X-FILE are refused with InvalidParameter, never stored as
  *     U+FFFD;
- *   - a read-only home gives service errors that say so, never internal errors, and changes nothing.
+ *   - a read-only home gives service errors that say so, never internal errors, and changes nothing;
+ *   - a home others could change (group- or world-writable home or store folder, a master key others
+ *     may read, files of another user) or with a symbolic link where kms-local expects its own file
+ *     (audit.log, config.json, master.key, a secret file) is refused before anything is written,
+ *     with an error that says how to fix it.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
@@ -116,5 +120,83 @@ afterAll(() => {
     } finally {
       spawnSync('mount', ['-o', 'remount,rw', mount]);
     }
+  });
+});
+
+// ---------------------------------------------------------------- a home others could change
+
+describe('an unsafe home is refused before anything is written, with the fix', () => {
+  /** A home with one secret and a profile, and a file outside it that a planted link points to. */
+  function seeded(): { home: string; target: string } {
+    const home = newHome();
+    ok(runCli(['kms', 'CreateSecret', '--SecretName', 'app', '--VersionId', 'v1', '--SecretData', 'first'], { home }));
+    ok(runCli(['configure', 'set', '--profile', 'dev', '--region', 'cn-shanghai', '--access-key-id', 'LTAI-id', '--access-key-secret', 'the-ak-secret'], { home }));
+    const target = join(newHome(), 'victim.txt');
+    writeFileSync(target, 'victim\n');
+    return { home, target };
+  }
+
+  const put = ['kms', 'PutSecretValue', '--SecretName', 'app', '--VersionId', 'v2', '--SecretData', 'second'];
+  const cases: { what: string; damage: (home: string, target: string) => void; args: string[]; fix: (home: string) => string }[] = [
+    { what: 'a world-writable home', damage: (home) => chmodSync(home, 0o777), args: put, fix: (home) => `chmod 700 '${home}'` },
+    { what: 'a group-writable store folder', damage: (home) => chmodSync(join(home, 'store'), 0o770), args: ['kms', 'ListSecrets'], fix: (home) => `chmod 700 '${join(home, 'store')}'` },
+    { what: 'a master key others may read', damage: (home) => chmodSync(join(home, 'master.key'), 0o644), args: ['kms', 'GetSecretValue', '--SecretName', 'app'], fix: (home) => `chmod 600 '${join(home, 'master.key')}'` },
+    {
+      what: 'audit.log a symbolic link',
+      damage: (home, target) => {
+        rmSync(join(home, 'audit.log'));
+        symlinkSync(target, join(home, 'audit.log'));
+      },
+      args: put,
+      fix: (home) => `rm '${join(home, 'audit.log')}'`,
+    },
+    {
+      what: 'config.json a symbolic link',
+      damage: (home, target) => {
+        rmSync(join(home, 'config.json'));
+        symlinkSync(target, join(home, 'config.json'));
+      },
+      args: ['configure', 'set', '--profile', 'dev', '--access-key-id', 'LTAI-id', '--access-key-secret', 'the-ak-secret'],
+      fix: (home) => `rm '${join(home, 'config.json')}'`,
+    },
+    {
+      what: 'master.key a symbolic link',
+      damage: (home, target) => {
+        writeFileSync(target, readFileSync(join(home, 'master.key')));
+        rmSync(join(home, 'master.key'));
+        symlinkSync(target, join(home, 'master.key'));
+      },
+      args: put,
+      fix: (home) => `rm '${join(home, 'master.key')}'`,
+    },
+    ...(process.getuid?.() === 0
+      ? [{ what: 'an audit.log of another user', damage: (home: string) => chownSync(join(home, 'audit.log'), 65534, 65534), args: put, fix: (home: string) => `chown 0 '${join(home, 'audit.log')}'` }]
+      : []),
+  ];
+
+  test.each(cases)('$what', ({ damage, args, fix }) => {
+    const { home, target } = seeded();
+    damage(home, target);
+    const before = hashTree(home);
+    const targetBefore = readFileSync(target);
+    const result = runCli(args, { home });
+    expect({ code: result.code, refused: result.stderr.startsWith('ERROR: refusing to use the kms-local home') }).toEqual({ code: 3, refused: true });
+    expect(result.stderr).toContain(`fix it with: ${fix(home)}`);
+    expect(result.stderr).not.toMatch(/the-ak-secret|second/);
+    expect(hashTree(home)).toBe(before);
+    expect(readFileSync(target).equals(targetBefore)).toBe(true);
+  });
+
+  test('a secret file replaced by a symbolic link (to another secret file) is not followed', () => {
+    const home = newHome();
+    for (const name of ['app', 'other']) ok(runCli(['kms', 'CreateSecret', '--SecretName', name, '--VersionId', 'v1', '--SecretData', `${name}-value`], { home }));
+    const file = join(home, 'store', 'cn-hangzhou', 'app.json');
+    rmSync(file);
+    symlinkSync(join(home, 'store', 'cn-hangzhou', 'other.json'), file);
+    const got = runCli(['kms', 'GetSecretValue', '--SecretName', 'app'], { home });
+    const error = serviceError(got.stderr);
+    expect({ code: got.code, error: error?.code }).toEqual({ code: 1, error: 'Rejected.IntegrityCheckFailed' });
+    expect(error!.message).toContain('symbolic link');
+    expect(got.stderr).not.toContain('other-value');
   });
 });
