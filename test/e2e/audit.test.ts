@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { UUID_V4, makeHome, removeHome, runCli, runCliAsync, type CliResult } from '../support/cli.js';
 
 const VALUES = ['first-value-7d1c9a', 'second-value-88e2f0', 'conflicting-value-1b7c', 'never-stored-4f4f'];
@@ -88,19 +89,40 @@ describe('what is recorded', () => {
 });
 
 describe('when the log cannot be written', () => {
-  test('a change is reported as an error naming its request; a failed call keeps its own error', () => {
+  test('a folder in place of the log: refused before the change, which is not made', () => {
     const other = makeHome();
     try {
       expect(runCli(['kms', 'CreateSecret', '--SecretName', 'a', '--SecretData', 'b', '--VersionId', 'v1'], { home: other }).code).toBe(0);
       rmSync(join(other, 'audit.log'));
       mkdirSync(join(other, 'audit.log'));
+      const refused = runCli(['kms', 'PutSecretValue', '--SecretName', 'a', '--SecretData', 'c', '--VersionId', 'v2'], { home: other });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/^ERROR: refusing to use the kms-local home: '.*audit\.log' is not a regular file/);
+      rmSync(join(other, 'audit.log'), { recursive: true });
+      expect(runCli(['kms', 'GetSecretValue', '--SecretName', 'a'], { home: other }).json.SecretData).toBe('b');
+    } finally {
+      removeHome(other);
+    }
+  });
+
+  test('a change is reported as an error naming its request; a failed call keeps its own error', () => {
+    const other = makeHome();
+    const log = join(other, 'audit.log');
+    try {
+      expect(runCli(['kms', 'CreateSecret', '--SecretName', 'a', '--SecretData', 'b', '--VersionId', 'v1'], { home: other }).code).toBe(0);
+      // A file of this user that cannot be appended to: immutable (even root gets EPERM).
+      if (process.getuid?.() !== 0 || spawnSync('chattr', ['+i', log]).status !== 0) {
+        console.warn('audit write-failure test skipped: chattr +i needs root and a file system that supports it');
+        return;
+      }
       const changed = runCli(['kms', 'PutSecretValue', '--SecretName', 'a', '--SecretData', 'c', '--VersionId', 'v2'], { home: other });
       expect(changed.code).toBe(1);
-      expect(changed.stderr).toMatch(/^ERROR: PutSecretValue ran \(RequestId [0-9a-f-]{36}\) but the audit log could not be written: EISDIR\n$/);
+      expect(changed.stderr).toMatch(/^ERROR: PutSecretValue ran \(RequestId [0-9a-f-]{36}\) but the audit log could not be written: EPERM\n$/);
       const failed = runCli(['kms', 'PutSecretValue', '--SecretName', 'zz', '--SecretData', 'c', '--VersionId', 'v2'], { home: other });
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^ERROR: SDK\.ServerError\nErrorCode: Forbidden\.ResourceNotFound\n/);
     } finally {
+      spawnSync('chattr', ['-i', log]);
       removeHome(other);
     }
   });

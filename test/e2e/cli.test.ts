@@ -4,7 +4,7 @@
  * KMS_LOCAL_NOW, regions and ARNs.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { operations } from '../../src/api/operations.js';
 import { builtinCommands } from '../../src/cli/builtins.js';
@@ -183,7 +183,9 @@ describe('error shapes and exit codes (docs/reference/cli-transcripts.md)', () =
   test('an unexpected failure prints one line and exits 1; KMS_LOCAL_DEBUG=1 shows the stack', () => {
     const local = makeHome();
     try {
-      writeFileSync(join(local, 'store'), 'a file where the store folder belongs');
+      // (A file where the store folder belongs is refused up front as an unsafe home: a region folder instead.)
+      mkdirSync(join(local, 'store'), { mode: 0o700 });
+      writeFileSync(join(local, 'store', 'cn-hangzhou'), 'a file where the region folder belongs');
       const args = ['CreateSecret', '--SecretName', 'a', '--SecretData', 'bug-report-value-8812', '--VersionId', 'v1'];
       const plain = runCli(args, { home: local });
       expect(plain.code).toBe(1);
