@@ -7,7 +7,7 @@
  *
  * A CLI process reads a secret once and keeps no cache (Home.readCache is undefined there).
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 
 interface Entry<T> {
   stats: Stats;
@@ -33,7 +33,7 @@ export class ReadCache<T> {
    * Undefined when there is no file. Errors of `decode` are not cached.
    */
   read(path: string, decode: (text: string) => T): T | undefined {
-    const st = statSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) {
       this.entries.delete(path);
       return undefined;
@@ -46,7 +46,8 @@ export class ReadCache<T> {
   private load(path: string, decode: (text: string) => T): T | undefined {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      // O_NOFOLLOW, as every read of a secret file: a link planted in its place fails with ELOOP.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;

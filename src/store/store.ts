@@ -31,6 +31,12 @@ export interface Mutation<T> {
   result: T;
 }
 
+/** O_NOFOLLOW: a link planted in place of a secret file is not followed, and is named as such. */
+function refusedLink(name: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ELOOP') return err;
+  return integrityError(name, 'its file is a symbolic link (remove it; kms-local never makes one)');
+}
+
 export class SecretStore {
   private readonly home: Home;
   readonly region: string;
@@ -65,11 +71,8 @@ export class SecretStore {
     try {
       text = readNoFollow(this.fileOf(name));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      // O_NOFOLLOW: a link planted in place of a secret file is not followed.
-      if (code === 'ELOOP') throw integrityError(name, 'its file is a symbolic link (remove it; kms-local never makes one)');
-      throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw refusedLink(name, err);
     }
     return this.decode(name, text);
   }
@@ -80,7 +83,12 @@ export class SecretStore {
    */
   private readShared(name: string): SecretRecord | undefined {
     const cache = this.home.readCache;
-    return cache ? cache.read(this.fileOf(name), (text) => this.decode(name, text)) : this.readRaw(name);
+    if (!cache) return this.readRaw(name);
+    try {
+      return cache.read(this.fileOf(name), (text) => this.decode(name, text));
+    } catch (err) {
+      throw refusedLink(name, err);
+    }
   }
 
   private decode(name: string, text: string): SecretRecord {

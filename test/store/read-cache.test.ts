@@ -4,7 +4,7 @@
  * by another process (the CLI) is what the next request gets.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadCache } from '../../src/store/read-cache.js';
@@ -78,6 +78,16 @@ describe('ReadCache', () => {
     expect(() => cache.read(path, decode)).toThrow('integrity check failed');
     expect(() => cache.read(path, decode)).toThrow('integrity check failed');
     expect(calls).toBe(2);
+  });
+
+  test('a symbolic link in place of the file is not followed (ELOOP), cached or not', () => {
+    const { path, read } = setup('real');
+    read();
+    const target = join(tempDir(), 'elsewhere.json');
+    writeFileSync(target, 'planted');
+    rmSync(path);
+    symlinkSync(target, path);
+    expect(() => read()).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 
   test('beyond its capacity the oldest entry goes first', () => {
