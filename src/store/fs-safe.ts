@@ -70,6 +70,16 @@ export function readTextIfExists(path: string): string | undefined {
   }
 }
 
+/** The entries of a folder, or none when there is no folder yet. */
+export function readdirIfExists(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -5,7 +5,7 @@
  * key over its canonical text, replaced whole by an atomic rename under a per-file lock; key
  * material inside is sealed under the master key with the key id and version id bound to it.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceError } from '../errors/errors.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
@@ -22,7 +22,7 @@ import {
 } from '../core/keys.js';
 import type { EncryptedPayload } from '../core/model.js';
 import type { Home } from './home.js';
-import { ensureDir, removeFile, sweepStaleTemps, writeFileAtomic, type Fence } from './fs-safe.js';
+import { ensureDir, readdirIfExists, removeFile, sweepStaleTemps, writeFileAtomic, type Fence } from './fs-safe.js';
 import { withLock } from './lock.js';
 import { canonicalJson } from './secret-file.js';
 
@@ -202,13 +202,7 @@ export class KeyStore {
 
   /** The ids of the region's key files (unverified: reading one verifies it). */
   keyIds(): string[] {
-    let entries: string[];
-    try {
-      entries = readdirSync(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    const entries = readdirIfExists(this.dir);
     return entries
       .filter((e) => e.endsWith('.json') && e !== ALIASES_FILE)
       .map((e) => e.slice(0, -'.json'.length))

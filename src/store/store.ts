@@ -3,7 +3,7 @@
  * every read-modify-write, atomic replacement of files. Reads take no lock: a file is only ever
  * replaced whole by rename, so a reader sees the old or the new version, never a torn one.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
@@ -14,7 +14,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
-import { ensureDir, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
+import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
 
@@ -212,13 +212,7 @@ export class SecretStore {
 
   /** The names of the region's secret files (unverified: reading one verifies it). */
   names(): string[] {
-    let entries: string[];
-    try {
-      entries = readdirSync(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    const entries = readdirIfExists(this.dir);
     const names: string[] = [];
     for (const entry of entries) {
       if (!entry.endsWith('.json') || entry.startsWith('.')) continue;
@@ -236,13 +230,7 @@ export class SecretStore {
 
   /** The secrets whose lock file exists (a writer holds it, or died holding it). */
   private locked(): string[] {
-    let entries: string[];
-    try {
-      entries = readdirSync(join(this.dir, '.locks'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    const entries = readdirIfExists(join(this.dir, '.locks'));
     return entries.flatMap((entry) => {
       if (!entry.endsWith('.json.lock')) return [];
       const file = entry.slice(0, -'.lock'.length);
