@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { hashTree, makeHome, removeHome, runCli, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
 
 const homes: string[] = [];
 afterAll(() => homes.forEach(removeHome));
@@ -22,11 +22,6 @@ function newHome(): string {
   const home = makeHome();
   homes.push(home);
   return home;
-}
-
-/** The first write to a new home says that it made a master key: that line is expected. */
-function withoutKeyNotice(stderr: string): string {
-  return stderr.replace(/^kms-local: made a new master key in .*\n/, '');
 }
 
 function ok(result: CliResult): any {

@@ -7,11 +7,11 @@
  *     answering reads and writes.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, removeHome, runCli, runCliAsync, type CliResult } from '../support/cli.js';
+import { makeHome, removeHome, runCli, runCliAsync, withoutKeyNotice, type CliResult } from '../support/cli.js';
 import { signedV1, startServe, type Served } from '../support/serve.js';
-import { spawnCli } from '../support/workload.js';
+import { isStopped, sleep, spawnCli } from '../support/workload.js';
 
 const homes: string[] = [];
 const servers: Served[] = [];
@@ -20,24 +20,9 @@ afterAll(async () => {
   homes.forEach(removeHome);
 });
 
-/** The first write to a new home says that it made a master key: that line is expected. */
-function withoutKeyNotice(stderr: string): string {
-  return stderr.replace(/^kms-local: made a new master key in .*\n/, '');
-}
-
 function ok(result: CliResult): any {
   expect({ code: result.code, stderr: withoutKeyNotice(result.stderr) }).toEqual({ code: 0, stderr: '' });
   return result.json;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isStopped(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -16,16 +16,7 @@ import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
-import {
-  LONG,
-  filesMatching,
-  invariantViolations,
-  mapLimit,
-  randomSource,
-  seedOf,
-  spawnCli,
-  type Spawned,
-} from '../support/workload.js';
+import { filesMatching, invariantViolations, isStopped, LONG, mapLimit, randomSource, seedOf, sleep, spawnCli, waitUntil, type Spawned } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
 /** What a lock leaves while it is held: its folder's `owner` file, temp files (and lock files of old versions). */
@@ -49,25 +40,6 @@ function ok(result: CliResult, what: unknown = ''): any {
 
 function kms(home: string, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Whether a process is stopped (state T in /proc/<pid>/stat). */
-function isStopped(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
 }
 
 /** A write that must succeed quickly: the proof that no stale lock is in the way. */

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, serviceError, type CliResult } from '../support/cli.js';
+import { runCli, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
 import { filesMatching } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
@@ -40,11 +40,6 @@ const secretFile = join(home, 'store', REGION, 'big.json');
 
 function kms(...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });
-}
-
-/** The first write to a new home says that it made a master key: that line is expected. */
-function withoutKeyNotice(stderr: string): string {
-  return stderr.replace(/^kms-local: made a new master key in .*\n/, '');
 }
 
 function ok(result: CliResult): any {

@@ -15,8 +15,8 @@ import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { pidScope, writeFileAtomic } from '../../src/store/fs-safe.js';
 import { LockLost, acquireLock, withLock } from '../../src/store/lock.js';
-import { BIN, cliEnvironment, makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
-import { filesMatching, spawnCli } from '../support/workload.js';
+import { BIN, cliEnvironment, makeHome, removeHome, runCli, runCliAsync, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
+import { filesMatching, isStopped, sleep, spawnCli, waitUntil } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
 const homes: string[] = [];
@@ -28,32 +28,9 @@ function newHome(): string {
   return home;
 }
 
-/** The first write to a new home says that it made a master key: that line is expected. */
-function withoutKeyNotice(stderr: string): string {
-  return stderr.replace(/^kms-local: made a new master key in .*\n/, '');
-}
-
 function ok(result: CliResult, what: unknown = ''): any {
   expect({ what, code: result.code, stderr: withoutKeyNotice(result.stderr) }).toEqual({ what, code: 0, stderr: '' });
   return result.json;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isStopped(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
 }
 
 function quote(text: string): string {

@@ -117,6 +117,11 @@ export function makeHome(): string {
   return home;
 }
 
+/** stderr without the line a first write to an empty home prints about the master key it made. */
+export function withoutKeyNotice(stderr: string): string {
+  return stderr.replace(/^kms-local: made a new master key in .*\n/, '');
+}
+
 /** A home with nothing in it, as before kms-local ever ran. */
 export function makeEmptyHome(): string {
   return mkdtempSync(join(tmpdir(), 'kms-local-test-'));

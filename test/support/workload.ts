@@ -243,3 +243,23 @@ export function filesMatching(dir: string, pattern: RegExp): string[] {
   walk(dir, '');
   return found.sort();
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether a process is stopped (state T in /proc/<pid>/stat). */
+export function isStopped(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
