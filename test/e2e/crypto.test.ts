@@ -11,7 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UUID_V4, aliyunJson, hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { hashTree, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
 const homes: string[] = [];
 function newHome(): string {
@@ -27,19 +28,6 @@ afterAll(() => {
 
 function kmsIn(home: string, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });
-}
-
-function ok(result: CliResult): any {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(result.stdout).toBe(aliyunJson(result.json));
-  expect(result.json.RequestId).toMatch(UUID_V4);
-  return result.json;
-}
-
-function fails(result: CliResult, code: string): string {
-  const error = serviceError(result.stderr);
-  expect({ exit: result.code, stdout: result.stdout, code: error?.code }).toEqual({ exit: 1, stdout: '', code });
-  return error!.message;
 }
 
 /** `args` is refused with `code` and changes nothing in the store. */

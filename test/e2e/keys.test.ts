@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { SERVICE_TIME, UUID_V4, aliyunJson, hashTree, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { SERVICE_TIME, UUID_V4, hashTree, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
 const homes: string[] = [];
 function newHome(): string {
@@ -18,19 +19,6 @@ afterAll(() => homes.forEach(removeHome));
 
 function kmsIn(home: string, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });
-}
-
-/** A successful response: exit 0, nothing on stderr, the aliyun rendering, a fresh RequestId. */
-function ok(result: CliResult): any {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(result.stdout).toBe(aliyunJson(result.json));
-  expect(result.json.RequestId).toMatch(UUID_V4);
-  return result.json;
-}
-
-/** A service error: exit 1, nothing on stdout, the SDK.ServerError block with this code. */
-function fails(result: CliResult, code: string): void {
-  expect({ exit: result.code, stdout: result.stdout, code: serviceError(result.stderr)?.code }).toEqual({ exit: 1, stdout: '', code });
 }
 
 /** `args` is refused with `code`, and the store is unchanged by it (the audit log records the call). */

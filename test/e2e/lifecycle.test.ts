@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_TIME, UUID_V4, aliyunJson, hashTree, listFiles, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { SERVICE_TIME, UUID_V4, hashTree, listFiles, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
 const T = '2026-03-01T00:00:00Z';
 const T_MS = Date.parse(T);
@@ -24,19 +25,6 @@ afterAll(() => homes.forEach(removeHome));
 
 function kmsIn(home: string, now: string | undefined, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home, env: { KMS_LOCAL_NOW: now } });
-}
-
-/** A successful response: exit 0, nothing on stderr, the aliyun rendering, a fresh RequestId. */
-function ok(result: CliResult): any {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(result.stdout).toBe(aliyunJson(result.json));
-  expect(result.json.RequestId).toMatch(UUID_V4);
-  return result.json;
-}
-
-/** A service error: exit 1, nothing on stdout, the SDK.ServerError block with this code. */
-function fails(result: CliResult, code: string): void {
-  expect({ exit: result.code, stdout: result.stdout, code: serviceError(result.stderr)?.code }).toEqual({ exit: 1, stdout: '', code });
 }
 
 // Secret files only: the lock and metadata-index folders are the store's bookkeeping.

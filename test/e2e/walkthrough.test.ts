@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_TIME, UUID_V4, aliyunJson, listFiles, makeHome, removeHome, runCli, runShell, serviceError, type CliResult } from '../support/cli.js';
+import { SERVICE_TIME, listFiles, makeHome, removeHome, runCli, runShell, serviceError, type CliResult } from '../support/cli.js';
+import { expectOk as ok } from '../support/expect-cli.js';
 
 const OAUTH_V1 = 'initial-oauth-app-secret-7f3a';
 const OAUTH_V2 = 'sample-app-secret';
@@ -24,14 +25,6 @@ function kms(...args: string[]): CliResult {
   const result = runCli(['kms', ...args], { home });
   runs.push(result);
   return result;
-}
-
-/** A successful response: exit 0, nothing on stderr, the aliyun rendering, a fresh RequestId. */
-function ok(result: CliResult): any {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(result.stdout).toBe(aliyunJson(result.json));
-  expect(result.json.RequestId).toMatch(UUID_V4);
-  return result.json;
 }
 
 function expectSecretValue(json: any, expected: { name: string; versionId: string; data: string; stages: string[] }): void {
