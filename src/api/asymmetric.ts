@@ -14,7 +14,7 @@ import { withKeyMaterial } from './keys.js';
  * Runs `use` with the private key of the version KeyVersionId of the key KeyId names, which must be
  * an asymmetric key usable for `usage` now (any usage when undefined: GetPublicKey).
  */
-export function withPrivateKey<T>(ctx: Context, p: ParamValues, usage: KeyUsage | undefined, use: (privateKey: KeyObject, key: KeyRecord, keyVersionId: string) => T): T {
-  const key = usableKey(ctx, p.KeyId as string, usage, 'asymmetric');
+export async function withPrivateKey<T>(ctx: Context, p: ParamValues, usage: KeyUsage | undefined, use: (privateKey: KeyObject, key: KeyRecord, keyVersionId: string) => T): Promise<T> {
+  const key = await usableKey(ctx, p.KeyId as string, usage, 'asymmetric');
   return withKeyMaterial(ctx, key, p.KeyVersionId as string, (material, version) => use(privateKeyOf(material), key, version.keyVersionId));
 }

@@ -34,16 +34,16 @@ export function callerName(caller: Caller): string {
   return caller.accessKeyId ? `${caller.profile}/${caller.accessKeyId}` : caller.profile;
 }
 
-function secretResource(ctx: Context, value: string): Resource {
+async function secretResource(ctx: Context, value: string): Promise<Resource> {
   const name = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(value)?.[1] ?? value;
-  const secret = ctx.store.peek(name);
+  const secret = await ctx.store.peek(name);
   return { path: `secret/${name}`, tags: secret?.tags ?? [], policy: parseResourcePolicy(secret?.policy) };
 }
 
-function keyResource(ctx: Context, reference: string): Resource {
+async function keyResource(ctx: Context, reference: string): Promise<Resource> {
   let key;
   try {
-    key = ctx.keyStore.resolve(reference, ctx.home.accountId());
+    key = await ctx.keyStore.resolve(reference, ctx.home.accountId());
   } catch {
     // An unknown key: the call itself will say so, if the caller may make it at all.
     return { path: `key/${reference.replace(/^.*:key\//, '')}`, tags: [] };
@@ -61,15 +61,15 @@ function secretNamesOf(list: string | undefined): string[] {
 }
 
 /** The resources a call with these (wire) parameters touches. */
-export function resourcesOf(op: OperationSpec, params: Record<string, string>, ctx: Context): Resource[] {
+export async function resourcesOf(op: OperationSpec, params: Record<string, string>, ctx: Context): Promise<Resource[]> {
   const resources: Resource[] = [];
-  if (params.SecretName !== undefined) resources.push(secretResource(ctx, params.SecretName));
-  for (const name of secretNamesOf(params.SecretsList)) resources.push(secretResource(ctx, name));
-  if (params.KeyId !== undefined) resources.push(keyResource(ctx, params.KeyId));
+  if (params.SecretName !== undefined) resources.push(await secretResource(ctx, params.SecretName));
+  for (const name of secretNamesOf(params.SecretsList)) resources.push(await secretResource(ctx, name));
+  if (params.KeyId !== undefined) resources.push(await keyResource(ctx, params.KeyId));
   if (params.AliasName !== undefined) resources.push({ path: params.AliasName, tags: [] });
   for (const [name, value] of Object.entries(params)) {
     if (!/^ResourceId\.\d+$/.test(name)) continue;
-    resources.push(params.ResourceType === 'key' ? keyResource(ctx, value) : secretResource(ctx, value));
+    resources.push(params.ResourceType === 'key' ? await keyResource(ctx, value) : await secretResource(ctx, value));
   }
   if (resources.length > 0) return resources;
   if (op.name === 'GetRandomPassword') return [{ path: '*', tags: [] }];
@@ -77,8 +77,8 @@ export function resourcesOf(op: OperationSpec, params: Record<string, string>, c
 }
 
 /** Throws Forbidden.NoPermission unless `caller` may call `op` on every resource it touches. */
-export function authorize(caller: Caller, op: OperationSpec, params: Record<string, string>, ctx: Context): void {
-  const resources = resourcesOf(op, params, ctx);
+export async function authorize(caller: Caller, op: OperationSpec, params: Record<string, string>, ctx: Context): Promise<void> {
+  const resources = await resourcesOf(op, params, ctx);
   // A caller with no policy, on resources with none: nothing can deny (the common case of serve).
   if (caller.policies === undefined && resources.every((r) => r.policy === undefined)) return;
   const account = ctx.home.accountId();

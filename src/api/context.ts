@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { CliError, invalidParameter, notFound } from '../errors/errors.js';
 import { formatTime, parseTime } from '../core/time.js';
 import type { Home, Env } from '../store/home.js';
-import { SecretStore } from '../store/store.js';
-import { KeyStore } from '../store/key-store.js';
+import type { KeyStorage, SecretStorage } from '../store/backend.js';
+import { backendOf } from '../store/open-backend.js';
 import type { ParamValues } from './params.js';
 import { SECRET_NAME_PATTERN, isRegionId } from '../core/model.js';
 import { isKnownRegion } from '../core/regions.js';
@@ -12,9 +12,9 @@ import { CONFIG_FILE, extraRegionsOf } from '../config/profile-read.js';
 
 export interface Context {
   home: Home;
-  store: SecretStore;
+  store: SecretStorage;
   /** The region's keys (customer master keys) and aliases. */
-  keyStore: KeyStore;
+  keyStore: KeyStorage;
   region: string;
   nowMs: number;
   /** `nowMs` as the service prints times. */
@@ -55,8 +55,9 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
     requestId: randomUUID(),
   } as Context;
   // A purge the request triggers is audited under the request's id (which a caller may still set).
-  ctx.store = new SecretStore(home, region, () => nowMs, { requestId: () => ctx.requestId });
-  ctx.keyStore = new KeyStore(home, region, () => nowMs);
+  const backend = backendOf(home);
+  ctx.store = backend.secrets(region, () => nowMs, { requestId: () => ctx.requestId });
+  ctx.keyStore = backend.keys(region, () => nowMs);
   return ctx;
 }
 

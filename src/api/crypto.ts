@@ -16,8 +16,8 @@ import { assertUsable, resolveKey, withKeyMaterial } from './keys.js';
  * The key `reference` names, usable now (Enabled) for `usage` (for any usage when undefined), of
  * kind symmetric or asymmetric as asked.
  */
-export function usableKey(ctx: Context, reference: string, usage: KeyUsage | undefined, kind: 'symmetric' | 'asymmetric'): KeyRecord {
-  const key = resolveKey(ctx, reference);
+export async function usableKey(ctx: Context, reference: string, usage: KeyUsage | undefined, kind: 'symmetric' | 'asymmetric'): Promise<KeyRecord> {
+  const key = await resolveKey(ctx, reference);
   assertUsable(key, usage ?? key.keyUsage, ctx.nowMs);
   const symmetric = KEY_SPECS[key.keySpec].kind === 'symmetric';
   if (symmetric !== (kind === 'symmetric')) {
@@ -62,11 +62,11 @@ export interface Opened {
  * ENCRYPT/DECRYPT now), then the seal with `context`. A seal that does not authenticate is
  * InvalidParameter; the caller zeroes `plaintext` when it is a data key.
  */
-export function openCiphertext(ctx: Context, blobText: string, context: EncryptionContext | undefined, name = 'CiphertextBlob'): Opened {
+export async function openCiphertext(ctx: Context, blobText: string, context: EncryptionContext | undefined, name = 'CiphertextBlob'): Promise<Opened> {
   const blob = decodeBlob(blobText);
   // Only a key id is ever written into a blob; an alias or ARN there was put in by hand.
   if (!KEY_ID_PATTERN.test(blob.keyId)) throw invalidParameter(`${name} names no key id of kms-local.`);
-  const key = usableKey(ctx, blob.keyId, 'ENCRYPT/DECRYPT', 'symmetric');
+  const key = await usableKey(ctx, blob.keyId, 'ENCRYPT/DECRYPT', 'symmetric');
   const plaintext = withKeyMaterial(ctx, key, blob.keyVersionId, (material) => openBlob(material, blob, context));
   if (plaintext === undefined) {
     throw invalidParameter(

@@ -72,26 +72,26 @@ export function checkDynamicRequest(p: ParamValues, name: string, type: SecretTy
  * CreateSecret of a dynamic secret: checks everything and seals the initial version(s). Redis and
  * PolarDB secrets pass the two accounts kms-local has just created (`provisioned`, current first).
  */
-export function buildDynamicSecret(
+export async function buildDynamicSecret(
   ctx: Context,
   p: ParamValues,
   name: string,
   type: SecretType,
   encryptionKeyId: string,
   provisioned?: DynamicValue[],
-): DynamicParts {
+): Promise<DynamicParts> {
   const { extendedConfig, kind } = checkDynamicRequest(p, name, type);
   const values = provisioned ?? parseInitialData(kind, p.SecretData as string);
   values.forEach((v) => checkKeyPair(v, 'SecretData'));
   const versionId = p.VersionId as string;
-  const seal = (id: string, value: DynamicValue, stages: string[]): SecretVersion => ({
+  const seal = async (id: string, value: DynamicValue, stages: string[]): Promise<SecretVersion> => ({
     versionId: id,
     createTime: ctx.now,
     stages,
-    ...sealValue(ctx, { name, encryptionKeyId }, id, JSON.stringify(value), 'text'),
+    ...(await sealValue(ctx, { name, encryptionKeyId }, id, JSON.stringify(value), 'text')),
   });
-  const versions = [seal(versionId, values[0]!, [ACS_CURRENT])];
-  if (values[1]) versions.unshift(seal(previousVersionIdAtCreation(versionId), values[1], [ACS_PREVIOUS]));
+  const versions = [await seal(versionId, values[0]!, [ACS_CURRENT])];
+  if (values[1]) versions.unshift(await seal(previousVersionIdAtCreation(versionId), values[1], [ACS_PREVIOUS]));
   const shell = { createTime: ctx.now } as SecretRecord;
   const rotation =
     p.EnableAutomaticRotation === true

@@ -72,15 +72,15 @@ export async function invoke(op: OperationSpec, sent: Record<string, string>, ta
   if (target.caller) {
     ctx.caller = callerName(target.caller);
     // Even a caller with no policy is bound by an explicit Deny in a secret's or key's policy.
-    authorizeAudited(op, target.caller, sent, ctx, values);
+    await authorizeAudited(op, target.caller, sent, ctx, values);
   }
   return callHandler(op, ctx, values);
 }
 
 /** authorize(), with a refusal written to the audit trail (for any operation, reads too). */
-function authorizeAudited(op: OperationSpec, caller: Caller, sent: Record<string, string>, ctx: Context, values: ParamValues): void {
+async function authorizeAudited(op: OperationSpec, caller: Caller, sent: Record<string, string>, ctx: Context, values: ParamValues): Promise<void> {
   try {
-    authorize(caller, op, sent, ctx);
+    await authorize(caller, op, sent, ctx);
   } catch (err) {
     appendAudit(ctx.home, auditRecord({ time: ctx.now, operation: op.name, requestId: ctx.requestId, params: values, error: err, caller: ctx.caller }));
     throw err;

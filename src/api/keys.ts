@@ -2,7 +2,7 @@
  * What key handlers share (and the cryptography handlers build on): finding the key a KeyId
  * parameter names, the plaintext material of one of its versions, and the checks of its state.
  *
- *   const key = resolveKey(ctx, p.KeyId as string);        // id, ARN, alias/<name> or alias ARN
+ *   const key = await resolveKey(ctx, p.KeyId as string);        // id, ARN, alias/<name> or alias ARN
  *   assertUsable(key, 'ENCRYPT/DECRYPT', ctx.nowMs);         // Rejected.Disabled, Rejected.PendingDeletion, ...
  *   withKeyMaterial(ctx, key, undefined, (material) => ...); // primary version; zeroed afterwards
  */
@@ -13,8 +13,18 @@ import { findKeyVersion, keyArn, keyMetadata, type KeyRecord, type KeyVersionRec
 export { assertUsable, isSymmetric, primaryVersion, findKeyVersion } from '../core/keys.js';
 
 /** The key a KeyId parameter names; Forbidden.KeyNotFound / Forbidden.AliasNotFound otherwise. */
-export function resolveKey(ctx: Context, keyId: string): KeyRecord {
+export function resolveKey(ctx: Context, keyId: string): Promise<KeyRecord> {
   return ctx.keyStore.resolve(keyId, ctx.home.accountId());
+}
+
+/** The distinct keys a list of KeyId parameters names, in order; the first unknown one is refused. */
+export async function resolveKeys(ctx: Context, references: readonly string[]): Promise<KeyRecord[]> {
+  const keys = new Map<string, KeyRecord>();
+  for (const reference of references) {
+    const key = await resolveKey(ctx, reference);
+    if (!keys.has(key.keyId)) keys.set(key.keyId, key);
+  }
+  return [...keys.values()];
 }
 
 /** The version of `key` to use: the named one (Forbidden.KeyVersionNotFound) or the primary one. */
@@ -45,7 +55,7 @@ export function keyMetadataOf(ctx: Context, key: KeyRecord): Record<string, unkn
 }
 
 /** TagResource / UntagResource given KeyId alone: the key's id (the secret path handles the rest). */
-export function keyTagTarget(ctx: Context, p: ParamValues): string | undefined {
+export async function keyTagTarget(ctx: Context, p: ParamValues): Promise<string | undefined> {
   if (p.KeyId === undefined || p.SecretName !== undefined || p.CertificateId !== undefined) return undefined;
-  return resolveKey(ctx, p.KeyId as string).keyId;
+  return (await resolveKey(ctx, p.KeyId as string)).keyId;
 }

@@ -19,7 +19,7 @@ export async function provisionAccounts(ctx: Context, secretName: string, type: 
   const kind = kindOf(type, config);
   const registry = new TargetRegistry(ctx.home);
   const target = targetFor(registry, kind, secretName, 'be created');
-  const admin = adminAccountOf(ctx, target);
+  const admin = await adminAccountOf(ctx, target);
   if (!admin) {
     throw new ServiceError(
       'Rejected.TargetNotFound',

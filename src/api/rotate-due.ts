@@ -12,8 +12,8 @@ import type { SecretRecord } from '../core/model.js';
 import { isDue } from '../core/rotation-policy.js';
 import { formatTime } from '../core/time.js';
 import type { Home } from '../store/home.js';
-import { SecretStore } from '../store/store.js';
-import { KeyStore } from '../store/key-store.js';
+import type { SecretStorage } from '../store/backend.js';
+import { backendOf } from '../store/open-backend.js';
 import { isRotationDue } from '../core/keys.js';
 import { invoke } from './invoke.js';
 import { findOperation } from './operations.js';
@@ -57,17 +57,19 @@ export interface RotateDueOptions {
 export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOptions): Promise<DueSummary> {
   const summary: DueSummary = { Now: formatTime(nowMs), DryRun: opts.dryRun, Due: [], Rotated: [], Failed: [], Skipped: [], Purged: [], PurgeWaits: [] };
   const rotate = findOperation('RotateSecret')!;
-  const work = (opts.region ? [opts.region] : home.regions()).flatMap((region) => {
-    // A store whose clock is at the beginning of time reads every file and purges none.
-    const scan = new SecretStore(home, region, () => Number.NEGATIVE_INFINITY);
-    const live = new SecretStore(home, region, () => nowMs);
-    return scan.names().sort().map((name) => ({ region, name, scan, live }));
-  });
+  const backend = backendOf(home);
+  const work: { region: string; name: string; scan: SecretStorage; live: SecretStorage }[] = [];
+  for (const region of opts.region ? [opts.region] : await backend.regions()) {
+    // A store whose clock is at the beginning of time reads every secret and purges none.
+    const scan = backend.secrets(region, () => Number.NEGATIVE_INFINITY);
+    const live = backend.secrets(region, () => nowMs);
+    for (const name of (await scan.names()).sort()) work.push({ region, name, scan, live });
+  }
   for (const [index, { region, name, scan, live }] of work.entries()) {
     opts.progress?.(index, work.length);
     let secret: SecretRecord | undefined;
     try {
-      secret = scan.get(name);
+      secret = await scan.get(name);
     } catch (err) {
       const e = err as ServiceError;
       summary.Failed.push({ Region: region, SecretName: name, Code: e.code ?? 'InternalFailure', Message: e.message });
@@ -78,7 +80,7 @@ export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOption
     if (deletion !== 'present') {
       const entry = { Region: region, SecretName: name, PlannedDeleteTime: secret.plannedDeleteTime };
       // Reading it past its date purges it, with an audit line; a rehearsal clock alone purges nothing.
-      if (deletion === 'purge' && !opts.dryRun) live.get(name);
+      if (deletion === 'purge' && !opts.dryRun) await live.get(name);
       (deletion === 'purge' ? summary.Purged : summary.PurgeWaits).push(entry);
       continue;
     }
@@ -107,12 +109,13 @@ export async function rotateDue(home: Home, nowMs: number, opts: RotateDueOption
  */
 async function rotateDueKeys(home: Home, nowMs: number, opts: RotateDueOptions, summary: DueSummary): Promise<void> {
   const createVersion = findOperation('CreateKeyVersion')!;
-  for (const region of opts.region ? [opts.region] : home.regions()) {
-    const store = new KeyStore(home, region, () => nowMs);
-    for (const keyId of store.keyIds()) {
+  const backend = backendOf(home);
+  for (const region of opts.region ? [opts.region] : await backend.regions()) {
+    const store = backend.keys(region, () => nowMs);
+    for (const keyId of await store.keyIds()) {
       let due: DueEntry | undefined;
       try {
-        const key = store.get(keyId);
+        const key = await store.get(keyId);
         if (key && isRotationDue(key, nowMs)) due = { Region: region, KeyId: keyId, NextRotationDate: key.rotation.nextRotationDate };
       } catch (err) {
         const e = err as ServiceError;

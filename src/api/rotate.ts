@@ -59,10 +59,10 @@ function markerIsStale(secret: SecretRecord, nowMs: number): boolean {
   return host === hostname() && !isProcessAlive(Number(pid));
 }
 
-function valueOf(ctx: Context, secret: SecretRecord, versionId: string): DynamicValue {
+async function valueOf(ctx: Context, secret: SecretRecord, versionId: string): Promise<DynamicValue> {
   const version = findVersion(secret, versionId);
   if (!version) throw new ServiceError('InternalFailure', `The version '${versionId}' of '${secret.name}' is gone.`);
-  return JSON.parse(openValue(ctx, secret, version)) as DynamicValue;
+  return JSON.parse(await openValue(ctx, secret, version)) as DynamicValue;
 }
 
 function targetOf(secret: SecretRecord, registry: TargetRegistry) {
@@ -71,23 +71,23 @@ function targetOf(secret: SecretRecord, registry: TargetRegistry) {
 }
 
 /** Step 1 of the protocol: under the lock, store the pending version and mark the rotation. */
-function begin(ctx: Context, name: string, req: RotateRequest, owner: string): SecretRecord | undefined {
-  const before = requireActive(requireSecret(ctx.store.get(name), name));
+async function begin(ctx: Context, name: string, req: RotateRequest, owner: string): Promise<SecretRecord | undefined> {
+  const before = requireActive(requireSecret(await ctx.store.get(name), name));
   const { kind } = targetOf(before, new TargetRegistry(ctx.home));
   const primary = primaryVersion(before, kind.subType);
-  const user = ownerOf(valueOf(ctx, before, primary.versionId));
+  const user = ownerOf(await valueOf(ctx, before, primary.versionId));
   let sealed: SealedValue | undefined;
   if (req.customData !== undefined) {
     const value = parseCustomData(kind, req.customData, user);
     checkKeyPair(value, 'SecretData');
-    sealed = sealValue(ctx, before, req.versionId, JSON.stringify(value), 'text');
+    sealed = await sealValue(ctx, before, req.versionId, JSON.stringify(value), 'text');
   }
   const firstPlan = planRotation(before, req.versionId, sealed?.digest);
   if (firstPlan.kind === 'done') return undefined;
   if (firstPlan.kind === 'new' && !sealed) {
-    sealed = sealValue(ctx, before, req.versionId, JSON.stringify(newCredential(kind, user, name)), 'text');
+    sealed = await sealValue(ctx, before, req.versionId, JSON.stringify(newCredential(kind, user, name)), 'text');
   }
-  return ctx.store.mutate(name, (current) => {
+  return await ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));
     const plan = planRotation(secret, req.versionId, req.customData !== undefined ? sealed?.digest : undefined);
     if (plan.kind === 'done') return { result: undefined };
@@ -115,47 +115,48 @@ function failureText(name: string, run: RotationRun): string {
 /** RotateSecret: rotates the credential on the target and then in the store. */
 export async function rotateSecret(ctx: Context, name: string, req: RotateRequest): Promise<RotateOutcome> {
   const owner = ownerToken();
-  const started = begin(ctx, name, req, owner);
+  const started = await begin(ctx, name, req, owner);
   if (!started) return { versionId: req.versionId, rotated: false };
   const registry = new TargetRegistry(ctx.home);
   const { kind, target } = targetOf(started, registry);
   const cache = new Map<string, Credential>();
-  const credential = (versionId: string): Credential => {
+  const credential = async (versionId: string): Promise<Credential> => {
     let c = cache.get(versionId);
-    if (!c) cache.set(versionId, (c = { versionId, value: valueOf(ctx, started, versionId) }));
+    if (!c) cache.set(versionId, (c = { versionId, value: await valueOf(ctx, started, versionId) }));
     return c;
   };
+  const credentials = (versionIds: readonly string[]): Promise<Credential[]> => Promise.all(versionIds.map(credential));
   let session: TargetSession | undefined;
 
   const perform = async (action: RotationAction): Promise<string | undefined> => {
     switch (action.kind) {
       case 'login':
-        session = await openSession(target, registry, adminAccountOf(ctx, target));
-        return session.login(action.candidates.map(credential));
+        session = await openSession(target, registry, await adminAccountOf(ctx, target));
+        return session.login(await credentials(action.candidates));
       case 'adopt':
-        ctx.store.mutate(name, (s) => ({ next: adoptVersion(requireSecret(s, name), action.versionId, owner, ctx.now), result: undefined }));
+        await ctx.store.mutate(name, (s) => ({ next: adoptVersion(requireSecret(s, name), action.versionId, owner, ctx.now), result: undefined }));
         return undefined;
       case 'apply':
-        return void (await session!.apply(credential(req.versionId)));
+        return void (await session!.apply(await credential(req.versionId)));
       case 'verify':
-        return void (await session!.verify(credential(req.versionId)));
+        return void (await session!.verify(await credential(req.versionId)));
       case 'retire':
-        return void (await session!.retire(credential(action.keep), retiredVersions(started, action.keep).map(credential)));
+        return void (await session!.retire(await credential(action.keep), await credentials(retiredVersions(started, action.keep))));
       case 'rollback':
-        return void (await session!.rollback(credential(action.to)));
+        return void (await session!.rollback(await credential(action.to)));
       case 'restore': {
         // The open session may be dead (the reason the step before failed): start a fresh one.
         await session?.close();
         session = await openSession(target, registry);
-        const used = await session.login(action.candidates.map(credential));
+        const used = await session.login(await credentials(action.candidates));
         if (used !== action.to) {
-          await session.rollback(credential(action.to));
-          await session.verify(credential(action.to));
+          await session.rollback(await credential(action.to));
+          await session.verify(await credential(action.to));
         }
         return used;
       }
       case 'commit':
-        ctx.store.mutate(name, (s) => ({ next: commitRotation(requireSecret(s, name), req.versionId, owner, ctx.now, ctx.nowMs), result: undefined }));
+        await ctx.store.mutate(name, (s) => ({ next: commitRotation(requireSecret(s, name), req.versionId, owner, ctx.now, ctx.nowMs), result: undefined }));
         return undefined;
       default:
         throw new Error(`no step ${action.kind}`);
@@ -180,7 +181,7 @@ export async function rotateSecret(ctx: Context, name: string, req: RotateReques
     await session?.close();
   }
   const failure = run.failure!;
-  ctx.store.mutate(name, (s) => ({
+  await ctx.store.mutate(name, (s) => ({
     next: failRotation(requireSecret(s, name), req.versionId, owner, { ...failure, step: failure.step as RotationStep }, ctx.now),
     result: undefined,
   }));

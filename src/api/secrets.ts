@@ -58,8 +58,8 @@ export function isSealedByCustomerKey(encryptionKeyId: string): boolean {
 }
 
 /** The customer key of a secret, usable for ENCRYPT/DECRYPT now (Rejected.Disabled, ...otherwise). */
-function usableKeyOf(ctx: Context, encryptionKeyId: string): KeyRecord {
-  const key = ctx.keyStore.get(encryptionKeyId);
+async function usableKeyOf(ctx: Context, encryptionKeyId: string): Promise<KeyRecord> {
+  const key = await ctx.keyStore.get(encryptionKeyId);
   if (!key) throw keyNotFound(encryptionKeyId);
   assertUsable(key, 'ENCRYPT/DECRYPT', ctx.nowMs);
   return key;
@@ -73,13 +73,13 @@ function sealingAad(secretName: string, versionId: string): Buffer {
  * Seals a value of `secret`: under the master key, and first, when the secret's EncryptionKeyId is
  * a customer key, under that key's primary version (its data key wrapped by that version).
  */
-export function sealValue(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): SealedValue {
+export async function sealValue(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): Promise<SealedValue> {
   const plaintext = checkSecretData(data, dataType);
   const keys = ctx.home.keys();
   let inner: Buffer | undefined;
   try {
     if (isSealedByCustomerKey(secret.encryptionKeyId)) {
-      const key = usableKeyOf(ctx, secret.encryptionKeyId);
+      const key = await usableKeyOf(ctx, secret.encryptionKeyId);
       const sealed = withKeyMaterial(ctx, key, undefined, (material, version) =>
         sealUnderKey(material, key.keyId, version.keyVersionId, plaintext, sealingAad(secret.name, versionId)),
       );
@@ -122,8 +122,8 @@ const opened = new WeakMap<SecretVersion, string>();
  * that key is Enabled (Rejected.Disabled, Rejected.PendingDeletion; Forbidden.KeyNotFound once it is
  * gone): checked on every read, before the cache of opened values.
  */
-export function openValue(ctx: Context, secret: SealingTarget, version: SecretVersion): string {
-  const key = isSealedByCustomerKey(secret.encryptionKeyId) ? usableKeyOf(ctx, secret.encryptionKeyId) : undefined;
+export async function openValue(ctx: Context, secret: SealingTarget, version: SecretVersion): Promise<string> {
+  const key = isSealedByCustomerKey(secret.encryptionKeyId) ? await usableKeyOf(ctx, secret.encryptionKeyId) : undefined;
   const known = opened.get(version);
   if (known !== undefined) return known;
   // After an unfinished rekey a version may be sealed under the next master key.

@@ -38,17 +38,17 @@ export function targetFor(registry: TargetRegistry, kind: DynamicKind, secretNam
 }
 
 /** The admin account of a target that names one (AdminSecretName), read from its Generic secret. */
-export function adminAccountOf(ctx: Context, target: Target): RdsAccountValue | undefined {
+export async function adminAccountOf(ctx: Context, target: Target): Promise<RdsAccountValue | undefined> {
   const name = target.kind === 'ssh' ? undefined : target.adminSecretName;
   if (name === undefined) return undefined;
-  const secret = ctx.store.get(name);
+  const secret = await ctx.store.get(name);
   const version = secret && secret.type === 'Generic' ? holderOf(secret, ACS_CURRENT) : undefined;
   if (!secret || !version || secret.plannedDeleteTime !== undefined) {
     throw new ServiceError('Forbidden.ResourceNotFound', `The admin secret '${name}' of target '${target.instanceId}' is not a Generic secret of this home.`);
   }
   let value: Partial<RdsAccountValue> = {};
   try {
-    value = JSON.parse(openValue(ctx, secret, version)) as Partial<RdsAccountValue>;
+    value = JSON.parse(await openValue(ctx, secret, version)) as Partial<RdsAccountValue>;
   } catch {
     /* reported below */
   }

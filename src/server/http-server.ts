@@ -20,7 +20,7 @@ import { authenticate, parseParams, type RawRequest } from './authenticate.js';
 import { ReplayGuard } from './replay.js';
 import { LogNonceLedger } from './nonce-log.js';
 import { logField, logText } from './log-line.js';
-import { SecretStore } from '../store/store.js';
+import { backendOf } from '../store/open-backend.js';
 import { isRegionId } from '../core/model.js';
 
 /** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
@@ -141,9 +141,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     // Every write also takes the region's metadata index lock for a moment: a CLI process stopped
     // holding it must hold up only the writes of that region, not every request.
     if (op.mutates && isRegionId(region)) {
-      const store = new SecretStore(opts.home, region, () => Date.now());
-      if (known.SecretName) await store.waitUntilUnlocked(secretNameOf(known.SecretName));
-      await store.waitUntilIndexUnlocked();
+      await backendOf(opts.home).secrets(region, Date.now).writable(known.SecretName ? secretNameOf(known.SecretName) : undefined);
     }
     const response = await invoke(op, known, {
       home: opts.home,

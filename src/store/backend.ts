@@ -1,7 +1,7 @@
 /**
  * The store interface the operations use (docs/design.md §3), and its embedded implementation:
  * the encrypted files of one home. The PostgreSQL implementation (src/store/pg/) keeps the same
- * contract; test/store/contract.test.ts holds both to it.
+ * contract, and one contract suite under test/store/ holds both to it.
  *
  * The interface is asynchronous: a database answers over the network. A read-modify-write is
  * `mutate(name, change)`: the store reads the current record under an exclusive lock (a lock file

@@ -8,27 +8,25 @@ function aliasNameOf(p: Record<string, unknown>): string {
   return checkAliasName(p.AliasName as string);
 }
 
-export const createAlias: Handler = (ctx, p) => {
+// The key is resolved before the alias table is locked: a change under a lock does no I/O (a key
+// deleted meanwhile leaves an alias that names nothing, which is never listed or resolved).
+export const createAlias: Handler = async (ctx, p) => {
   const aliasName = aliasNameOf(p);
-  ctx.keyStore.mutateAliases((aliases) => {
-    const key = resolveKey(ctx, p.KeyId as string);
-    return { next: addAlias(aliases, aliasName, key, ctx.now), result: undefined };
-  });
+  const key = await resolveKey(ctx, p.KeyId as string);
+  await ctx.keyStore.mutateAliases((aliases) => ({ next: addAlias(aliases, aliasName, key, ctx.now), result: undefined }));
   return { RequestId: ctx.requestId };
 };
 
-export const updateAlias: Handler = (ctx, p) => {
+export const updateAlias: Handler = async (ctx, p) => {
   const aliasName = aliasNameOf(p);
-  ctx.keyStore.mutateAliases((aliases) => {
-    const target = resolveKey(ctx, p.KeyId as string);
-    return { next: moveAlias(aliases, aliasName, target), result: undefined };
-  });
+  const target = await resolveKey(ctx, p.KeyId as string);
+  await ctx.keyStore.mutateAliases((aliases) => ({ next: moveAlias(aliases, aliasName, target), result: undefined }));
   return { RequestId: ctx.requestId };
 };
 
-export const deleteAlias: Handler = (ctx, p) => {
+export const deleteAlias: Handler = async (ctx, p) => {
   const aliasName = p.AliasName as string;
-  ctx.keyStore.mutateAliases((aliases) => ({ next: dropAlias(aliases, aliasName), result: undefined }));
+  await ctx.keyStore.mutateAliases((aliases) => ({ next: dropAlias(aliases, aliasName), result: undefined }));
   return { RequestId: ctx.requestId };
 };
 
@@ -48,12 +46,14 @@ function aliasPage(ctx: Context, aliases: readonly Alias[], p: Record<string, un
 }
 
 /** Sorted by AliasName; aliases of keys that are gone are not listed. */
-export const listAliases: Handler = (ctx, p) => {
-  const live = ctx.keyStore.readAliases().filter((a) => ctx.keyStore.get(a.keyId) !== undefined);
+export const listAliases: Handler = async (ctx, p) => {
+  const aliases = await ctx.keyStore.readAliases();
+  const live: Alias[] = [];
+  for (const alias of aliases) if ((await ctx.keyStore.get(alias.keyId)) !== undefined) live.push(alias);
   return aliasPage(ctx, live, p);
 };
 
-export const listAliasesByKeyId: Handler = (ctx, p) => {
-  const key = resolveKey(ctx, p.KeyId as string);
-  return aliasPage(ctx, ctx.keyStore.readAliases().filter((a) => a.keyId === key.keyId), p);
+export const listAliasesByKeyId: Handler = async (ctx, p) => {
+  const key = await resolveKey(ctx, p.KeyId as string);
+  return aliasPage(ctx, (await ctx.keyStore.readAliases()).filter((a) => a.keyId === key.keyId), p);
 };

@@ -6,8 +6,8 @@ import { withPrivateKey } from '../asymmetric.js';
 import { refuseDryRun } from '../crypto.js';
 
 /** AsymmetricDecrypt: CiphertextBlob is the base64 RSAES-OAEP ciphertext (from AsymmetricEncrypt, or openssl with the GetPublicKey PEM). */
-export const handler: Handler = (ctx, p) =>
-  withPrivateKey(ctx, p, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
+export const handler: Handler = async (ctx, p) =>
+  await withPrivateKey(ctx, p, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
     const algorithm = encryptAlgorithmFor(key.keySpec, p.Algorithm as string);
     const ciphertext = base64Param('CiphertextBlob', p.CiphertextBlob as string);
     refuseDryRun(p, 'AsymmetricDecrypt');

@@ -6,8 +6,8 @@ import { withPrivateKey } from '../asymmetric.js';
 import { refuseDryRun } from '../crypto.js';
 
 /** AsymmetricEncrypt: Plaintext is base64 bytes, RSAES-OAEP under the version's public key. */
-export const handler: Handler = (ctx, p) =>
-  withPrivateKey(ctx, p, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
+export const handler: Handler = async (ctx, p) =>
+  await withPrivateKey(ctx, p, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
     const algorithm = encryptAlgorithmFor(key.keySpec, p.Algorithm as string);
     const plaintext = base64Param('Plaintext', p.Plaintext as string);
     const max = oaepMaxPlaintext(modulusBytes(privateKey), algorithm);

@@ -5,8 +5,8 @@ import { withPrivateKey } from '../asymmetric.js';
 import { refuseDryRun } from '../crypto.js';
 
 /** AsymmetricVerify: Value true when the base64 signature Value is the key's signature of Digest, else false. */
-export const handler: Handler = (ctx, p) =>
-  withPrivateKey(ctx, p, 'SIGN/VERIFY', (privateKey, key, keyVersionId) => {
+export const handler: Handler = async (ctx, p) =>
+  await withPrivateKey(ctx, p, 'SIGN/VERIFY', (privateKey, key, keyVersionId) => {
     const algorithm = signAlgorithmFor(key.keySpec, p.Algorithm as string);
     const digest = digestParam(p.Digest as string);
     const signature = base64Param('Value', p.Value as string);

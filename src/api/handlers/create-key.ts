@@ -5,7 +5,7 @@ import { ServiceError } from '../../errors/errors.js';
 import type { Handler } from '../context.js';
 import { keyMetadataOf } from '../keys.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   if (p.Origin === 'EXTERNAL') throw new ServiceError('UnsupportedOperation', 'kms-local makes the key material itself: Origin must be Aliyun_KMS (importing key material is not supported).');
   if (p.ProtectionLevel === 'HSM') throw new ServiceError('UnsupportedOperation', 'kms-local keeps keys in software: ProtectionLevel must be SOFTWARE.');
   const { keySpec, keyUsage } = checkSpecAndUsage(p.KeySpec as string | undefined, p.KeyUsage as string | undefined);
@@ -36,7 +36,7 @@ export const handler: Handler = (ctx, p) => {
   }
   if (p.Policy !== undefined) key.policy = p.Policy as string;
   if (p.DKMSInstanceId !== undefined) key.dkmsInstanceId = p.DKMSInstanceId as string;
-  ctx.keyStore.mutate(keyId, (current) => {
+  await ctx.keyStore.mutate(keyId, (current) => {
     // 24 random characters: a clash is a broken random source, never a user's doing.
     if (current) throw new ServiceError('InternalFailure', `A key '${keyId}' already exists.`);
     return { next: key, result: undefined };

@@ -12,12 +12,12 @@ import { isProvisionedType, type DynamicValue } from '../../core/dynamic.js';
  * otherwise a symmetric ENCRYPT/DECRYPT key of the region named by id, ARN or alias, which must be
  * usable now. An unknown key is Forbidden.ResourceNotFound, as the service answers CreateSecret.
  */
-function encryptionKeyOf(ctx: Context, requested: string | undefined): string {
+async function encryptionKeyOf(ctx: Context, requested: string | undefined): Promise<string> {
   const masterKeyId = ctx.home.keys().keyId;
   if (requested === undefined || requested === masterKeyId) return masterKeyId;
   let key: KeyRecord;
   try {
-    key = resolveKey(ctx, requested);
+    key = await resolveKey(ctx, requested);
   } catch (err) {
     if (err instanceof ServiceError && (err.code === 'Forbidden.KeyNotFound' || err.code === 'Forbidden.AliasNotFound')) {
       throw new ServiceError('Forbidden.ResourceNotFound', `The key '${requested}' is not found: give a key of this region (id, ARN or alias) or the local master key ${masterKeyId}.`);
@@ -35,18 +35,17 @@ function encryptionKeyOf(ctx: Context, requested: string | undefined): string {
  * Redis and PolarDB secrets first create their two accounts on the target (src/api/provision.ts,
  * loaded lazily), after every check that needs no target and before the secret is stored.
  */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const type = (p.SecretType as SecretType | undefined) ?? 'Generic';
   if (!isProvisionedType(type)) return create(ctx, p);
   const name = p.SecretName as string;
   checkName(name);
   const { extendedConfig } = checkDynamicRequest(p, name, type);
-  encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
-  if (ctx.store.get(name)) refuseExisting(ctx.store.get(name)!, name);
-  return (async () => {
-    const { provisionAccounts } = await import('../../lazy.js');
-    return create(ctx, p, await provisionAccounts(ctx, name, type, extendedConfig));
-  })();
+  await encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
+  const existing = await ctx.store.get(name);
+  if (existing) refuseExisting(existing, name);
+  const { provisionAccounts } = await import('../../lazy.js');
+  return create(ctx, p, await provisionAccounts(ctx, name, type, extendedConfig));
 };
 
 function checkName(name: string): void {
@@ -62,7 +61,7 @@ function refuseExisting(current: SecretRecord, name: string): never {
   throw new ServiceError('Rejected.ResourceExist', `The secret '${name}' already exists.`);
 }
 
-function create(ctx: Parameters<Handler>[0], p: Parameters<Handler>[1], provisioned?: DynamicValue[]) {
+async function create(ctx: Parameters<Handler>[0], p: Parameters<Handler>[1], provisioned?: DynamicValue[]) {
   const name = p.SecretName as string;
   const type = (p.SecretType as SecretType | undefined) ?? 'Generic';
   checkName(name);
@@ -72,15 +71,15 @@ function create(ctx: Parameters<Handler>[0], p: Parameters<Handler>[1], provisio
       throw new ServiceError('UnsupportedOperation', 'Generic secrets do not rotate automatically; rotate them with PutSecretValue.');
     }
   }
-  const keyId = encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
+  const keyId = await encryptionKeyOf(ctx, p.EncryptionKeyId as string | undefined);
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
-  const dynamic = type === 'Generic' ? undefined : buildDynamicSecret(ctx, p, name, type, keyId, provisioned);
+  const dynamic = type === 'Generic' ? undefined : await buildDynamicSecret(ctx, p, name, type, keyId, provisioned);
   const versions = dynamic?.versions ?? [
-    { versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...sealValue(ctx, { name, encryptionKeyId: keyId }, versionId, p.SecretData as string, dataType) },
+    { versionId, createTime: ctx.now, stages: [ACS_CURRENT], ...(await sealValue(ctx, { name, encryptionKeyId: keyId }, versionId, p.SecretData as string, dataType)) },
   ];
 
-  ctx.store.mutate(name, (current) => {
+  await ctx.store.mutate(name, (current) => {
     if (current) refuseExisting(current, name);
     const secret: SecretRecord = {
       name,

@@ -3,9 +3,9 @@ import { arnOf, resolveSecretName, type Handler } from '../context.js';
 import { OWING_SERVICE, requireSecret } from '../secrets.js';
 
 /** DescribeSecret works on a secret pending deletion too: that is how its PlannedDeleteTime is seen. */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
-  const secret = requireSecret(ctx.store.get(name), name);
+  const secret = requireSecret(await ctx.store.get(name), name);
   return {
     ...rotationFields(secret, { extendedConfig: true }),
     // kms-local: a failed or running rotation of a dynamic secret (absent otherwise).

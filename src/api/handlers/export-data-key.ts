@@ -5,9 +5,9 @@ import { openCiphertext, refuseDryRun } from '../crypto.js';
 import { exportDataKey, wrappingOf } from '../export.js';
 
 /** ExportDataKey: a sealed data key (CiphertextBlob) re-encrypted under the caller's public key. */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const wrapping = wrappingOf(p);
-  const opened = openCiphertext(ctx, p.CiphertextBlob as string, p.EncryptionContext as EncryptionContext | undefined);
+  const opened = await openCiphertext(ctx, p.CiphertextBlob as string, p.EncryptionContext as EncryptionContext | undefined);
   let dataKey: Buffer;
   try {
     dataKey = dataKeyBytes(opened.plaintext.toString('utf8'));

@@ -3,7 +3,7 @@ import { checkWrappable, exportDataKey, wrappingOf } from '../export.js';
 import { generateDataKey } from './generate-data-key.js';
 
 /** GenerateAndExportDataKey: a fresh data key, sealed (CiphertextBlob) and under the caller's public key (ExportedDataKey). */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const wrapping = wrappingOf(p);
   return generateDataKey(
     ctx,

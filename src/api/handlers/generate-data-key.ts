@@ -10,14 +10,14 @@ import { refuseDryRun, sealUnderPrimary, usableKey, type Sealed } from '../crypt
  * The blob seals the base64 text of the key, so Decrypt of it returns GenerateDataKey's Plaintext.
  * `check` sees the length before anything is made; `use` sees the key bytes (zeroed afterwards).
  */
-export function generateDataKey(
+export async function generateDataKey(
   ctx: Context,
   p: ParamValues,
   operation: string,
   use: (dataKey: Buffer, sealed: Sealed) => Response,
   check: (length: number) => void = () => {},
-): Response {
-  const key = usableKey(ctx, p.KeyId as string, 'ENCRYPT/DECRYPT', 'symmetric');
+): Promise<Response> {
+  const key = await usableKey(ctx, p.KeyId as string, 'ENCRYPT/DECRYPT', 'symmetric');
   const length = dataKeyLength(p.KeySpec as string | undefined, p.NumberOfBytes as number | undefined);
   check(length);
   refuseDryRun(p, operation);
@@ -32,5 +32,5 @@ export function generateDataKey(
 }
 
 /** GenerateDataKey: the data key in plaintext (base64) and sealed (CiphertextBlob). */
-export const handler: Handler = (ctx, p) =>
+export const handler: Handler = async (ctx, p) =>
   generateDataKey(ctx, p, 'GenerateDataKey', (dataKey, sealed) => ({ ...sealed, Plaintext: dataKeyText(dataKey), RequestId: ctx.requestId }));

@@ -4,7 +4,7 @@ import type { Handler } from '../context.js';
 
 export const DEFAULT_PASSWORD_LENGTH = 32;
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const plan = planPassword({
     length: (p.PasswordLength as number | undefined) ?? DEFAULT_PASSWORD_LENGTH,
     excludeCharacters: (p.ExcludeCharacters as string | undefined) ?? '',

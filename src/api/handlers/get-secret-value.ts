@@ -5,9 +5,9 @@ import { rotationFields } from '../dynamic.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { openValue, requireActive, requireSecret, wrapStages } from '../secrets.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
-  const secret = requireActive(requireSecret(ctx.store.get(name), name));
+  const secret = requireActive(requireSecret(await ctx.store.get(name), name));
   // Reference §3.2: of a dynamic secret only ACSCurrent and ACSPrevious are readable, VersionId is ignored.
   const dynamic = isDynamicType(secret.type);
   checkReadableStage(secret, p.VersionStage as string | undefined);
@@ -22,7 +22,7 @@ export const handler: Handler = (ctx, p) => {
     ...rotationFields(secret, { extendedConfig: p.FetchExtendedConfig === true }),
     CreateTime: version.createTime,
     RequestId: ctx.requestId,
-    SecretData: openValue(ctx, secret, version),
+    SecretData: await openValue(ctx, secret, version),
     SecretDataType: version.dataType,
     SecretName: name,
     SecretType: secret.type,

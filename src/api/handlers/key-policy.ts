@@ -3,14 +3,14 @@ import { assertNotPendingDeletion, defaultKeyPolicy, keyNotFound } from '../../c
 import type { Handler } from '../context.js';
 import { resolveKey } from '../keys.js';
 
-export const getKeyPolicy: Handler = (ctx, p) => {
-  const key = resolveKey(ctx, p.KeyId as string);
+export const getKeyPolicy: Handler = async (ctx, p) => {
+  const key = await resolveKey(ctx, p.KeyId as string);
   return { Policy: key.policy ?? defaultKeyPolicy(ctx.home.accountId()), RequestId: ctx.requestId };
 };
 
-export const setKeyPolicy: Handler = (ctx, p) => {
-  const { keyId } = resolveKey(ctx, p.KeyId as string);
-  ctx.keyStore.mutate(keyId, (current) => {
+export const setKeyPolicy: Handler = async (ctx, p) => {
+  const { keyId } = await resolveKey(ctx, p.KeyId as string);
+  await ctx.keyStore.mutate(keyId, (current) => {
     if (!current) throw keyNotFound(p.KeyId as string);
     assertNotPendingDeletion(current);
     return { next: { ...current, policy: p.Policy as string }, result: undefined };

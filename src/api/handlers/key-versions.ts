@@ -13,13 +13,13 @@ function versionView(key: KeyRecord, keyVersionId: string): Record<string, unkno
  * Makes a new version of a symmetric key and makes it primary (also what automatic rotation does).
  * The material is made before the lock is taken; the version is added under it.
  */
-export function rotateKey(ctx: Context, keyRef: string): Record<string, unknown> {
-  const found = resolveKey(ctx, keyRef);
+export async function rotateKey(ctx: Context, keyRef: string): Promise<Record<string, unknown>> {
+  const found = await resolveKey(ctx, keyRef);
   const keyVersionId = newKeyVersionId();
   const material = generateKeyMaterial(found.keySpec);
   try {
     const version = { keyVersionId, creationDate: ctx.now, material: ctx.keyStore.sealMaterial(found.keyId, keyVersionId, material) };
-    return ctx.keyStore.mutate(found.keyId, (current) => {
+    return await ctx.keyStore.mutate(found.keyId, (current) => {
       if (!current) throw keyNotFound(keyRef);
       const next = addKeyVersion(current, version);
       return { next, result: versionView(next, keyVersionId) };
@@ -29,16 +29,16 @@ export function rotateKey(ctx: Context, keyRef: string): Record<string, unknown>
   }
 }
 
-export const createKeyVersion: Handler = (ctx, p) => ({ KeyVersion: rotateKey(ctx, p.KeyId as string), RequestId: ctx.requestId });
+export const createKeyVersion: Handler = async (ctx, p) => ({ KeyVersion: await rotateKey(ctx, p.KeyId as string), RequestId: ctx.requestId });
 
-export const describeKeyVersion: Handler = (ctx, p) => {
-  const key = resolveKey(ctx, p.KeyId as string);
+export const describeKeyVersion: Handler = async (ctx, p) => {
+  const key = await resolveKey(ctx, p.KeyId as string);
   return { KeyVersion: versionView(key, p.KeyVersionId as string), RequestId: ctx.requestId };
 };
 
 /** Oldest first, as the versions were made. */
-export const listKeyVersions: Handler = (ctx, p) => {
-  const key = resolveKey(ctx, p.KeyId as string);
+export const listKeyVersions: Handler = async (ctx, p) => {
+  const key = await resolveKey(ctx, p.KeyId as string);
   const pageNumber = (p.PageNumber as number | undefined) ?? 1;
   const pageSize = (p.PageSize as number | undefined) ?? 10;
   return {
@@ -50,9 +50,9 @@ export const listKeyVersions: Handler = (ctx, p) => {
   };
 };
 
-export const updateRotationPolicy: Handler = (ctx, p) => {
-  const { keyId } = resolveKey(ctx, p.KeyId as string);
-  ctx.keyStore.mutate(keyId, (current) => {
+export const updateRotationPolicy: Handler = async (ctx, p) => {
+  const { keyId } = await resolveKey(ctx, p.KeyId as string);
+  await ctx.keyStore.mutate(keyId, (current) => {
     if (!current) throw keyNotFound(p.KeyId as string);
     const rotation = rotationPolicy(current, p.EnableAutomaticRotation as boolean, p.RotationInterval as string | undefined);
     return { next: { ...current, rotation }, result: undefined };

@@ -3,10 +3,10 @@ import type { Handler } from '../context.js';
 import { keyArnOf } from '../keys.js';
 
 /** Sorted by KeyId; keys pending deletion are listed, keys past their DeleteDate are gone. */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const filters = (p.Filters as KeyFilter[] | undefined) ?? [];
-  const aliases = filters.some((f) => f.Key === 'AliasName') ? ctx.keyStore.readAliases() : [];
-  const keys = ctx.keyStore.list().filter((key) =>
+  const aliases = filters.some((f) => f.Key === 'AliasName') ? await ctx.keyStore.readAliases() : [];
+  const keys = (await ctx.keyStore.list()).filter((key) =>
     keyMatches(
       key,
       filters,

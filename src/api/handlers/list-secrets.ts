@@ -4,11 +4,11 @@ import type { Handler } from '../context.js';
 
 export const DEFAULT_SECRET_PAGE_SIZE = 10;
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const pageNumber = (p.PageNumber as number | undefined) ?? 1;
   const pageSize = (p.PageSize as number | undefined) ?? DEFAULT_SECRET_PAGE_SIZE;
   const fetchTags = p.FetchTags === true;
-  const page = listSecrets(ctx.store.list(), {
+  const page = listSecrets(await ctx.store.list(), {
     filters: (p.Filters as SecretFilter[] | undefined) ?? [],
     pageNumber,
     pageSize,

@@ -3,7 +3,7 @@ import type { SecretMetadata } from '../../core/model.js';
 import { pageRows, tagRows, type TagCondition } from '../../core/tags.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireSecret } from '../secrets.js';
-import { resolveKey } from '../keys.js';
+import { resolveKeys } from '../keys.js';
 
 export const TAG_ROWS_PER_PAGE = 200;
 
@@ -19,7 +19,7 @@ function decodeToken(token: string | undefined): number {
   return Number(match[1]);
 }
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const conditions = ((p.Tag as { Key?: string; Value?: string }[] | undefined) ?? []).map((t): TagCondition => {
     if (t.Key === undefined) throw invalidParameter('every Tag.N.Value needs its Tag.N.Key.');
     return t.Value === undefined ? { key: t.Key } : { key: t.Key, value: t.Value };
@@ -28,15 +28,16 @@ export const handler: Handler = (ctx, p) => {
   const ids = p.ResourceId as string[] | undefined;
   if (p.ResourceType === 'key') {
     // Keys by id, ARN or alias; every key of the region without ResourceId.N.
-    const keys = ids === undefined ? ctx.keyStore.list() : [...new Map(ids.map((id) => resolveKey(ctx, id)).map((k) => [k.keyId, k])).values()];
+    const keys = ids === undefined ? await ctx.keyStore.list() : await resolveKeys(ctx, ids);
     const { page, nextOffset } = pageRows(tagRows(keys.map((k) => ({ name: k.keyId, tags: k.tags })), conditions, 'key'), offset, TAG_ROWS_PER_PAGE);
     return { NextToken: nextOffset === undefined ? undefined : encodeToken(nextOffset), RequestId: ctx.requestId, TagResources: { TagResource: page } };
   }
   let secrets: SecretMetadata[];
-  if (ids === undefined) secrets = ctx.store.list();
+  if (ids === undefined) secrets = await ctx.store.list();
   else {
     const names = [...new Set(ids.map((id) => resolveSecretName(ctx, id)))];
-    secrets = names.map((name) => requireSecret(ctx.store.get(name), name));
+    secrets = [];
+    for (const name of names) secrets.push(requireSecret(await ctx.store.get(name), name));
   }
   const { page, nextOffset } = pageRows(tagRows(secrets, conditions), offset, TAG_ROWS_PER_PAGE);
   return {

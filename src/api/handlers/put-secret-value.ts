@@ -4,14 +4,14 @@ import type { SecretDataType } from '../../core/model.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireActive, requireGeneric, requireSecret, sealValue, wrapStages } from '../secrets.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
   const versionId = p.VersionId as string;
   const dataType = (p.SecretDataType as SecretDataType | undefined) ?? 'text';
   // The key a secret is sealed by never changes; a secret made again meanwhile is told apart below.
-  const target = requireSecret(ctx.store.get(name), name);
-  const sealed = sealValue(ctx, target, versionId, p.SecretData as string, dataType);
-  const version = ctx.store.mutate(name, (current) => {
+  const target = requireSecret(await ctx.store.get(name), name);
+  const sealed = await sealValue(ctx, target, versionId, p.SecretData as string, dataType);
+  const version = await ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));
     if (secret.encryptionKeyId !== target.encryptionKeyId) {
       throw new ServiceError('ServiceUnavailableTemporary', `The secret '${name}' was made again while the value was sealed; try again.`);

@@ -13,16 +13,16 @@ import { openCiphertext, refuseDryRun, sealUnderPrimary, usableKey } from '../cr
  * needs SourceKeyId and SourceKeyVersionId, and its bytes are carried on as base64 text, as a data
  * key's are, so Decrypt of the result returns what GenerateDataKey would have.
  */
-function sourcePlaintext(ctx: Context, p: ParamValues): Buffer {
+async function sourcePlaintext(ctx: Context, p: ParamValues): Promise<Buffer> {
   const algorithm = p.SourceEncryptionAlgorithm as string | undefined;
   if (algorithm === undefined) {
-    return openCiphertext(ctx, p.CiphertextBlob as string, p.SourceEncryptionContext as EncryptionContext | undefined).plaintext;
+    return (await openCiphertext(ctx, p.CiphertextBlob as string, p.SourceEncryptionContext as EncryptionContext | undefined)).plaintext;
   }
   for (const name of ['SourceKeyId', 'SourceKeyVersionId']) {
     if (p[name] === undefined) throw new ServiceError('MissingParameter', `${name} is required with SourceEncryptionAlgorithm (a public-key ciphertext).`);
   }
   const source = { ...p, KeyId: p.SourceKeyId, KeyVersionId: p.SourceKeyVersionId };
-  return withPrivateKey(ctx, source, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
+  return await withPrivateKey(ctx, source, 'ENCRYPT/DECRYPT', (privateKey, key, keyVersionId) => {
     const spec = encryptAlgorithmFor(key.keySpec, algorithm);
     const bytes = oaepDecrypt(privateKey, spec, base64Param('CiphertextBlob', p.CiphertextBlob as string));
     if (bytes === undefined) throw invalidParameter(`CiphertextBlob cannot be decrypted with ${algorithm} by version ${keyVersionId} of key '${key.keyId}'.`);
@@ -35,9 +35,9 @@ function sourcePlaintext(ctx: Context, p: ParamValues): Buffer {
 }
 
 /** ReEncrypt: decrypts and encrypts again under DestinationKeyId's primary version, inside kms-local. */
-export const handler: Handler = (ctx, p) => {
-  const destination = usableKey(ctx, p.DestinationKeyId as string, 'ENCRYPT/DECRYPT', 'symmetric');
-  const plaintext = sourcePlaintext(ctx, p);
+export const handler: Handler = async (ctx, p) => {
+  const destination = await usableKey(ctx, p.DestinationKeyId as string, 'ENCRYPT/DECRYPT', 'symmetric');
+  const plaintext = await sourcePlaintext(ctx, p);
   try {
     refuseDryRun(p, 'ReEncrypt');
     const sealed = sealUnderPrimary(ctx, destination, plaintext, p.DestinationEncryptionContext as EncryptionContext | undefined);

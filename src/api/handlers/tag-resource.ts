@@ -6,11 +6,11 @@ import { tagTarget } from '../tag-target.js';
 import { keyTagTarget } from '../keys.js';
 import { assertNotPendingDeletion, keyNotFound, tagKey } from '../../core/keys.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const tags = p.Tags as Tag[];
-  const keyId = keyTagTarget(ctx, p);
+  const keyId = await keyTagTarget(ctx, p);
   if (keyId !== undefined) {
-    ctx.keyStore.mutate(keyId, (current) => {
+    await ctx.keyStore.mutate(keyId, (current) => {
       if (!current) throw keyNotFound(keyId);
       assertNotPendingDeletion(current);
       return { next: tagKey(current, tags), result: undefined };
@@ -18,6 +18,6 @@ export const handler: Handler = (ctx, p) => {
     return { RequestId: ctx.requestId };
   }
   const name = tagTarget(ctx, p);
-  ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));
+  await ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));
   return { RequestId: ctx.requestId };
 };

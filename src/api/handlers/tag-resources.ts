@@ -6,22 +6,22 @@
 import { addTags } from '../../core/tags.js';
 import { assertNotPendingDeletion, keyNotFound, tagKey } from '../../core/keys.js';
 import type { Handler } from '../context.js';
-import { resolveKey } from '../keys.js';
+import { resolveKey, resolveKeys } from '../keys.js';
 import { requireActive, requireSecret } from '../secrets.js';
 import { tagResourceNames } from '../tag-target.js';
 import { parseTagPairs } from '../json-params.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const tags = parseTagPairs(p.Tag, 'Tag');
   if (p.ResourceType === 'key') {
-    const keyIds = [...new Set((p.ResourceId as string[]).map((id) => resolveKey(ctx, id).keyId))];
+    const keyIds = (await resolveKeys(ctx, p.ResourceId as string[])).map((k) => k.keyId);
     for (const keyId of keyIds) {
-      const key = resolveKey(ctx, keyId);
+      const key = await resolveKey(ctx, keyId);
       assertNotPendingDeletion(key);
       tagKey(key, tags);
     }
     for (const keyId of keyIds) {
-      ctx.keyStore.mutate(keyId, (current) => {
+      await ctx.keyStore.mutate(keyId, (current) => {
         if (!current) throw keyNotFound(keyId);
         assertNotPendingDeletion(current);
         return { next: tagKey(current, tags), result: undefined };
@@ -30,9 +30,9 @@ export const handler: Handler = (ctx, p) => {
     return { RequestId: ctx.requestId };
   }
   const names = tagResourceNames(ctx, p);
-  for (const name of names) addTags(requireActive(requireSecret(ctx.store.get(name), name)), tags, ctx.now);
+  for (const name of names) addTags(requireActive(requireSecret(await ctx.store.get(name), name)), tags, ctx.now);
   for (const name of names) {
-    ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));
+    await ctx.store.mutate(name, (current) => ({ next: addTags(requireActive(requireSecret(current, name)), tags, ctx.now), result: undefined }));
   }
   return { RequestId: ctx.requestId };
 };

@@ -5,11 +5,11 @@ import { tagTarget } from '../tag-target.js';
 import { keyTagTarget } from '../keys.js';
 import { assertNotPendingDeletion, keyNotFound, untagKey } from '../../core/keys.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const keys = p.TagKeys as string[];
-  const keyId = keyTagTarget(ctx, p);
+  const keyId = await keyTagTarget(ctx, p);
   if (keyId !== undefined) {
-    ctx.keyStore.mutate(keyId, (current) => {
+    await ctx.keyStore.mutate(keyId, (current) => {
       if (!current) throw keyNotFound(keyId);
       assertNotPendingDeletion(current);
       const outcome = untagKey(current, keys);
@@ -18,7 +18,7 @@ export const handler: Handler = (ctx, p) => {
     return { RequestId: ctx.requestId };
   }
   const name = tagTarget(ctx, p);
-  ctx.store.mutate(name, (current) => {
+  await ctx.store.mutate(name, (current) => {
     const outcome = removeTags(requireActive(requireSecret(current, name)), keys, ctx.now);
     return { next: outcome.changed ? outcome.secret : undefined, result: undefined };
   });

@@ -4,9 +4,9 @@ import { resolveSecretName, type Handler } from '../context.js';
 import { requireActive, requireSecret } from '../secrets.js';
 
 /** UpdateSecretRotationPolicy (dynamic secrets only): turns automatic rotation on or off. */
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
-  ctx.store.mutate(name, (current) => {
+  await ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));
     requireDynamic(secret, 'UpdateSecretRotationPolicy');
     const rotation = applyPolicy(secret, { enable: p.EnableAutomaticRotation === true, interval: p.RotationInterval as string | undefined });

@@ -2,9 +2,9 @@ import { updateVersionStage } from '../../core/versions.js';
 import { resolveSecretName, type Handler } from '../context.js';
 import { requireActive, requireGeneric, requireSecret } from '../secrets.js';
 
-export const handler: Handler = (ctx, p) => {
+export const handler: Handler = async (ctx, p) => {
   const name = resolveSecretName(ctx, p.SecretName as string);
-  ctx.store.mutate(name, (current) => {
+  await ctx.store.mutate(name, (current) => {
     const secret = requireActive(requireSecret(current, name));
     requireGeneric(secret, 'UpdateSecretVersionStage');
     const next = updateVersionStage(
