@@ -1,6 +1,6 @@
 /**
  * Everything the everyday operations do not need, behind ONE lazily imported module: the HTTP
- * server, `run`, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH,
+ * server, `run`, the PostgreSQL store, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH,
  * PostgreSQL and MySQL adapters, and the profile writer (conf). In the bundle (scripts/bundle.mjs) these
  * modules stay uninitialised, and their node built-ins and npm packages unloaded, until a command
  * needs them. One boundary keeps that rule visible in one place. Import it only as
@@ -20,3 +20,4 @@ export { PostgresAccountCreator } from './targets/postgres-accounts.js';
 export { RedisSession } from './targets/redis.js';
 export { provisionAccounts } from './api/provision.js';
 export { SshSession } from './targets/ssh.js';
+export { PgBackend } from './store/pg/backend.js';

@@ -35,6 +35,8 @@ export interface ProfileFile {
   current: string;
   profiles: Profile[];
   meta_path?: string;
+  /** Where the home's secrets and keys live: a postgresql:// URL, or absent for the home's files (configure set --store). */
+  store?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -65,7 +67,9 @@ export function readProfileFile(path: string): ProfileFile {
     throw configError(`${path} does not hold {"current": ..., "profiles": [...]}`);
   }
   const profiles = (file.profiles ?? []).filter((p): p is Profile => !!p && typeof p === 'object' && typeof p.name === 'string');
-  return { current: typeof file.current === 'string' ? file.current : '', profiles, meta_path: file.meta_path ?? '' };
+  const read: ProfileFile = { current: typeof file.current === 'string' ? file.current : '', profiles, meta_path: file.meta_path ?? '' };
+  if (typeof file.store === 'string') read.store = file.store;
+  return read;
 }
 
 /** The profile named by `--profile`, else by the environment, as the aliyun CLI reads them. */

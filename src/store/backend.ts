@@ -66,6 +66,11 @@ export interface StoreBackend {
   readonly kind: 'files' | 'postgresql';
   secrets(region: string, nowMs: () => number, options?: StoreOptions): SecretStorage;
   keys(region: string, nowMs: () => number): KeyStorage;
+  /**
+   * Makes the store ready: connects and brings the schema up to date (nothing for files). Called
+   * before a request runs, so that the account id a shared store keeps is the one its ARNs show.
+   */
+  open(): Promise<void>;
   /** The regions that hold anything, sorted. */
   regions(): Promise<string[]>;
   /** Releases connections (a no-op for files). */
@@ -84,6 +89,8 @@ export class FileBackend implements StoreBackend {
   keys(region: string, nowMs: () => number): KeyStorage {
     return new FileKeyStorage(new KeyStore(this.home, region, nowMs));
   }
+
+  async open(): Promise<void> {}
 
   async regions(): Promise<string[]> {
     return this.home.regions();

@@ -81,6 +81,16 @@ export class Home {
     }
   }
 
+  /** An environment variable the home was made with (KMS_LOCAL_STORE, for one). */
+  variable(name: string): string | undefined {
+    return this.env[name];
+  }
+
+  /** The account id of a shared store (kept in its database), used instead of the home's own. */
+  useAccountId(accountId: string): void {
+    this.account = accountId;
+  }
+
   /** A stable 16-digit account id, made when the home is first used. */
   accountId(): string {
     if (this.account === undefined) {

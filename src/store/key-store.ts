@@ -7,83 +7,32 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServiceError } from '../errors/errors.js';
-import { IntegrityError, type Keyring } from '../crypto/envelope.js';
-import {
-  KEY_ID_PATTERN,
-  aliasNotFound,
-  isPastKeyDeletion,
-  keyDeletionState,
-  keyNotFound,
-  parseKeyReference,
-  type Alias,
-  type KeyRecord,
-  type KeyVersionRecord,
-} from '../core/keys.js';
+import type { Keyring } from '../crypto/envelope.js';
+import { KEY_ID_PATTERN, aliasNotFound, isPastKeyDeletion, keyDeletionState, keyNotFound, parseKeyReference, type KeyRecord, type KeyVersionRecord } from '../core/keys.js';
 import type { EncryptedPayload } from '../core/model.js';
 import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, removeFile, sweepStaleTemps, writeFileAtomic, type Fence } from './fs-safe.js';
 import { withLock } from './lock.js';
-import { canonicalJson } from './secret-file.js';
+import {
+  decodeAliasFile,
+  decodeKeyFile,
+  encodeAliasFile,
+  encodeKeyFile,
+  openKeyMaterial,
+  rewrapKey,
+  sealKeyMaterial,
+  type AliasFile,
+  type AliasRecord,
+} from './key-file.js';
 
-export const KEY_FILE_SCHEMA_VERSION = 1;
+export { KEY_FILE_SCHEMA_VERSION, keyIntegrityError, type AliasFile, type AliasRecord } from './key-file.js';
+
 const ALIASES_FILE = 'aliases.json';
-
-export type AliasRecord = Alias;
-
-interface KeyFile {
-  schemaVersion: number;
-  region: string;
-  key: KeyRecord;
-  mac: string;
-}
-
-export interface AliasFile {
-  schemaVersion: number;
-  region: string;
-  /** The master key whose MAC the file carries (an alias file has nothing sealed to tell it). */
-  masterKeyId: string;
-  aliases: AliasRecord[];
-  mac: string;
-}
 
 export interface KeyMutation<T> {
   /** The key to write; `null` removes it; `undefined` leaves it. */
   next?: KeyRecord | null;
   result: T;
-}
-
-export function keyIntegrityError(what: string, why: string): ServiceError {
-  return new ServiceError('Rejected.IntegrityCheckFailed', `The ${what} failed its integrity check: ${why}.`);
-}
-
-/** The additional data the material of one key version is sealed with: no secret name has a ':'. */
-function materialName(keyId: string): string {
-  return `key:${keyId}`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The shape a key file must have before its MAC is even checked. */
-function looksLikeKeyFile(file: unknown): file is KeyFile {
-  if (!isObject(file) || file.schemaVersion !== KEY_FILE_SCHEMA_VERSION || typeof file.region !== 'string' || typeof file.mac !== 'string') return false;
-  const key = file.key;
-  if (!isObject(key) || typeof key.keyId !== 'string' || !Array.isArray(key.versions) || key.versions.length === 0) return false;
-  return key.versions.every((v: unknown) => isObject(v) && typeof v.keyVersionId === 'string' && isObject(v.material) && typeof v.material.keyId === 'string');
-}
-
-function looksLikeAliasFile(file: unknown): file is AliasFile {
-  return (
-    isObject(file) &&
-    file.schemaVersion === KEY_FILE_SCHEMA_VERSION &&
-    typeof file.region === 'string' &&
-    typeof file.masterKeyId === 'string' &&
-    typeof file.mac === 'string' &&
-    Array.isArray(file.aliases) &&
-    file.aliases.every((a: unknown) => isObject(a) && typeof a.aliasName === 'string' && typeof a.keyId === 'string')
-  );
 }
 
 export class KeyStore {
@@ -122,33 +71,11 @@ export class KeyStore {
 
   /** A key file's text, verified (its shape, its key, its MAC, its exact text); for tests too. */
   decodeKeyFile(text: string, keyId: string): KeyRecord {
-    const what = `key '${keyId}'`;
-    let file: unknown;
-    try {
-      file = JSON.parse(text);
-    } catch {
-      throw keyIntegrityError(what, 'its file is not valid JSON');
-    }
-    if (!looksLikeKeyFile(file)) throw keyIntegrityError(what, 'its file does not have the shape of a key file');
-    if (file.key.keyId !== keyId || file.region !== this.region) throw keyIntegrityError(what, 'its file holds another key');
-    const writtenWith = file.key.versions[0]!.material.keyId;
-    const keys = this.home.keyring(writtenWith);
-    if (!keys) {
-      throw keyIntegrityError(
-        what,
-        `it was written under master key ${writtenWith}, but the current master key is ${this.home.keys().keyId} (check KMS_LOCAL_MASTER_KEY)`,
-      );
-    }
-    const { mac, ...body } = file;
-    if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
-      throw keyIntegrityError(what, 'its file was modified outside kms-local');
-    }
-    return file.key;
+    return decodeKeyFile(text, keyId, this.region, this.home);
   }
 
   private encodeKeyFile(key: KeyRecord, keys: Keyring): string {
-    const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region: this.region, key };
-    return `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`;
+    return encodeKeyFile(key, this.region, keys);
   }
 
   /**
@@ -221,34 +148,17 @@ export class KeyStore {
   // --- material --------------------------------------------------------------------------
 
   sealMaterial(keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload {
-    return this.home.keys().sealValue(materialName(keyId), keyVersionId, material);
+    return sealKeyMaterial(this.home.keys(), keyId, keyVersionId, material);
   }
 
   /** The plaintext material of one version; the caller zeroes it after use. */
   openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer {
-    const keys = this.home.keyring(version.material.keyId);
-    if (!keys) throw keyIntegrityError(`key '${key.keyId}'`, `version '${version.keyVersionId}' is sealed under an unknown master key`);
-    try {
-      return keys.openValue(materialName(key.keyId), version.keyVersionId, version.material);
-    } catch (err) {
-      if (err instanceof IntegrityError) throw keyIntegrityError(`key '${key.keyId}'`, err.message);
-      throw err;
-    }
+    return openKeyMaterial(this.home, key, version);
   }
 
   /** Moves every version of `key` under `to` (rekey, and any write after an unfinished one). */
   private rewrap(key: KeyRecord, to: Keyring): KeyRecord {
-    if (key.versions.every((v) => v.material.keyId === to.keyId)) return key;
-    const versions = key.versions.map((version) => {
-      if (version.material.keyId === to.keyId) return version;
-      const material = this.openMaterial(key, version);
-      try {
-        return { ...version, material: to.sealValue(materialName(key.keyId), version.keyVersionId, material) };
-      } finally {
-        material.fill(0);
-      }
-    });
-    return { ...key, versions };
+    return rewrapKey(this.home, key, to);
   }
 
   /** Moves one key file under `keys` (for rekey); false when it is gone or already there. */
@@ -288,27 +198,11 @@ export class KeyStore {
 
   /** An alias table's text, verified like a key file; for tests too. */
   decodeAliasFile(text: string): AliasFile {
-    const what = `alias table of ${this.region}`;
-    let file: unknown;
-    try {
-      file = JSON.parse(text);
-    } catch {
-      throw keyIntegrityError(what, 'its file is not valid JSON');
-    }
-    if (!looksLikeAliasFile(file) || file.region !== this.region) throw keyIntegrityError(what, 'its file does not have the shape of an alias table');
-    const keys = this.home.keyring(file.masterKeyId);
-    if (!keys) throw keyIntegrityError(what, `it was written under master key ${file.masterKeyId}, but the current master key is ${this.home.keys().keyId}`);
-    const { mac, ...body } = file;
-    if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
-      throw keyIntegrityError(what, 'its file was modified outside kms-local');
-    }
-    return file;
+    return decodeAliasFile(text, this.region, this.home);
   }
 
   private writeAliases(aliases: AliasRecord[], keys: Keyring, fence: Fence): void {
-    const sorted = [...aliases].sort((a, b) => (a.aliasName < b.aliasName ? -1 : a.aliasName > b.aliasName ? 1 : 0));
-    const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region: this.region, masterKeyId: keys.keyId, aliases: sorted };
-    writeFileAtomic(join(this.dir, ALIASES_FILE), `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`, fence);
+    writeFileAtomic(join(this.dir, ALIASES_FILE), encodeAliasFile(aliases, this.region, keys), fence);
   }
 
   /** Every alias of the region whose key file exists, sorted by name. */

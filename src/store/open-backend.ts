@@ -2,17 +2,50 @@
  * Which store a home uses: KMS_LOCAL_STORE when set, else the profile file's `store` setting
  * (`kms-local configure set --store URL`), else the home's own encrypted files. A
  * `postgresql://` (or `postgres://`) URL names a PostgreSQL database shared by a team's hosts.
+ *
+ * The PostgreSQL store sits behind the lazy module boundary (src/lazy.ts): a home on files never
+ * loads it, and a home on PostgreSQL loads it, connects and migrates only when a store operation
+ * runs (not for --help or a dry run). The deferred classes here stand in for it until then.
  */
 import type { Home } from './home.js';
-import { FileBackend, type StoreBackend } from './backend.js';
+import { CliError } from '../errors/errors.js';
+import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
+import { FileBackend, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
+import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
+import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
+import type { SecretRecord } from '../core/model.js';
 
 const backends = new WeakMap<Home, StoreBackend>();
 
+/** Who uses the store: one CLI call needs a connection or two, `serve` a pool of them. */
+export type StoreUse = 'cli' | 'server';
+const POOL_MAX: Record<StoreUse, number> = { cli: 2, server: 10 };
+
+const STORE_URL = /^postgres(ql)?:\/\//i;
+
+/** The PostgreSQL URL the home's store is at, or undefined for the home's files. */
+export function storeUrlOf(home: Home): string | undefined {
+  const variable = home.variable('KMS_LOCAL_STORE');
+  // Set but empty is a mistake (a CI secret left unfilled), never a quiet fall-back to files.
+  if (variable !== undefined && variable.trim() === '') {
+    throw new CliError("KMS_LOCAL_STORE is set but empty: set it to a postgresql:// URL, or to 'files', or unset it.");
+  }
+  const setting = variable ?? readProfileFile(home.path(CONFIG_FILE)).store;
+  if (setting === undefined || setting === 'files') return undefined;
+  if (!STORE_URL.test(setting)) {
+    // The value is not echoed: it may hold a password.
+    const where = variable !== undefined ? 'KMS_LOCAL_STORE' : `the store setting of ${home.path(CONFIG_FILE)}`;
+    throw new CliError(`${where} must be a postgresql:// (or postgres://) URL, or 'files'.`);
+  }
+  return setting;
+}
+
 /** The home's store, made once per home object; nothing is connected or written until it is used. */
-export function backendOf(home: Home): StoreBackend {
+export function backendOf(home: Home, use: StoreUse = 'cli'): StoreBackend {
   let backend = backends.get(home);
   if (!backend) {
-    backend = new FileBackend(home);
+    const url = storeUrlOf(home);
+    backend = url === undefined ? new FileBackend(home) : new DeferredPgBackend(home, url, POOL_MAX[use]);
     backends.set(home, backend);
   }
   return backend;
@@ -21,4 +54,121 @@ export function backendOf(home: Home): StoreBackend {
 /** Uses `backend` for `home` from now on (a server that opened it, a copy between stores). */
 export function setBackend(home: Home, backend: StoreBackend): void {
   backends.set(home, backend);
+}
+
+/** Closes the home's store if one was made (the CLI, before it exits: no connection is left open). */
+export async function closeBackendOf(home: Home): Promise<void> {
+  await backends.get(home)?.close();
+}
+
+/** The PostgreSQL store, loaded (src/lazy.ts) on the first call that needs it. */
+class DeferredPgBackend implements StoreBackend {
+  readonly kind = 'postgresql' as const;
+  private loading: Promise<StoreBackend> | undefined;
+
+  constructor(
+    private readonly home: Home,
+    private readonly url: string,
+    private readonly poolMax: number,
+  ) {}
+
+  /** The real backend (every method of the deferred storages awaits it). */
+  real(): Promise<StoreBackend> {
+    this.loading ??= import('../lazy.js').then(({ PgBackend }) => new PgBackend(this.home, this.url, { poolMax: this.poolMax }));
+    return this.loading;
+  }
+
+  secrets(region: string, nowMs: () => number, options?: StoreOptions): SecretStorage {
+    return new DeferredSecretStorage(region, () => this.real().then((b) => b.secrets(region, nowMs, options)));
+  }
+
+  keys(region: string, nowMs: () => number): KeyStorage {
+    return new DeferredKeyStorage(this.home, region, () => this.real().then((b) => b.keys(region, nowMs)));
+  }
+
+  async open(): Promise<void> {
+    await (await this.real()).open();
+  }
+
+  async regions(): Promise<string[]> {
+    return (await this.real()).regions();
+  }
+
+  async close(): Promise<void> {
+    // Nothing to close when the store was never loaded.
+    if (this.loading) await (await this.loading).close();
+  }
+}
+
+/** Memoises the storage a deferred one stands for. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+class DeferredSecretStorage implements SecretStorage {
+  private readonly real: () => Promise<SecretStorage>;
+  constructor(
+    readonly region: string,
+    make: () => Promise<SecretStorage>,
+  ) {
+    this.real = once(make);
+  }
+  async peek(name: string) {
+    return (await this.real()).peek(name);
+  }
+  async get(name: string) {
+    return (await this.real()).get(name);
+  }
+  async mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): Promise<T> {
+    return (await this.real()).mutate(name, change);
+  }
+  async list() {
+    return (await this.real()).list();
+  }
+  async names() {
+    return (await this.real()).names();
+  }
+  async writable(name: string | undefined) {
+    return (await this.real()).writable(name);
+  }
+}
+
+class DeferredKeyStorage implements KeyStorage {
+  private readonly real: () => Promise<KeyStorage>;
+  constructor(
+    private readonly home: Home,
+    readonly region: string,
+    make: () => Promise<KeyStorage>,
+  ) {
+    this.real = once(make);
+  }
+  async get(keyId: string) {
+    return (await this.real()).get(keyId);
+  }
+  async mutate<T>(keyId: string, change: (current: KeyRecord | undefined) => KeyMutation<T>): Promise<T> {
+    return (await this.real()).mutate(keyId, change);
+  }
+  async list() {
+    return (await this.real()).list();
+  }
+  async keyIds() {
+    return (await this.real()).keyIds();
+  }
+  async readAliases() {
+    return (await this.real()).readAliases();
+  }
+  async mutateAliases<T>(change: (aliases: AliasRecord[]) => { next?: AliasRecord[]; result: T }): Promise<T> {
+    return (await this.real()).mutateAliases(change);
+  }
+  async resolve(reference: string, account: string) {
+    return (await this.real()).resolve(reference, account);
+  }
+  // Sealing needs the master key only, never the database.
+  sealMaterial(keyId: string, keyVersionId: string, material: Buffer) {
+    return sealKeyMaterial(this.home.keys(), keyId, keyVersionId, material);
+  }
+  openMaterial(key: KeyRecord, version: KeyVersionRecord) {
+    return openKeyMaterial(this.home, key, version);
+  }
 }

@@ -1,0 +1,127 @@
+/**
+ * The tables of a PostgreSQL store, created and migrated by kms-local itself (docs/design.md §3).
+ *
+ * Migrations are an ordered list; `kms_local_schema_version` holds one row per migration applied.
+ * A host brings the schema up to date the first time it runs a store operation (never for --help
+ * or a dry run), in one transaction under an advisory lock, so that hosts starting at once apply
+ * each migration exactly once. A database migrated by a newer kms-local is refused rather than
+ * written in a layout this one does not know.
+ */
+import { randomInt } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { ServiceError } from '../../errors/errors.js';
+import { advisoryLock, type PgConnection } from './connection.js';
+
+export interface Migration {
+  version: number;
+  /** What it adds, as recorded in kms_local_schema_version. */
+  description: string;
+  statements: string[];
+}
+
+/**
+ * Records hold the same sealed, MAC'd text as the files of a home (secret-file.ts, key-file.ts):
+ * values and key material are ciphertext under the hosts' master key; the MAC binds each record
+ * to its region and name. `metadata` is a secret's metadata without its versions (ListSecrets
+ * reads it, as it reads a home's metadata index); it holds no value.
+ * Later migrations add the team's principals and its audit trail.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'secrets, keys, aliases and the account id',
+    statements: [
+      `CREATE TABLE kms_local_meta (
+        name text PRIMARY KEY,
+        value text NOT NULL
+      )`,
+      `CREATE TABLE kms_local_secrets (
+        region text NOT NULL,
+        name text NOT NULL,
+        record text NOT NULL,
+        metadata jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (region, name)
+      )`,
+      `CREATE TABLE kms_local_keys (
+        region text NOT NULL,
+        key_id text NOT NULL,
+        record text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (region, key_id)
+      )`,
+      `CREATE TABLE kms_local_aliases (
+        region text PRIMARY KEY,
+        record text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** What opening a store learns: the account id every host of the team shows in ARNs. */
+export interface StoreIdentity {
+  accountId: string;
+}
+
+/** The SQLSTATE of a table that does not exist: a database kms-local never used. */
+const UNDEFINED_TABLE = '42P01';
+
+function newAccountId(): string {
+  return String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
+}
+
+async function readState(client: PoolClient): Promise<{ version: number; accountId: string | undefined }> {
+  const { rows } = await client.query<{ version: number | null; account: string | null }>(
+    `SELECT (SELECT max(version) FROM kms_local_schema_version) AS version,
+            (SELECT value FROM kms_local_meta WHERE name = 'account_id') AS account`,
+  );
+  return { version: rows[0]?.version ?? 0, accountId: rows[0]?.account ?? undefined };
+}
+
+function tooNew(version: number, where: string): ServiceError {
+  return new ServiceError(
+    'InternalFailure',
+    `The ${where} has schema version ${version}, newer than this kms-local knows (${SCHEMA_VERSION}); upgrade kms-local on this host.`,
+  );
+}
+
+/**
+ * Brings the schema up to date and returns the store's identity. When it is already up to date
+ * (every start but the first), that is one read and no lock. `accountId` is the id a first host
+ * brings along (its home's), kept for every host after it.
+ */
+export async function openSchema(connection: PgConnection, accountId: string | undefined): Promise<StoreIdentity> {
+  const current = await connection.read(async (client) => {
+    try {
+      return await readState(client);
+    } catch (err) {
+      if ((err as { code?: string }).code === UNDEFINED_TABLE) return undefined;
+      throw err;
+    }
+  });
+  if (current && current.version > SCHEMA_VERSION) throw tooNew(current.version, connection.where);
+  if (current && current.version === SCHEMA_VERSION && current.accountId) return { accountId: current.accountId };
+  return connection.transaction(async (client) => {
+    await advisoryLock(client, 0);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS kms_local_schema_version (
+        version integer PRIMARY KEY,
+        description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM kms_local_schema_version');
+    const applied = rows[0]?.version ?? 0;
+    if (applied > SCHEMA_VERSION) throw tooNew(applied, connection.where);
+    for (const migration of MIGRATIONS.filter((m) => m.version > applied)) {
+      for (const statement of migration.statements) await client.query(statement);
+      await client.query('INSERT INTO kms_local_schema_version (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+    }
+    await client.query(`INSERT INTO kms_local_meta (name, value) VALUES ('account_id', $1) ON CONFLICT (name) DO NOTHING`, [accountId ?? newAccountId()]);
+    const state = await readState(client);
+    return { accountId: state.accountId! };
+  });
+}
