@@ -76,8 +76,8 @@ async function serviceErrorOf(promise: Promise<unknown>): Promise<ServiceError> 
   try {
     await promise;
   } catch (err) {
-    expect(err).toBeInstanceOf(ServiceError);
-    return err as ServiceError;
+    if (!(err instanceof ServiceError)) throw new Error(`expected a ServiceError, got: ${String(err)}`);
+    return err;
   }
   throw new Error('expected a ServiceError');
 }

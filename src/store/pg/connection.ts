@@ -49,7 +49,8 @@ export function isStoreUrl(text: string): boolean {
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58', '28', '3D', '40', '25', '55']);
 
 function isDriverError(err: unknown): err is Error & { code?: string } {
-  if (!(err instanceof Error)) return false;
+  // Not `instanceof Error`: an error made in another realm (a vm context) is one too.
+  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string') return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return true;
   // The driver's own errors carry no code: a connection that ended, a timeout.
@@ -112,8 +113,10 @@ export class PgConnection {
         keepAlive: true,
         application_name: 'kms-local',
       });
-      // An idle connection the server drops must not crash the process: the next call reconnects.
+      // A connection the server drops must not crash the process: an idle one is replaced by the
+      // pool; one in use fails its query, which the caller hears of.
       pool.on('error', () => undefined);
+      pool.on('connect', (client) => client.on('error', () => undefined));
       this.pool = pool;
       return pool;
     })();
