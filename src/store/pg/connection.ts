@@ -54,7 +54,7 @@ function isDriverError(err: unknown): err is Error & { code?: string } {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return true;
   // The driver's own errors carry no code: a connection that ended, a timeout.
-  return /connection|terminated|timeout|not queryable|ECONN|socket/i.test(err.message);
+  return /connection|terminated|timeout|not queryable|ECONN|socket/i.test((err as Error).message);
 }
 
 /** What the driver threw, as a service error naming the store; our own errors pass unchanged. */
