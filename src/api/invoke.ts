@@ -9,6 +9,7 @@ import { appendAudit, auditRecord, audited } from '../audit/audit-log.js';
 import { authorize, callerName, type Caller } from './authorize.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
+import { backendOf } from '../store/open-backend.js';
 import type { OperationSpec } from './operations.js';
 import { decodeParams, matchParam, validateParams, type ParamValues } from './params.js';
 
@@ -26,6 +27,8 @@ export function missingParams(op: OperationSpec, given: readonly string[]): stri
 /** Loads the operation's handler and runs it: the single place a handler is called from. */
 export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
   const { handler } = await op.load();
+  // A shared store first: its account id is the one ARNs show (nothing to do for the home's files).
+  await backendOf(ctx.home).open();
   // A full, read-only or foreign-owned home is a service error naming the file, not a bug.
   const call = async () => {
     try {
@@ -70,6 +73,7 @@ export async function invoke(op: OperationSpec, sent: Record<string, string>, ta
   if (target.requestId) ctx.requestId = target.requestId;
   const values = validateParams(op.params, raw);
   if (target.caller) {
+    await backendOf(target.home).open();
     ctx.caller = callerName(target.caller);
     // Even a caller with no policy is bound by an explicit Deny in a secret's or key's policy.
     await authorizeAudited(op, target.caller, sent, ctx, values);

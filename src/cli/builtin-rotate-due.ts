@@ -8,6 +8,7 @@ import { clockFrom } from '../api/context.js';
 import { rotateDue } from '../api/rotate-due.js';
 import { progressBar } from '../output/progress.js';
 import { Home } from '../store/home.js';
+import { closeBackendOf } from '../store/open-backend.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
 import { formatResponse } from './run-operation.js';
@@ -20,7 +21,13 @@ export async function runRotateDue(args: ParsedArgv, io: CliIo): Promise<number>
   const region = args.globals.get('region')?.[0];
   if (region !== undefined && !isRegionId(region)) throw new CliError(`--region needs a region id, not '${region}'. See \`kms-local rotate-due --help\`.`);
   const bar = progressBar('rotate-due', io.stderr, io.stderrIsTty);
-  const summary = await rotateDue(new Home(io.env, io.stderr), clockFrom(io.env), { dryRun, region, progress: bar.report });
+  const home = new Home(io.env, io.stderr);
+  let summary;
+  try {
+    summary = await rotateDue(home, clockFrom(io.env), { dryRun, region, progress: bar.report });
+  } finally {
+    await closeBackendOf(home);
+  }
   bar.finish();
   io.stdout(await formatResponse(summary, args));
   return summary.Failed.length > 0 ? 1 : 0;

@@ -6,6 +6,7 @@ import { acceptedForm, decodeParams, flagNames, paramOf, validateParams, type Pa
 import { clockFrom, createContext, type Context } from '../api/context.js';
 import { callHandler } from '../api/invoke.js';
 import { Home } from '../store/home.js';
+import { closeBackendOf } from '../store/open-backend.js';
 import { CONFIG_FILE, extraRegionsOf, selectProfile } from '../config/profile-read.js';
 import { ALIBABA_CLOUD_REGIONS, isKnownRegion } from '../core/regions.js';
 import { isRegionId } from '../core/model.js';
@@ -155,8 +156,13 @@ export async function runOperation(op: OperationSpec, args: ParsedArgv, io: CliI
   }
 
   if (TOOL_FLAGS.some((f) => args.globals.has(f))) (await import('../lazy.js')).checkTools(args.globals);
-  const response = await respond(op, ctx, values, args);
-  if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
+  try {
+    const response = await respond(op, ctx, values, args);
+    if (!args.globals.has('quiet')) io.stdout(await formatResponse(response, args));
+  } finally {
+    // A shared store's connections end with the call, so the process exits at once.
+    await closeBackendOf(home);
+  }
   return 0;
 }
 

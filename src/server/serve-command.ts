@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { CliError } from '../errors/errors.js';
 import { clockFrom } from '../api/context.js';
 import { Home, type Env } from '../store/home.js';
+import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import { ReadCache } from '../store/read-cache.js';
 import { CONFIG_FILE, profilePolicies, readProfileFile } from '../config/profile-read.js';
 import type { ParsedArgv } from '../cli/argv.js';
@@ -78,6 +79,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   if (!args.globals.has('quiet')) home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
   home.keys(); // likewise a bad master key
+  backendOf(home, 'server'); // a shared store gets a pool for requests at once (connected on the first)
   const keys = accessKeySource(home, env, profileAccessKeys);
   const quiet = args.globals.has('quiet');
   const tls =
@@ -125,5 +127,6 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
       resolve();
     }, 10_000).unref();
   });
+  await closeBackendOf(home);
   return 0;
 }

@@ -50,6 +50,11 @@ async function serviceErrorOf(promise: Promise<unknown>): Promise<ServiceError> 
   throw new Error('expected a ServiceError');
 }
 
+/** A write that changes nothing: it brings the schema up to date, as any write does. */
+function writeNothing(backend: StoreBackend): Promise<void> {
+  return backend.secrets(REGION, () => Date.now()).mutate('nothing', () => ({ result: undefined }));
+}
+
 /** Runs SQL on one database of the server, as its superuser. */
 async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -119,24 +124,45 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
   });
 
   describe('schema', () => {
-    test('nothing is created until a store operation runs; then every table, at the newest version', async () => {
+    test('nothing is created by choosing the store or by reading a database never used; the first write creates every table, at the newest version', async () => {
       const { url } = freshDatabase(server);
       const home = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey, KMS_LOCAL_STORE: url });
       const backend = backendOf(home);
       const secrets = backend.secrets(REGION, () => Date.now());
+      const keys = backend.keys(REGION, () => Date.now());
       const tables = () => sqlOn<{ t: string }>(url, `SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'kms_local_%' ORDER BY 1`);
-      expect(await tables()).toEqual([]);
+      await backend.open();
       expect(await secrets.names()).toEqual([]);
+      expect(await secrets.get('s')).toBeUndefined();
+      expect(await secrets.list()).toEqual([]);
+      expect(await keys.keyIds()).toEqual([]);
+      expect(await keys.readAliases()).toEqual([]);
+      expect(await backend.regions()).toEqual([]);
+      expect(await tables()).toEqual([]);
+      await secrets.mutate('s', () => ({ result: undefined }));
       expect((await tables()).map((r) => r.t)).toEqual(['kms_local_aliases', 'kms_local_keys', 'kms_local_meta', 'kms_local_schema_version', 'kms_local_secrets']);
       const versions = await sqlOn<{ version: number }>(url, 'SELECT version FROM kms_local_schema_version ORDER BY version');
       expect(versions.map((v) => v.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_x, i) => i + 1));
       await closeBackendOf(home);
     });
 
+    test('a host that read the empty store sees what another host wrote after it', async () => {
+      const { url } = freshDatabase(server);
+      const env = { KMS_LOCAL_MASTER_KEY: masterKey, KMS_LOCAL_STORE: url };
+      const [reader, writer] = [hostHome(env), hostHome(env)];
+      const onReader = backendOf(reader).secrets(REGION, () => Date.now());
+      expect(await onReader.get('later')).toBeUndefined();
+      await backendOf(writer).secrets(REGION, () => Date.now()).mutate('later', () => ({ next: secretRecord(writer, 'later', 'v'), result: undefined }));
+      expect(valueOf(reader, (await onReader.get('later'))!)).toBe('v');
+      await backendOf(reader).open();
+      expect(reader.accountId()).toBe(writer.accountId());
+      await Promise.all([closeBackendOf(reader), closeBackendOf(writer)]);
+    });
+
     test('hosts starting at once on a new database migrate it once and agree on one account id', async () => {
       const { url } = freshDatabase(server);
       const hosts = Array.from({ length: 6 }, () => hostHome({ KMS_LOCAL_MASTER_KEY: masterKey }));
-      await Promise.all(hosts.map((home) => pgBackend(home, url).open()));
+      await Promise.all(hosts.map((home) => writeNothing(pgBackend(home, url))));
       const versions = await sqlOn(url, 'SELECT version FROM kms_local_schema_version');
       expect(versions).toHaveLength(SCHEMA_VERSION);
       const accounts = new Set(hosts.map((home) => home.accountId()));
@@ -150,18 +176,18 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
       const { url } = freshDatabase(server);
       const first = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });
       const before = first.accountId();
-      await pgBackend(first, url).open();
+      await writeNothing(pgBackend(first, url));
       expect(first.accountId()).toBe(before);
       const second = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });
       expect(second.accountId()).not.toBe(before);
-      await pgBackend(second, url).open();
+      await writeNothing(pgBackend(second, url));
       expect(second.accountId()).toBe(before);
     });
 
     test('a database migrated by a newer kms-local is refused, not written', async () => {
       const { url } = freshDatabase(server);
       const home = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });
-      await pgBackend(home, url).open();
+      await writeNothing(pgBackend(home, url));
       await sqlOn(url, `INSERT INTO kms_local_schema_version (version, description) VALUES (${SCHEMA_VERSION + 1}, 'from the future')`);
       const later = pgBackend(hostHome({ KMS_LOCAL_MASTER_KEY: masterKey }), url);
       const refused = await serviceErrorOf(later.secrets(REGION, () => Date.now()).mutate('s', () => ({ result: undefined })));

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Home } from '../home.js';
 import type { KeyStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
 import { PgConnection, type PgStoreOptions } from './connection.js';
-import { openSchema } from './schema.js';
+import { inspectSchema, migrateSchema } from './schema.js';
 import { PgSecretStorage } from './secrets.js';
 import { PgKeyStorage } from './keys.js';
 
@@ -25,10 +25,17 @@ function homeAccountId(home: Home): string | undefined {
   }
 }
 
+/**
+ * Whether the store can be read yet: false while the database has no kms-local schema at all,
+ * which reads see as an empty store. `write` creates (or migrates) the schema first.
+ */
+export type Ready = (mode: 'read' | 'write') => Promise<boolean>;
+
 export class PgBackend implements StoreBackend {
   readonly kind = 'postgresql' as const;
   readonly connection: PgConnection;
-  private opened: Promise<void> | undefined;
+  /** Set once the schema is known to be current (and the home given the store's account id). */
+  private current: Promise<void> | undefined;
 
   constructor(
     private readonly home: Home,
@@ -38,20 +45,40 @@ export class PgBackend implements StoreBackend {
     this.connection = new PgConnection(url, options);
   }
 
-  /** Connects, migrates the schema if it is behind, and sets the store's account id on the home. */
-  open(): Promise<void> {
-    this.opened ??= openSchema(this.connection, homeAccountId(this.home)).then(
-      ({ accountId }) => this.home.useAccountId(accountId),
-      (err: unknown) => {
-        // A database that was away is tried again by the next call.
-        this.opened = undefined;
-        throw err;
-      },
-    );
-    return this.opened;
+  /** A failed attempt (a database that was away) is tried again by the next call. */
+  private remember(attempt: Promise<void>): Promise<void> {
+    this.current = attempt.catch((err: unknown) => {
+      this.current = undefined;
+      throw err;
+    });
+    return this.current;
   }
 
-  private readonly ready = () => this.open();
+  private migrate(): Promise<void> {
+    return this.remember(migrateSchema(this.connection, homeAccountId(this.home)).then(({ accountId }) => this.home.useAccountId(accountId)));
+  }
+
+  private readonly ready: Ready = async (mode) => {
+    if (this.current) {
+      await this.current;
+      return true;
+    }
+    const state = await inspectSchema(this.connection);
+    if (state.status === 'current') {
+      this.home.useAccountId(state.accountId);
+      this.current ??= Promise.resolve();
+      return true;
+    }
+    // Never used: a read finds nothing (and creates nothing); a write makes the schema.
+    if (state.status === 'absent' && mode === 'read') return false;
+    await this.migrate();
+    return true;
+  };
+
+  /** Connects and learns the store's account id; creates nothing (the first write does). */
+  async open(): Promise<void> {
+    await this.ready('read');
+  }
 
   secrets(region: string, nowMs: () => number, options?: StoreOptions): SecretStorage {
     return new PgSecretStorage(this.connection, this.ready, this.home, region, nowMs, options);
@@ -62,7 +89,7 @@ export class PgBackend implements StoreBackend {
   }
 
   async regions(): Promise<string[]> {
-    await this.open();
+    if (!(await this.ready('read'))) return [];
     const { rows } = await this.connection.read((client) =>
       client.query<{ region: string }>(
         'SELECT region FROM kms_local_secrets UNION SELECT region FROM kms_local_keys UNION SELECT region FROM kms_local_aliases ORDER BY region',

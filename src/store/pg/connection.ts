@@ -62,11 +62,15 @@ export function storeError(where: string, err: unknown): unknown {
   if (err instanceof ServiceError || err instanceof CliError || !isDriverError(err)) return err;
   const code = err.code ?? '';
   const sqlState = /^[0-9A-Z]{5}$/.test(code);
-  const detail = `${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
+  const message = err.message.replace(/\.$/, '');
+  const detail = `${message}${code && !message.includes(code) ? ` [${code}]` : ''}`;
   if (sqlState && !UNAVAILABLE_CLASSES.has(code.slice(0, 2))) {
-    return new ServiceError('InternalFailure', `The ${where} failed a statement: ${detail}.`);
+    return new ServiceError('InternalFailure', `The ${where} failed a statement (${detail}).`);
   }
-  return new ServiceError('ServiceUnavailableTemporary', `The ${where} cannot be reached or did not answer in time: ${detail}.; try again.`);
+  if (sqlState && (code.startsWith('28') || code === '3D000')) {
+    return new ServiceError('ServiceUnavailableTemporary', `The ${where} refused the connection (${detail}); check the user, password and database of the store's URL.`);
+  }
+  return new ServiceError('ServiceUnavailableTemporary', `The ${where} cannot be reached or did not answer in time (${detail}); try again.`);
 }
 
 /** The two-key advisory lock space of kms-local ('kmsl'), apart from any other application's. */

@@ -10,6 +10,7 @@ import type { KeyStorage } from '../backend.js';
 import type { KeyMutation } from '../key-store.js';
 import { decodeAliasFile, decodeKeyFile, encodeAliasFile, encodeKeyFile, openKeyMaterial, rewrapKey, sealKeyMaterial, type AliasRecord } from '../key-file.js';
 import type { PgConnection } from './connection.js';
+import type { Ready } from './backend.js';
 import { deleteRecord, lockRecord, readRecord, writeRecord, type RowKey } from './rows.js';
 import type { PoolClient } from 'pg';
 
@@ -19,7 +20,7 @@ const ALIASES = 'kms_local_aliases';
 export class PgKeyStorage implements KeyStorage {
   constructor(
     private readonly db: PgConnection,
-    private readonly ready: () => Promise<void>,
+    private readonly ready: Ready,
     private readonly home: Home,
     readonly region: string,
     private readonly nowMs: () => number,
@@ -43,7 +44,7 @@ export class PgKeyStorage implements KeyStorage {
 
   async get(keyId: string): Promise<KeyRecord | undefined> {
     if (!KEY_ID_PATTERN.test(keyId)) return undefined;
-    await this.ready();
+    if (!(await this.ready('read'))) return undefined;
     const text = await this.db.read((client) => readRecord(client, KEYS, this.keyOf(keyId)));
     const key = text === undefined ? undefined : decodeKeyFile(text, keyId, this.region, this.home);
     if (!key || !isPastKeyDeletion(key, this.nowMs())) return key;
@@ -53,7 +54,7 @@ export class PgKeyStorage implements KeyStorage {
 
   async mutate<T>(keyId: string, change: (current: KeyRecord | undefined) => KeyMutation<T>): Promise<T> {
     if (!KEY_ID_PATTERN.test(keyId)) throw keyNotFound(keyId);
-    await this.ready();
+    await this.ready('write');
     const outcome = await this.db.transaction(async (client): Promise<{ result?: T; error?: { thrown: unknown } }> => {
       const keys = this.home.keys();
       const text = await lockRecord(client, KEYS, this.keyOf(keyId));
@@ -85,7 +86,7 @@ export class PgKeyStorage implements KeyStorage {
   }
 
   async list(): Promise<KeyRecord[]> {
-    await this.ready();
+    if (!(await this.ready('read'))) return [];
     const { rows } = await this.db.read((client) =>
       client.query<{ key_id: string; record: string }>(`SELECT key_id, record FROM ${KEYS} WHERE region = $1 ORDER BY key_id`, [this.region]),
     );
@@ -100,7 +101,7 @@ export class PgKeyStorage implements KeyStorage {
   }
 
   async keyIds(): Promise<string[]> {
-    await this.ready();
+    if (!(await this.ready('read'))) return [];
     const { rows } = await this.db.read((client) => client.query<{ key_id: string }>(`SELECT key_id FROM ${KEYS} WHERE region = $1 ORDER BY key_id`, [this.region]));
     return rows.map((row) => row.key_id).filter((id) => KEY_ID_PATTERN.test(id));
   }
@@ -119,12 +120,12 @@ export class PgKeyStorage implements KeyStorage {
   }
 
   async readAliases(): Promise<AliasRecord[]> {
-    await this.ready();
+    if (!(await this.ready('read'))) return [];
     return this.db.read(async (client) => this.existingAliases(client, await readRecord(client, ALIASES, this.aliasesKey())));
   }
 
   async mutateAliases<T>(change: (aliases: AliasRecord[]) => { next?: AliasRecord[]; result: T }): Promise<T> {
-    await this.ready();
+    await this.ready('write');
     return this.db.transaction(async (client) => {
       const current = await this.existingAliases(client, await lockRecord(client, ALIASES, this.aliasesKey()));
       const { next, result } = change(current);

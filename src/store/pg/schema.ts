@@ -88,12 +88,11 @@ function tooNew(version: number, where: string): ServiceError {
   );
 }
 
-/**
- * Brings the schema up to date and returns the store's identity. When it is already up to date
- * (every start but the first), that is one read and no lock. `accountId` is the id a first host
- * brings along (its home's), kept for every host after it.
- */
-export async function openSchema(connection: PgConnection, accountId: string | undefined): Promise<StoreIdentity> {
+/** The schema as a host finds it: absent (a database kms-local never used), behind, or current. */
+export type SchemaState = { status: 'absent' } | { status: 'behind' } | { status: 'current'; accountId: string };
+
+/** One read, no lock, nothing created (a read of a store that was never written changes nothing). */
+export async function inspectSchema(connection: PgConnection): Promise<SchemaState> {
   const current = await connection.read(async (client) => {
     try {
       return await readState(client);
@@ -102,8 +101,18 @@ export async function openSchema(connection: PgConnection, accountId: string | u
       throw err;
     }
   });
-  if (current && current.version > SCHEMA_VERSION) throw tooNew(current.version, connection.where);
-  if (current && current.version === SCHEMA_VERSION && current.accountId) return { accountId: current.accountId };
+  if (!current) return { status: 'absent' };
+  if (current.version > SCHEMA_VERSION) throw tooNew(current.version, connection.where);
+  if (current.version === SCHEMA_VERSION && current.accountId) return { status: 'current', accountId: current.accountId };
+  return { status: 'behind' };
+}
+
+/**
+ * Brings the schema up to date and returns the store's identity, in one transaction under the
+ * migration lock. `accountId` is the id a first host brings along (its home's), kept for every
+ * host after it.
+ */
+export async function migrateSchema(connection: PgConnection, accountId: string | undefined): Promise<StoreIdentity> {
   return connection.transaction(async (client) => {
     await advisoryLock(client, 0);
     await client.query(

@@ -16,6 +16,7 @@ import { decodeSecretFile, encodeSecretFile, integrityError } from '../secret-fi
 import { metadataOf } from '../metadata-index.js';
 import { rewrapRecord } from '../rewrap.js';
 import type { PgConnection } from './connection.js';
+import type { Ready } from './backend.js';
 import { deleteRecord, lockRecord, readRecord, writeRecord, type RowKey } from './rows.js';
 
 const TABLE = 'kms_local_secrets';
@@ -33,8 +34,7 @@ export class PgSecretStorage implements SecretStorage {
 
   constructor(
     private readonly db: PgConnection,
-    /** Resolves once the schema is up to date (PgBackend.open). */
-    private readonly ready: () => Promise<void>,
+    private readonly ready: Ready,
     private readonly home: Home,
     readonly region: string,
     private readonly nowMs: () => number,
@@ -65,7 +65,7 @@ export class PgSecretStorage implements SecretStorage {
   }
 
   async peek(name: string): Promise<SecretRecord | undefined> {
-    await this.ready();
+    if (!(await this.ready('read'))) return undefined;
     const text = await this.db.read((client) => readRecord(client, TABLE, this.keyOf(name)));
     return text === undefined ? undefined : this.decode(name, text);
   }
@@ -82,7 +82,7 @@ export class PgSecretStorage implements SecretStorage {
   async mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): Promise<T> {
     // The master key first: a host whose key cannot be found does not even open a transaction.
     this.home.keys();
-    await this.ready();
+    await this.ready('write');
     const outcome = await this.db.transaction(async (client): Promise<Outcome<T>> => {
       const keys = this.home.keys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
@@ -138,7 +138,7 @@ export class PgSecretStorage implements SecretStorage {
   }
 
   async list(): Promise<SecretMetadata[]> {
-    await this.ready();
+    if (!(await this.ready('read'))) return [];
     const { rows } = await this.db.read((client) =>
       client.query<{ metadata: SecretMetadata }>(`SELECT metadata FROM ${TABLE} WHERE region = $1 ORDER BY name`, [this.region]),
     );
@@ -152,7 +152,7 @@ export class PgSecretStorage implements SecretStorage {
   }
 
   async names(): Promise<string[]> {
-    await this.ready();
+    if (!(await this.ready('read'))) return [];
     const { rows } = await this.db.read((client) => client.query<{ name: string }>(`SELECT name FROM ${TABLE} WHERE region = $1 ORDER BY name`, [this.region]));
     return rows.map((row) => row.name);
   }
