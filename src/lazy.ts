@@ -1,7 +1,7 @@
 /**
  * Everything the everyday operations do not need, behind ONE lazily imported module: the HTTP
  * server, `run`, the PostgreSQL store, the output tools (jmespath), the pager and the waiter, the rotation handlers and their SSH,
- * PostgreSQL and MySQL adapters, and the profile writer (conf). In the bundle (scripts/bundle.mjs) these
+ * PostgreSQL and MySQL adapters, the profile writer (conf), and `store copy`. In the bundle (scripts/bundle.mjs) these
  * modules stay uninitialised, and their node built-ins and npm packages unloaded, until a command
  * needs them. One boundary keeps that rule visible in one place. Import it only as
  * `await import('../lazy.js')`, never statically.
@@ -21,3 +21,4 @@ export { RedisSession } from './targets/redis.js';
 export { provisionAccounts } from './api/provision.js';
 export { SshSession } from './targets/ssh.js';
 export { PgBackend } from './store/pg/backend.js';
+export { runStoreCopy, runStoreVerify } from './cli/builtin-store.js';

@@ -231,6 +231,52 @@ export const builtinCommands: readonly BuiltinSpec[] = [
     run: (args, io) => runRekey(args, io),
   },
   {
+    name: 'store',
+    summary: 'copy a whole store between homes\' files and PostgreSQL (resumable), or compare two',
+    synopsis: ['store copy --to <URL> [--from <URL>] [--overwrite] [--dry-run]', 'store verify --to <URL> [--from <URL>]'],
+    details:
+      'A URL names a store: postgresql://user:password@host/db (or postgres://) a database, anything\n' +
+      'else the files of a kms-local home (a path, or file:///path). The source is the current home\'s\n' +
+      'store (KMS_LOCAL_STORE, else its files) unless --from names another. Both stores must use the\n' +
+      'same master key: records are copied sealed, never opened (docs/team.md, "Moving a store").',
+    subcommands: [
+      {
+        name: 'copy',
+        summary: 'copy every region, secret, key and alias to another store, then compare; JSON summary',
+        details:
+          'Copies every secret (all versions, stages, tags, policy, rotation and deletion state), every\n' +
+          'key (versions, tags, policy) and every alias of every region, as stored: pending deletion or\n' +
+          'not. What the destination already holds identically is skipped, so a copy that was\n' +
+          'interrupted finishes when run again. A record the destination holds differently is refused\n' +
+          '(nothing is copied) unless --overwrite is given. The destination is then read back and every\n' +
+          'record compared (Verification); exit status 1 if any differs. One audit record (CopyStore)\n' +
+          'is written on the destination. --dry-run prints what it would do and changes nothing.',
+        flags: [
+          { name: 'to', value: '<URL>', help: 'the store to copy to', required: true },
+          { name: 'from', value: '<URL>', help: "the store to copy from; else the current home's store" },
+          { name: 'overwrite', help: 'replace records the destination holds differently (they are lost)' },
+          { name: 'dry-run', aliases: ['dryrun'], help: 'only count what it would copy, skip and refuse; change nothing' },
+        ],
+        tools: ALL_TOOLS,
+        run: async (args, io) => (await import('../lazy.js')).runStoreCopy(args, io),
+      },
+      {
+        name: 'verify',
+        summary: 'compare every record of two stores (digests of their sealed form); exit 1 on a difference',
+        details:
+          'Reads every record of the source and of the destination and compares them; prints what is\n' +
+          'missing or different at the destination. Records only the destination has are counted\n' +
+          '(OnlyAtDestination), not a difference. Changes nothing on either side.',
+        flags: [
+          { name: 'to', value: '<URL>', help: 'the store to compare with the source', required: true },
+          { name: 'from', value: '<URL>', help: "the source; else the current home's store" },
+        ],
+        tools: ALL_TOOLS,
+        run: async (args, io) => (await import('../lazy.js')).runStoreVerify(args, io),
+      },
+    ],
+  },
+  {
     name: 'serve',
     summary: 'serve the KMS API over HTTP or HTTPS to SDK clients (signed requests only)',
     details:

@@ -43,6 +43,8 @@ export interface SecretStorage {
 /** The keys (customer master keys) and aliases of one region. */
 export interface KeyStorage {
   readonly region: string;
+  /** The key as stored, whatever its deletion state; nothing is purged (for copies). */
+  peek(keyId: string): Promise<KeyRecord | undefined>;
   /** The key, or undefined when there is none or it is past its deletion date. */
   get(keyId: string): Promise<KeyRecord | undefined>;
   mutate<T>(keyId: string, change: (current: KeyRecord | undefined) => KeyMutation<T>): Promise<T>;
@@ -132,6 +134,9 @@ export class FileKeyStorage implements KeyStorage {
   constructor(readonly files: KeyStore) {}
   get region(): string {
     return this.files.region;
+  }
+  async peek(keyId: string) {
+    return this.files.peek(keyId);
   }
   async get(keyId: string) {
     return this.files.get(keyId);

@@ -183,6 +183,16 @@ export class Home {
     return this.managesKey() && !this.env.KMS_LOCAL_NEW_MASTER_KEY;
   }
 
+  /**
+   * Uses `keys` as the master key from now on, whatever the environment or the home's key file say
+   * (a copy between stores: the destination is read and written under the source's key, and no
+   * key file is made for it).
+   */
+  useKeys(keys: Keyring): Keyring {
+    this.currentKeyring = keys;
+    return keys;
+  }
+
   /** Makes a next key given on the command line known, as if it were in the environment. */
   useNextKeys(keys: Keyring): Keyring {
     this.nextKeyring = keys;

@@ -86,6 +86,11 @@ export class KeyStore {
     return keyDeletionState(key, this.nowMs(), Date.now()) === 'purge';
   }
 
+  /** The key as stored, whatever its deletion state, and nothing purged (for copies). */
+  peek(keyId: string): KeyRecord | undefined {
+    return KEY_ID_PATTERN.test(keyId) ? this.readRaw(keyId) : undefined;
+  }
+
   /** The key, or undefined when there is none or it is past its deletion date. */
   get(keyId: string): KeyRecord | undefined {
     if (!KEY_ID_PATTERN.test(keyId)) return undefined;
