@@ -372,7 +372,7 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
       await copySecrets(to, region, plan.Secret, counts.Secrets, step);
       addTotals(summary.Totals, counts);
     }
-    const result = compareDigests(digestsOf(source), digestsOf(await snapshot(to, destinationUnreadable(to, keyPlan.keys))));
+    const result = compareStores(from, to, source, await snapshot(to, destinationUnreadable(to, keyPlan.keys)));
     summary.Verification = { ...result, Verified: verified(result) };
   } catch (err) {
     audit('error', err instanceof ServiceError ? err.code : err instanceof CliError ? 'CliError' : 'InternalFailure');
@@ -444,13 +444,8 @@ async function copyAliases(to: StoreSide, region: string, writes: PlannedWrite<A
   step(writes.length);
 }
 
-/** Compares every record of the source with the destination's; changes nothing on either side. */
-export async function verifyStores(from: StoreSide, to: StoreSide): Promise<VerifySummary> {
-  const keys = existingKeys(from.home);
-  if (!keys) throw new CliError(`the source store (${from.label}) has no master key: nothing to compare with.`);
-  to.home.useKeys(keys);
-  const source = await snapshot(from, sourceUnreadable(from));
-  const destination = await snapshot(to, destinationUnreadable(to, keys));
+/** Every record of the source against the destination's, and the account id their ARNs name. */
+function compareStores(from: StoreSide, to: StoreSide, source: Snapshot, destination: Snapshot): VerifyResult {
   const result = compareDigests(digestsOf(source), digestsOf(destination));
   const sourceAccount = accountIdOf(from);
   const destinationAccount = accountIdOf(to);
@@ -460,5 +455,16 @@ export async function verifyStores(from: StoreSide, to: StoreSide): Promise<Veri
     if (destinationAccount === undefined) result.Missing.push(ref);
     else if (destinationAccount !== sourceAccount) result.Different.push(ref);
   }
+  return result;
+}
+
+/** Compares every record of the source with the destination's; changes nothing on either side. */
+export async function verifyStores(from: StoreSide, to: StoreSide): Promise<VerifySummary> {
+  const keys = existingKeys(from.home);
+  if (!keys) throw new CliError(`the source store (${from.label}) has no master key: nothing to compare with.`);
+  to.home.useKeys(keys);
+  const source = await snapshot(from, sourceUnreadable(from));
+  const destination = await snapshot(to, destinationUnreadable(to, keys));
+  const result = compareStores(from, to, source, destination);
   return { From: from.label, To: to.label, MasterKeyId: keys.keyId, ...result, Verified: verified(result) };
 }
