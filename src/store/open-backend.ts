@@ -143,6 +143,9 @@ class DeferredKeyStorage implements KeyStorage {
   ) {
     this.real = once(make);
   }
+  async peek(keyId: string) {
+    return (await this.real()).peek(keyId);
+  }
   async get(keyId: string) {
     return (await this.real()).get(keyId);
   }

@@ -42,11 +42,16 @@ export class PgKeyStorage implements KeyStorage {
     return keyDeletionState(key, this.nowMs(), Date.now()) === 'purge';
   }
 
-  async get(keyId: string): Promise<KeyRecord | undefined> {
+  /** The key as stored, whatever its deletion state; nothing is purged (for copies). */
+  async peek(keyId: string): Promise<KeyRecord | undefined> {
     if (!KEY_ID_PATTERN.test(keyId)) return undefined;
     if (!(await this.ready('read'))) return undefined;
     const text = await this.db.read((client) => readRecord(client, KEYS, this.keyOf(keyId)));
-    const key = text === undefined ? undefined : decodeKeyFile(text, keyId, this.region, this.home);
+    return text === undefined ? undefined : decodeKeyFile(text, keyId, this.region, this.home);
+  }
+
+  async get(keyId: string): Promise<KeyRecord | undefined> {
+    const key = await this.peek(keyId);
     if (!key || !isPastKeyDeletion(key, this.nowMs())) return key;
     if (this.mayPurge(key)) await this.mutate(keyId, () => ({ result: undefined }));
     return undefined;
