@@ -153,8 +153,29 @@ function setExtraRegions(profile: Profile, given: string | undefined): void {
   else delete profile.extra_regions;
 }
 
+/**
+ * `--store URL`: where the home's secrets and keys live, for every profile (the store is one per
+ * home): a postgresql:// URL, or `files` (or "") for the home's own files. Not echoed: a URL may
+ * hold a password (PGPASSWORD keeps it out of the file).
+ */
+function setStore(file: ProfileFile, given: string | undefined): void {
+  if (given === undefined) return;
+  if (given === '' || given === 'files') {
+    delete file.store;
+    return;
+  }
+  if (!/^postgres(ql)?:\/\//i.test(given)) throw new CliError("fail to set configuration: --store takes a postgresql:// (or postgres://) URL, or 'files'.");
+  file.store = given;
+}
+
 async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const policyChange = policyChangeOf(args, io);
+  // `--store` alone is a setting of the home, not of a profile: no profile is made or checked.
+  const profileFlags = ['profile', 'mode', 'access-key-id', 'access-key-secret', 'region', 'RegionId', 'language'];
+  if (args.params.length > 0 && args.params.every((p) => p.name === 'store') && !profileFlags.some((f) => args.globals.has(f))) {
+    await write(home, (file) => setStore(file, args.params[0]!.value));
+    return 0;
+  }
   await write(home, (file) => {
     const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
     const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
@@ -165,6 +186,7 @@ async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
     profile.language = flag(args, 'language') ?? profile.language ?? 'en';
     profile.output_format = 'json';
     setExtraRegions(profile, args.params.find((p) => p.name === 'extra-regions')?.value);
+    setStore(file, args.params.find((p) => p.name === 'store')?.value);
     attachPolicies(profile, policyChange);
     checkProfile(profile);
     putProfile(file, profile);

@@ -87,6 +87,7 @@ export const builtinCommands: readonly BuiltinSpec[] = [
           regionFlag('the default region of the profile'),
           { name: 'language', value: 'en|zh', help: 'kept for aliyun compatibility' },
           { name: 'extra-regions', value: '<id,id..>', help: 'private region ids to accept beside Alibaba Cloud\'s (replaces the list; "" clears it)' },
+          { name: 'store', value: '<postgresql://...>|files', help: "where the home's secrets and keys live: a PostgreSQL database a team's hosts share, or the home's files (KMS_LOCAL_STORE wins)" },
           {
             name: 'policy',
             value: '<SystemPolicyName>|none',

@@ -20,6 +20,7 @@ const text = { type: 'string' } as const;
 const schema = {
   current: text,
   meta_path: text,
+  store: text,
   profiles: {
     type: 'array',
     items: {
@@ -58,7 +59,10 @@ function load(conf: Conf<ProfileFile>, tip: string): ProfileFile {
   } catch (err) {
     throw new CliError(`load configuration failed: ${conf.path}: ${(err as Error).message}`, { kind: 'withTip', tip });
   }
-  return { current: stored.current ?? '', profiles: [...(stored.profiles ?? [])], meta_path: stored.meta_path ?? '' };
+  const file: ProfileFile = { current: stored.current ?? '', profiles: [...(stored.profiles ?? [])], meta_path: stored.meta_path ?? '' };
+  // The home's store setting (configure set --store) is kept through every other change.
+  if (typeof stored.store === 'string') file.store = stored.store;
+  return file;
 }
 
 /** Applies `change` to the profile file and saves it, under the file's lock. */

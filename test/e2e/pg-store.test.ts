@@ -75,6 +75,25 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
     expect(tags.map((t) => t.TagKey).sort()).toEqual(Array.from({ length: 16 }, (_x, i) => `k${i}`).sort());
   });
 
+  test('configure set --store keeps the URL in the profile file for every later call, through other settings, until --store files', () => {
+    const { url } = freshDatabase(server);
+    const home = makeHome();
+    homes.push(home);
+    const env = { KMS_LOCAL_MASTER_KEY: masterKey };
+    const kms = (args: string[], extra: Record<string, string> = {}) => runCli(['kms', ...args], { home, env: { ...env, ...extra } });
+    host(url)(['CreateSecret', '--SecretName', 'team/one', '--SecretData', 'in-the-database', '--VersionId', 'v1']);
+    expect(runCli(['configure', 'set', '--store', url], { home, env }).code).toBe(0);
+    expect(runCli(['configure', 'set', '--region', 'cn-shanghai'], { home, env }).code).toBe(0);
+    expect(kms(['GetSecretValue', '--SecretName', 'team/one', '--region', 'cn-hangzhou']).json.SecretData).toBe('in-the-database');
+    // KMS_LOCAL_STORE wins over the setting.
+    expect(serviceError(kms(['GetSecretValue', '--SecretName', 'team/one', '--region', 'cn-hangzhou'], { KMS_LOCAL_STORE: 'files' }).stderr)?.code).toBe('Forbidden.ResourceNotFound');
+    const refused = runCli(['configure', 'set', '--store', 'mysql://root:Pa55@db/x'], { home, env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).not.toContain('Pa55');
+    expect(runCli(['configure', 'set', '--store', 'files'], { home, env }).code).toBe(0);
+    expect(serviceError(kms(['GetSecretValue', '--SecretName', 'team/one', '--region', 'cn-hangzhou']).stderr)?.code).toBe('Forbidden.ResourceNotFound');
+  });
+
   test('--help, --dryrun and a read of a database never used create nothing in it', () => {
     const { name, url } = freshDatabase(server);
     const a = host(url);

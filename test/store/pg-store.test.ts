@@ -314,6 +314,16 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
       expect((await secrets.get('held'))!.description).toBe('before');
     });
 
+    test('a wrong password: ServiceUnavailableTemporary saying the store refused the connection, without the password', async () => {
+      const { url } = freshDatabase(server);
+      const wrong = url.replace(encodeURIComponent(server.superPassword), 'Wrong-Pa55word');
+      const secrets = pgBackend(hostHome({ KMS_LOCAL_MASTER_KEY: masterKey }), wrong).secrets(REGION, () => Date.now());
+      const refused = await serviceErrorOf(secrets.get('s'));
+      expect(refused.code).toBe('ServiceUnavailableTemporary');
+      expect(refused.message).toContain('refused the connection');
+      expect(refused.message).not.toContain('Wrong-Pa55word');
+    });
+
     test('a server stopped mid-call: a clear ServiceUnavailableTemporary naming the store (not its password), nothing half-applied, and the next call after it is back works', async () => {
       const { name, url } = freshDatabase(server);
       const home = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });
