@@ -15,7 +15,8 @@ import { CliError } from '../errors/errors.js';
 import { progressBar } from '../output/progress.js';
 import { FileBackend } from '../store/backend.js';
 import { Home } from '../store/home.js';
-import { backendOf } from '../store/open-backend.js';
+import { backendOf, storeUrlOf } from '../store/open-backend.js';
+import { PgBackend, describeStore } from '../store/pg/backend.js';
 import { copyStore, verifyStores, type StoreSide } from '../store/store-copy.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
@@ -41,17 +42,6 @@ export function parseStoreUrl(flag: string, text: string, cwd: string): StoreLoc
   return { kind: 'files', root: resolve(cwd, text) };
 }
 
-/** A PostgreSQL URL as the summary shows it: without its password. */
-export function postgresLabel(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return 'postgresql://(unparsable URL)';
-  }
-}
-
 function filesSide(root: string, io: CliIo): StoreSide {
   const home = new Home({ ...io.env, KMS_LOCAL_HOME: root }, io.stderr);
   return { label: `files:${home.root}`, backend: new FileBackend(home), home, filesRoot: home.root };
@@ -63,10 +53,12 @@ async function sideOf(location: StoreLocation | undefined, io: CliIo): Promise<S
     const home = new Home(io.env, io.stderr);
     const backend = backendOf(home);
     if (backend.kind === 'files') return { label: `files:${home.root}`, backend, home, filesRoot: home.root };
-    return { label: postgresLabel(io.env.KMS_LOCAL_STORE ?? 'postgresql://'), backend, home };
+    return { label: describeStore(storeUrlOf(home) ?? ''), backend, home };
   }
   if (location.kind === 'files') return filesSide(location.root, io);
-  throw new CliError(`${postgresLabel(location.url)}: this kms-local has no PostgreSQL store yet; copy between homes' files (a path or file:// URL).`);
+  // A database goes with the current home: its keys (or KMS_LOCAL_MASTER_KEY) and its audit trail.
+  const home = new Home(io.env, io.stderr);
+  return { label: describeStore(location.url), backend: new PgBackend(home, location.url, { poolMax: 2 }), home };
 }
 
 /** The same folder, whatever way it was named (a link, a relative path). */

@@ -91,6 +91,11 @@ export class Home {
     this.account = accountId;
   }
 
+  /** The account id if it is known already (a shared store's, once opened), without making one. */
+  knownAccountId(): string | undefined {
+    return this.account;
+  }
+
   /** A stable 16-digit account id, made when the home is first used. */
   accountId(): string {
     if (this.account === undefined) {

@@ -182,9 +182,15 @@ function sourceUnreadable(from: StoreSide) {
 
 // --- the account id ----------------------------------------------------------------------------
 
-/** The account id a home's files keep (ARNs name it), without making one. */
-function accountIdOf(side: StoreSide): string | undefined {
-  if (side.filesRoot === undefined) return undefined;
+/**
+ * The account id a store's ARNs name, without making one: a home's files keep it in `account-id`,
+ * a database in its schema (opening it reads that, and creates nothing).
+ */
+async function accountIdOf(side: StoreSide): Promise<string | undefined> {
+  if (side.filesRoot === undefined) {
+    await side.backend.open();
+    return side.home.knownAccountId();
+  }
   try {
     const text = readFileSync(side.home.path('account-id'), 'utf8').trim();
     return text === '' ? undefined : text;
@@ -312,10 +318,15 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
 
   // The plan: every record decided before anything is written.
   const conflicts: Conflict[] = [];
-  const sourceAccount = accountIdOf(from);
-  const destinationAccount = accountIdOf(to);
-  if (sourceAccount !== undefined && destinationAccount !== undefined && sourceAccount !== destinationAccount && !options.overwrite) {
-    conflicts.push({ ref: { Region: '-', Kind: 'AccountId', Id: destinationAccount }, detail: `the destination's ARNs name account ${destinationAccount}, the source's ${sourceAccount}` });
+  const sourceAccount = await accountIdOf(from);
+  const destinationAccount = await accountIdOf(to);
+  if (sourceAccount !== undefined && destinationAccount !== undefined && sourceAccount !== destinationAccount) {
+    if (to.filesRoot === undefined) {
+      throw new CliError(
+        `the destination (${to.label}) names account ${destinationAccount} in its ARNs, the source ${sourceAccount}, and a database keeps the account id it was first given: copy into a database kms-local has not used yet. Nothing was copied.`,
+      );
+    }
+    if (!options.overwrite) conflicts.push({ ref: { Region: '-', Kind: 'AccountId', Id: destinationAccount }, detail: `the destination's ARNs name account ${destinationAccount}, the source's ${sourceAccount}` });
   }
   const plans = new Map<string, RegionPlan>();
   for (const [region, records] of source) plans.set(region, planRegion(records, destination.get(region), options.overwrite, conflicts));
@@ -356,6 +367,8 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
     appendAudit(to.home, { time: formatTime(options.nowMs), operation: 'CopyStore', secretName: null, versionId: null, requestId, outcome, errorCode });
   try {
     if (to.filesRoot !== undefined) to.home.ensure();
+    // A database not used yet takes the source's account id with its first write (its schema).
+    else if (destinationAccount === undefined && sourceAccount !== undefined) to.home.useAccountId(sourceAccount);
     if (keyPlan.copyKeyFile) createFileOnce(keyPlan.copyKeyFile.to, readFileSync(keyPlan.copyKeyFile.from, 'utf8'));
     if (to.filesRoot !== undefined && sourceAccount !== undefined && destinationAccount !== sourceAccount) {
       if (destinationAccount === undefined) createFileOnce(to.home.path('account-id'), `${sourceAccount}\n`);
@@ -372,7 +385,7 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
       await copySecrets(to, region, plan.Secret, counts.Secrets, step);
       addTotals(summary.Totals, counts);
     }
-    const result = compareStores(from, to, source, await snapshot(to, destinationUnreadable(to, keyPlan.keys)));
+    const result = await compareStores(from, to, source, await snapshot(to, destinationUnreadable(to, keyPlan.keys)));
     summary.Verification = { ...result, Verified: verified(result) };
   } catch (err) {
     audit('error', err instanceof ServiceError ? err.code : err instanceof CliError ? 'CliError' : 'InternalFailure');
@@ -445,10 +458,10 @@ async function copyAliases(to: StoreSide, region: string, writes: PlannedWrite<A
 }
 
 /** Every record of the source against the destination's, and the account id their ARNs name. */
-function compareStores(from: StoreSide, to: StoreSide, source: Snapshot, destination: Snapshot): VerifyResult {
+async function compareStores(from: StoreSide, to: StoreSide, source: Snapshot, destination: Snapshot): Promise<VerifyResult> {
   const result = compareDigests(digestsOf(source), digestsOf(destination));
-  const sourceAccount = accountIdOf(from);
-  const destinationAccount = accountIdOf(to);
+  const sourceAccount = await accountIdOf(from);
+  const destinationAccount = await accountIdOf(to);
   if (sourceAccount !== undefined) {
     result.Compared++;
     const ref: RecordRef = { Region: '-', Kind: 'AccountId', Id: sourceAccount };
@@ -465,6 +478,6 @@ export async function verifyStores(from: StoreSide, to: StoreSide): Promise<Veri
   to.home.useKeys(keys);
   const source = await snapshot(from, sourceUnreadable(from));
   const destination = await snapshot(to, destinationUnreadable(to, keys));
-  const result = compareStores(from, to, source, destination);
+  const result = await compareStores(from, to, source, destination);
   return { From: from.label, To: to.label, MasterKeyId: keys.keyId, ...result, Verified: verified(result) };
 }

@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hashTree, makeEmptyHome, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { freshDatabase } from '../support/store-records.js';
 
 const DAY = 86_400_000;
 const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -18,8 +20,11 @@ const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
 let source: string;
 let dest: string;
 
+/** The environment reads run with (a host on a PostgreSQL store: its URL and the team's key). */
+let readEnv: Record<string, string | undefined> | undefined;
+
 function kmsIn(home: string, ...args: string[]): CliResult {
-  return runCli(['kms', ...args], { home });
+  return runCli(['kms', ...args], { home, env: readEnv });
 }
 
 function ok(result: CliResult): any {
@@ -58,7 +63,16 @@ function populate(home: string): void {
 }
 
 /** What every read of a home answers, RequestIds aside (an error: its stderr, equally without them). */
-function readEverything(home: string): Record<string, unknown> {
+function readEverything(home: string, env?: Record<string, string | undefined>): Record<string, unknown> {
+  readEnv = env;
+  try {
+    return readAll(home);
+  } finally {
+    readEnv = undefined;
+  }
+}
+
+function readAll(home: string): Record<string, unknown> {
   const reads: Record<string, unknown> = {};
   const read = (...args: string[]): any => {
     const result = kmsIn(home, ...args);
@@ -315,5 +329,105 @@ describe('what changes nothing', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("names a 'mysql' store");
     expect(refused.stderr).not.toContain('hunter2');
+  });
+});
+
+const pgBin = findPostgres();
+const describeIfPostgres = pgBin ? describe : describe.skip;
+
+describeIfPostgres('store copy between a home\'s files and PostgreSQL', () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    server = await startPostgres(pgBin!);
+  }, 120_000);
+  afterAll(() => server?.destroy());
+
+  /** SQL in one database, as the superuser. */
+  function sqlIn(database: string, statement: string): string {
+    const out = spawnSync(join(pgBin!, 'psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', database, '-c', statement], {
+      encoding: 'utf8',
+      env: { ...process.env, PGPASSWORD: server.superPassword },
+    });
+    expect(out.stderr).toBe('');
+    return out.stdout.trim();
+  }
+  const tablesIn = (database: string) => sqlIn(database, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kms_local_%'");
+
+  test('files -> PostgreSQL -> files: every read answers the same on the database and on the home copied back', () => {
+    const { name, url } = freshDatabase(server);
+    const key = readFileSync(join(source, 'master.key'), 'utf8').trim();
+    // A dry run into a database kms-local never used creates nothing there, not even its schema.
+    const dry = copy(['--to', url, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.json.Totals.Secrets).toEqual({ Copied: 5, Overwritten: 0, Skipped: 0 });
+    expect(tablesIn(name)).toBe('0');
+
+    const there = copy(['--to', url]);
+    expect(there.stderr).toBe('');
+    expect(there.code).toBe(0);
+    expect(there.json.To).toMatch(/^PostgreSQL store postgresql:\/\/postgres@127\.0\.0\.1:\d+\//);
+    expect(there.stdout).not.toContain(server.superPassword);
+    expect(there.json.Verification).toMatchObject({ Compared: 10, Different: [], Missing: [], Verified: true });
+    // A host on the database (the team's key, the store's URL) reads what the source home reads, ARNs included.
+    const host = makeEmptyHomeForTest();
+    expect(readEverything(host, { KMS_LOCAL_STORE: url, KMS_LOCAL_MASTER_KEY: key })).toEqual(expected);
+    // No value in the database in any form a dump shows.
+    expect(sqlIn(name, 'SELECT string_agg(record, \'\') FROM kms_local_secrets')).not.toContain('second');
+
+    // Back to another home's files, the database named by --from.
+    const back = copy(['--from', url, '--to', dest]);
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    expect(back.json.Verification).toMatchObject({ Compared: 10, Verified: true });
+    expect(readEverything(dest)).toEqual(expected);
+    // The database as the current home's store (KMS_LOCAL_STORE) is the source of store verify.
+    const verify = runCli(['store', 'verify', '--to', dest], { home: host, env: { KMS_LOCAL_STORE: url, KMS_LOCAL_MASTER_KEY: key } });
+    expect(verify.code).toBe(0);
+    expect(verify.json).toMatchObject({ Compared: 10, Verified: true });
+  });
+
+  test('a copy into a database that holds part of the store copies the rest, and a differing row is refused', () => {
+    const { name, url } = freshDatabase(server);
+    expect(copy(['--to', url]).code).toBe(0);
+    // As if the copy had stopped before these: one secret and one key are not there.
+    sqlIn(name, "DELETE FROM kms_local_secrets WHERE name = 'app/db'");
+    sqlIn(name, "DELETE FROM kms_local_keys WHERE region = 'cn-shanghai'");
+    const missing = runCli(['store', 'verify', '--to', url], { home: source });
+    expect(missing.code).toBe(1);
+    expect(missing.json.Missing).toEqual([
+      { Id: 'app/db', Kind: 'Secret', Region: 'cn-hangzhou' },
+      expect.objectContaining({ Kind: 'Key', Region: 'cn-shanghai' }),
+    ]);
+    const resumed = copy(['--to', url]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.json.Totals.Secrets).toEqual({ Copied: 1, Overwritten: 0, Skipped: 4 });
+    expect(resumed.json.Totals.Keys).toEqual({ Copied: 1, Overwritten: 0, Skipped: 2 });
+    expect(resumed.json.Verification.Verified).toBe(true);
+
+    // A host of the team changes a secret on the database: the next copy refuses to undo it.
+    const key = readFileSync(join(source, 'master.key'), 'utf8').trim();
+    const host = makeEmptyHomeForTest();
+    expect(runCli(['kms', 'PutSecretValue', '--SecretName', 'app/binary', '--VersionId', 'b2', '--SecretData', 'newer'], { home: host, env: { KMS_LOCAL_STORE: url, KMS_LOCAL_MASTER_KEY: key } }).code).toBe(0);
+    const refused = copy(['--to', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Secret app/binary (cn-hangzhou)');
+  });
+
+  test('a database under another master key is refused, and so is one that names another account', () => {
+    const underOtherKey = freshDatabase(server).url;
+    const other = makeEmptyHomeForTest();
+    const otherKey = randomBytes(32).toString('base64');
+    expect(runCli(['kms', 'CreateSecret', '--SecretName', 'theirs', '--VersionId', 'v1', '--SecretData', 'x'], { home: other, env: { KMS_LOCAL_STORE: underOtherKey, KMS_LOCAL_MASTER_KEY: otherKey } }).code).toBe(0);
+    const refused = copy(['--to', underOtherKey]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the destination's secret 'theirs' in cn-hangzhou cannot be read under the source's master key");
+
+    // The same key, but the database was first used by another home: its ARNs name that account.
+    const otherAccount = freshDatabase(server).url;
+    const key = readFileSync(join(source, 'master.key'), 'utf8').trim();
+    expect(runCli(['kms', 'CreateSecret', '--SecretName', 'theirs', '--VersionId', 'v1', '--SecretData', 'x'], { home: makeEmptyHomeForTest(), env: { KMS_LOCAL_STORE: otherAccount, KMS_LOCAL_MASTER_KEY: key } }).code).toBe(0);
+    const named = copy(['--to', otherAccount, '--overwrite']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/names account \d{16} in its ARNs, the source \d{16}, and a database keeps the account id it was first given/);
   });
 });

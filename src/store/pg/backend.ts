@@ -15,8 +15,13 @@ import { PgKeyStorage } from './keys.js';
 export { describeStore } from './connection.js';
 export type { PgStoreOptions } from './connection.js';
 
-/** The account id of the home, if it has one already: the first host's ARNs stay what they were. */
+/**
+ * The account id of the home, if it has one already: the first host's ARNs stay what they were. One
+ * the home was given (a copy brings the source store's) comes first.
+ */
 function homeAccountId(home: Home): string | undefined {
+  const given = home.knownAccountId();
+  if (given !== undefined) return given;
   try {
     const text = readFileSync(home.path('account-id'), 'utf8').trim();
     return /^\d{16}$/.test(text) ? text : undefined;
