@@ -16,13 +16,23 @@
  *     rule (the oldest version without a stage, when an 11th arrives),
  * and every read (GetSecretValue, ListSecretVersionIds) must have seen one of the replayed states.
  * A lost update, a torn read, a stage held twice or an eviction of the wrong version fails it.
+ *
+ * The same runs go against both stores (src/store/backend.ts): one home's files, and a PostgreSQL
+ * database shared by two homes standing for two hosts (processes alternate between them). There
+ * the commit order comes from a trigger the test installs, which logs each write of a secret's row
+ * from inside the writer's transaction, while it holds the row's lock.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
+import { PgBackend } from '../../src/store/pg/backend.js';
 import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
+import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { freshDatabase } from '../support/store-records.js';
 import {
   ACS_CURRENT,
   ACS_PREVIOUS,
@@ -63,6 +73,107 @@ interface Ran {
 
 const homes: string[] = [];
 afterAll(() => homes.forEach(removeHome));
+
+/** One store under test, and the instruments that look into it. */
+interface Rig {
+  /** The homes of the hosts: process i runs in hosts[i % hosts.length]. */
+  hosts: string[];
+  /** What every process of the run is given besides its KMS_LOCAL_NOW. */
+  env: Record<string, string>;
+  /** Called once the initial secrets are made, before the run. */
+  ready(): Promise<void>;
+  /** Every write of a secret, in the order they were committed. */
+  commits(): Promise<{ name: string; updateTime: string }[]>;
+  /** The stored secrets, each version's value opened: secret -> version id -> value. */
+  stored(): Promise<Map<string, Map<string, string>>>;
+  /** What a writer must never leave behind (unparsable files, locks, temp files). */
+  leftovers(): string[];
+}
+
+/** One home's files. */
+function fileRig(): Rig {
+  const home = makeHome();
+  homes.push(home);
+  return {
+    hosts: [home],
+    env: {},
+    async ready() {
+      // Builds the metadata index, so that every later write is a line of its journal.
+      expect(runCli(['kms', 'ListSecrets'], { home, env: { KMS_LOCAL_NOW: BASE } }).code).toBe(0);
+    },
+    async commits() {
+      return journalCommits(home, REGION);
+    },
+    async stored() {
+      const opened = new Home({ KMS_LOCAL_HOME: home });
+      const store = new SecretStore(opened, REGION, () => Date.parse(BASE));
+      return new Map(store.names().map((name) => [name, new Map(store.get(name)!.versions.map((v) => [v.versionId, opened.keys().openValue(name, v.versionId, v.payload).toString('utf8')]))]));
+    },
+    leftovers() {
+      const regionDir = join(home, 'store', REGION);
+      const unparsable = filesMatching(regionDir, /\.json$/).filter((file) => {
+        try {
+          JSON.parse(readFileSync(join(regionDir, file), 'utf8'));
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      return [...unparsable, ...filesMatching(regionDir, /\.(lock|break|tmp)$/)];
+    },
+  };
+}
+
+/** A PostgreSQL database shared by two homes (two hosts) with one master key. */
+function pgRig(server: PgServer): Rig {
+  const { url } = freshDatabase(server);
+  const hosts = [makeHome(), makeHome()];
+  homes.push(...hosts);
+  const env = { KMS_LOCAL_MASTER_KEY: randomBytes(32).toString('base64'), KMS_LOCAL_STORE: url };
+  const sql = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    hosts,
+    env,
+    async ready() {
+      // The trigger runs in the writer's transaction, under the row lock it holds until it commits:
+      // for one secret, the order of the log's ids is the order of the commits.
+      await sql(`CREATE TABLE test_commits (id bigserial PRIMARY KEY, name text NOT NULL, update_time text NOT NULL)`);
+      await sql(`CREATE FUNCTION test_log_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO test_commits (name, update_time) VALUES (NEW.name, NEW.metadata->>'updateTime'); RETURN NEW; END $$`);
+      await sql(`CREATE TRIGGER test_log_commit AFTER INSERT OR UPDATE ON kms_local_secrets FOR EACH ROW EXECUTE FUNCTION test_log_commit()`);
+    },
+    async commits() {
+      const rows = await sql<{ name: string; update_time: string }>('SELECT name, update_time FROM test_commits ORDER BY id');
+      return rows.map((row) => ({ name: row.name, updateTime: row.update_time }));
+    },
+    async stored() {
+      const home = new Home({ KMS_LOCAL_HOME: hosts[1]!, ...env });
+      const backend = new PgBackend(home, url, { poolMax: 2 });
+      try {
+        const store = backend.secrets(REGION, () => Date.parse(BASE));
+        const found = new Map<string, Map<string, string>>();
+        for (const name of await store.names()) {
+          const record = (await store.get(name))!;
+          found.set(name, new Map(record.versions.map((v) => [v.versionId, home.keys().openValue(name, v.versionId, v.payload).toString('utf8')])));
+        }
+        return found;
+      } finally {
+        await backend.close();
+      }
+    },
+    leftovers() {
+      return [];
+    },
+  };
+}
 
 function argsOf(op: Op): string[] {
   switch (op.kind) {
@@ -140,23 +251,19 @@ const ALLOWED_FAILURES: Record<Op['kind'], string[]> = {
   list: [],
 };
 
-function setup(secrets: string[]): string {
-  const home = makeHome();
-  homes.push(home);
+async function setup(rig: Rig, secrets: string[]): Promise<void> {
   for (const secret of secrets) {
-    const made = runCli(['kms', 'CreateSecret', '--SecretName', secret, '--VersionId', 'v0', '--SecretData', `initial-${secret}`], { home, env: { KMS_LOCAL_NOW: BASE } });
+    const made = runCli(['kms', 'CreateSecret', '--SecretName', secret, '--VersionId', 'v0', '--SecretData', `initial-${secret}`], { home: rig.hosts[0]!, env: { ...rig.env, KMS_LOCAL_NOW: BASE } });
     expect({ secret, code: made.code, stderr: made.stderr }).toEqual({ secret, code: 0, stderr: '' });
   }
-  // Builds the metadata index, so that every later write is a line of its journal.
-  expect(runCli(['kms', 'ListSecrets'], { home, env: { KMS_LOCAL_NOW: BASE } }).code).toBe(0);
-  return home;
+  await rig.ready();
 }
 
-async function runAll(home: string, ops: Op[]): Promise<Ran[]> {
+async function runAll(rig: Rig, ops: Op[]): Promise<Ran[]> {
   return Promise.all(
     ops.map(async (op, i) => {
       const now = timeAt(BASE, i + 1);
-      const result = await runCliAsync(['kms', ...argsOf(op)], { home, env: { KMS_LOCAL_NOW: now } });
+      const result = await runCliAsync(['kms', ...argsOf(op)], { home: rig.hosts[i % rig.hosts.length]!, env: { ...rig.env, KMS_LOCAL_NOW: now } });
       return { op, now, result };
     }),
   );
@@ -174,7 +281,7 @@ interface Findings {
 }
 
 /** Everything the header promises, for one finished run. */
-async function verify(home: string, initialSecrets: string[], ran: Ran[], seed: number): Promise<Findings> {
+async function verify(rig: Rig, initialSecrets: string[], ran: Ran[], seed: number): Promise<Findings> {
   const context = `seed ${seed} (set KMS_LOCAL_TEST_SEED to replay)`;
   // 1. Every process ended with success or an expected refusal, in the Aliyun shape, no stack.
   const unexpected = ran
@@ -188,7 +295,7 @@ async function verify(home: string, initialSecrets: string[], ran: Ran[], seed: 
 
   // 2. The commits, in order, each attributed to its process.
   const byNow = new Map(ran.map((r) => [r.now, r]));
-  const commits = journalCommits(home, REGION);
+  const commits = await rig.commits();
   const committed = commits.map((c) => {
     const who = byNow.get(c.updateTime);
     expect({ context, commit: c, attributed: who !== undefined }).toEqual({ context, commit: c, attributed: true });
@@ -220,7 +327,8 @@ async function verify(home: string, initialSecrets: string[], ran: Ran[], seed: 
   }
 
   // 4. The final state read back through the CLI is the replayed one, and keeps every invariant.
-  const finals = await mapLimit(secrets, 4, async (secret) => [secret, await versionsOf(home, secret)] as const);
+  const reader = rig.hosts[rig.hosts.length - 1]!;
+  const finals = await mapLimit(secrets, 4, async (secret) => [secret, await versionsOf(reader, secret, rig.env)] as const);
   for (const [secret, view] of finals) {
     expect({ context, secret, problems: invariantViolations(view) }).toEqual({ context, secret, problems: [] });
     expect({ context, secret, view }).toEqual({ context, secret, view: models.get(secret)!.view() });
@@ -266,19 +374,13 @@ async function verify(home: string, initialSecrets: string[], ran: Ran[], seed: 
     }
   }
 
-  // 7. Every file parses, validates and decrypts to what its writer stored; no lock or temp file is left.
-  const store = new SecretStore(new Home({ KMS_LOCAL_HOME: home }), REGION, () => Date.parse(BASE));
-  expect(store.names().sort()).toEqual([...secrets].sort());
-  for (const secret of secrets) {
-    const record = store.get(secret)!;
-    for (const version of record.versions) {
-      const value = new Home({ KMS_LOCAL_HOME: home }).keys().openValue(secret, version.versionId, version.payload).toString('utf8');
-      expect(value).toBe(dataOf(ran, secret, version.versionId));
-    }
+  // 7. Every record validates and decrypts to what its writer stored; nothing is left half-written.
+  const stored = await rig.stored();
+  expect([...stored.keys()].sort()).toEqual([...secrets].sort());
+  for (const [secret, values] of stored) {
+    for (const [versionId, value] of values) expect(value).toBe(dataOf(ran, secret, versionId));
   }
-  const regionDir = join(home, 'store', REGION);
-  for (const file of filesMatching(regionDir, /\.json$/)) expect(() => JSON.parse(readFileSync(join(regionDir, file), 'utf8'))).not.toThrow();
-  expect(filesMatching(regionDir, /\.(lock|break|tmp)$/)).toEqual([]);
+  expect(rig.leftovers()).toEqual([]);
 
   return { evicted, commits: commits.length, acknowledgedPuts: acknowledged.filter((r) => r.op.kind === 'put').length };
 }
@@ -292,24 +394,40 @@ function dataOf(ran: Ran[], secret: string, versionId: string): string {
   return (put!.op as { data: string }).data;
 }
 
-describe(`${PROCESSES} processes at once`, () => {
-  test.each(Array.from({ length: ROUNDS }, (_, i) => i))('on one secret (round %d): exact replay, invariants, every acknowledged write kept or evicted by the cap', async (round) => {
+const pgBin = findPostgres();
+const stores: [string, boolean][] = [
+  ['files', true],
+  ['postgresql shared by two hosts', pgBin !== undefined],
+];
+
+describe.each(stores)(`${PROCESSES} processes at once: %s`, (kind, available) => {
+  const maybe = available ? test : test.skip;
+  let server: PgServer | undefined;
+  beforeAll(async () => {
+    if (kind !== 'files' && available) server = await startPostgres(pgBin!);
+  });
+  afterAll(() => server?.destroy());
+  const rigOf = (): Rig => (kind === 'files' ? fileRig() : pgRig(server!));
+
+  maybe.each(Array.from({ length: ROUNDS }, (_, i) => i))('on one secret (round %d): exact replay, invariants, every acknowledged write kept or evicted by the cap', async (round) => {
     const seed = seedOf(round);
-    const home = setup(['one/secret']);
-    const ran = await runAll(home, workload(seed, ['one/secret'], PROCESSES, 0));
-    const found = await verify(home, ['one/secret'], ran, seed);
+    const rig = rigOf();
+    await setup(rig, ['one/secret']);
+    const ran = await runAll(rig, workload(seed, ['one/secret'], PROCESSES, 0));
+    const found = await verify(rig, ['one/secret'], ran, seed);
     // Not vacuous: about 20 versions arrived on a secret that keeps 10, so the cap rule ran.
     expect(found.acknowledgedPuts).toBeGreaterThan(10);
     expect(found.evicted).toBeGreaterThan(0);
     expect(found.commits).toBeGreaterThan(found.acknowledgedPuts);
   }, 120_000);
 
-  test.each(Array.from({ length: ROUNDS }, (_, i) => i))('on many secrets (round %d), with CreateSecret and ListSecrets among them', async (round) => {
+  maybe.each(Array.from({ length: ROUNDS }, (_, i) => i))('on many secrets (round %d), with CreateSecret and ListSecrets among them', async (round) => {
     const seed = seedOf(100 + round);
     const secrets = Array.from({ length: 6 }, (_, i) => `many/s${i}`);
-    const home = setup(secrets);
-    const ran = await runAll(home, workload(seed, secrets, PROCESSES, 4));
-    const found = await verify(home, secrets, ran, seed);
+    const rig = rigOf();
+    await setup(rig, secrets);
+    const ran = await runAll(rig, workload(seed, secrets, PROCESSES, 4));
+    const found = await verify(rig, secrets, ran, seed);
     expect(found.commits).toBeGreaterThan(20);
   }, 120_000);
 });
