@@ -12,6 +12,7 @@
 import { ServiceError } from '../errors/errors.js';
 import { decideAccess, parseResourcePolicy, principalArn, type PolicyDocument } from '../core/access-policy.js';
 import type { Tag } from '../core/model.js';
+import { identityPolicies, type Principal } from '../core/principals.js';
 import type { Context } from './context.js';
 import type { OperationSpec } from './operations.js';
 
@@ -27,6 +28,15 @@ interface Resource {
   path: string;
   tags: readonly Tag[];
   policy?: PolicyDocument;
+}
+
+/** The caller a principal stands for (through `serve`, by its AccessKey). */
+export function callerOfPrincipal(principal: Principal): Caller {
+  return {
+    profile: principal.profile,
+    ...(principal.accessKeyId ? { accessKeyId: principal.accessKeyId } : {}),
+    policies: identityPolicies(principal.policies, principal.policyDocuments),
+  };
 }
 
 /** How a caller is named in the audit trail and in a refusal. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CliError, invalidParameter, notFound } from '../errors/errors.js';
 import { formatTime, parseTime } from '../core/time.js';
 import type { Home, Env } from '../store/home.js';
-import type { KeyStorage, SecretStorage } from '../store/backend.js';
+import type { AuditSink, KeyStorage, SecretStorage } from '../store/backend.js';
 import { backendOf } from '../store/open-backend.js';
 import type { ParamValues } from './params.js';
 import { SECRET_NAME_PATTERN, isRegionId } from '../core/model.js';
@@ -20,6 +20,8 @@ export interface Context {
   /** `nowMs` as the service prints times. */
   now: string;
   requestId: string;
+  /** The store's audit trail. */
+  audit: AuditSink;
   /** Who calls, when kms-local knows (a `serve` AccessKey, `run`'s profile): named in the audit trail. */
   caller?: string;
 }
@@ -58,6 +60,7 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
   const backend = backendOf(home);
   ctx.store = backend.secrets(region, () => nowMs, { requestId: () => ctx.requestId });
   ctx.keyStore = backend.keys(region, () => nowMs);
+  ctx.audit = backend.audit();
   return ctx;
 }
 

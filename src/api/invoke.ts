@@ -5,7 +5,7 @@
  * `callHandler`, so that both front ends take exactly the same path.
  */
 import { ServiceError, storageError } from '../errors/errors.js';
-import { appendAudit, auditRecord, audited } from '../audit/audit-log.js';
+import { auditRecord, audited } from '../audit/audit-log.js';
 import { authorize, callerName, type Caller } from './authorize.js';
 import type { Home } from '../store/home.js';
 import { createContext, type Context, type Response } from './context.js';
@@ -86,7 +86,7 @@ async function authorizeAudited(op: OperationSpec, caller: Caller, sent: Record<
   try {
     await authorize(caller, op, sent, ctx);
   } catch (err) {
-    appendAudit(ctx.home, auditRecord({ time: ctx.now, operation: op.name, requestId: ctx.requestId, params: values, error: err, caller: ctx.caller }));
+    await ctx.audit.append(auditRecord({ time: ctx.now, operation: op.name, requestId: ctx.requestId, params: values, error: err, caller: ctx.caller }));
     throw err;
   }
 }

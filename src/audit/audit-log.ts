@@ -58,18 +58,19 @@ export function errorCodeOf(err: unknown): string {
 }
 
 /**
- * Runs `call` (a mutating operation's handler) and appends its outcome to the log. A change that
- * cannot be audited is reported as an error, never passed over in silence.
+ * Runs `call` (a mutating operation's handler) and stores its outcome in the store's audit trail
+ * (`ctx.audit`). A change that cannot be audited is reported as an error, never passed over in
+ * silence: the response waits until the record is stored.
  */
 export async function audited<T extends Record<string, unknown>>(
   operation: string,
-  ctx: { home: Home; now: string; requestId: string; caller?: string },
+  ctx: { now: string; requestId: string; caller?: string; audit: { append(record: AuditRecord): Promise<void> } },
   params: Record<string, unknown>,
   call: () => Promise<T>,
 ): Promise<T> {
-  const record = (response?: T, error?: unknown): void => {
+  const record = async (response?: T, error?: unknown): Promise<void> => {
     try {
-      appendAudit(ctx.home, auditRecord({ time: ctx.now, operation, requestId: ctx.requestId, params, response, error, caller: ctx.caller }));
+      await ctx.audit.append(auditRecord({ time: ctx.now, operation, requestId: ctx.requestId, params, response, error, caller: ctx.caller }));
     } catch (err) {
       throw new CliError(
         `${operation} ran (RequestId ${ctx.requestId}) but the audit log could not be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
@@ -81,13 +82,13 @@ export async function audited<T extends Record<string, unknown>>(
     response = await call();
   } catch (err) {
     try {
-      record(undefined, err ?? new Error('unknown error'));
+      await record(undefined, err ?? new Error('unknown error'));
     } catch {
       // A failed call changed nothing: its own error is the one to report.
     }
     throw err;
   }
-  record(response);
+  await record(response);
   return response;
 }
 

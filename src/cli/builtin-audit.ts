@@ -1,15 +1,15 @@
 /**
- * `kms-local audit [--SecretName name] [--KeyId id] [--since T]`: the audit trail of mutating operations, as
+ * `kms-local audit [--SecretName name] [--KeyId id] [--since T]`: the store's audit trail of mutating operations, as
  * JSON lines (one record per line, oldest first, exactly as stored), so it pipes into `jq` or
  * `grep`. `--since` takes an ISO-8601 time or a duration back from now (30m, 24h, 7d). With
  * --cli-query or --output, the records are one document, {"Records": [...]}. Its flags are checked
  * from the built-ins' table (builtin-dispatch.ts) before this runs.
  */
 import { CliError } from '../errors/errors.js';
-import { readAudit } from '../audit/audit-log.js';
 import { clockFrom } from '../api/context.js';
 import { parseTime } from '../core/time.js';
 import { Home } from '../store/home.js';
+import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import { formatResponse } from './run-operation.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
@@ -33,7 +33,15 @@ export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
   // An ARN names the same secret: the log holds names.
   const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
   const keyId = given.KeyId?.replace(/^acs:kms:[^:]*:[^:]*:key\//, '');
-  const kept = readAudit(new Home(io.env)).filter(
+  const home = new Home(io.env);
+  let entries;
+  try {
+    // The store's trail: audit.log for the home's files, every host's records on a shared store.
+    entries = await backendOf(home).audit().read();
+  } finally {
+    await closeBackendOf(home);
+  }
+  const kept = entries.filter(
     ({ record }) =>
       (name === undefined || record.secretName === name) &&
       (keyId === undefined || record.keyId === keyId) &&

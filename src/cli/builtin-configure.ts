@@ -7,8 +7,12 @@ import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
 import { checkIdentityPolicy, SYSTEM_POLICIES } from '../core/access-policy.js';
 import { suggest } from './suggest.js';
-import { CONFIG_FILE, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile, type Profile, type ProfileFile } from '../config/profile-read.js';
+import { CONFIG_FILE, DEFAULT_PROFILE, lastChars, mosaic, namedProfile, readProfileFile, withPrincipal, type Profile, type ProfileFile } from '../config/profile-read.js';
+import { changesPrincipal, emptyPrincipal, type Principal, type PrincipalChange } from '../core/principals.js';
 import { Home } from '../store/home.js';
+import { backendOf, closeBackendOf } from '../store/open-backend.js';
+import { putPrincipalInFile } from '../store/principals.js';
+import type { StoreBackend } from '../store/backend.js';
 import { isRegionId } from '../core/model.js';
 import { tabwrite } from '../output/tabwriter.js';
 import type { ParsedArgv } from './argv.js';
@@ -59,8 +63,12 @@ function shownProfile(profile: Profile, mosaic: (text?: string) => string): Reco
 async function runGet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const file = read(home);
   const name = namedProfile(flag(args, 'profile'), io.env) ?? (file.current || DEFAULT_PROFILE);
-  const profile = file.profiles.find((p) => p.name === name);
-  if (!profile) throw new CliError(`profile ${name} not found`);
+  const local = file.profiles.find((p) => p.name === name);
+  const shared = sharedStore(home);
+  const principal = shared ? await shared.principals().get(name) : undefined;
+  // On a shared store, a principal set up on another host is shown although this host has no profile of that name.
+  if (!local && !principal) throw new CliError(`profile ${name} not found`);
+  const profile = withStorePrincipal(local ?? { name }, principal);
   const keys = args.words.slice(2);
   const tools = args.globals.has('cli-query') || args.globals.has('output');
   if (tools && keys.length > 0) throw new CliError('--cli-query and --output apply to the JSON profile; give them without keys.');
@@ -86,14 +94,11 @@ async function runGet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
   return 0;
 }
 
-interface PolicyChange {
-  detachAll: boolean;
-  names: string[];
-  documents: string[];
-}
-
-/** What `configure set` attaches: --policy names (or none), --policy-document[-FILE], checked first. */
-function policyChangeOf(args: ParsedArgv, io: CliIo): PolicyChange {
+/**
+ * What `configure set` changes of the profile's principal: --access-key-id, --access-key-secret,
+ * --policy names (or none), --policy-document[-FILE], checked first.
+ */
+function principalChangeOf(args: ParsedArgv, io: CliIo): PrincipalChange {
   const values = (name: string): string[] => args.params.filter((p) => p.name === name).map((p) => p.value);
   const names = values('policy');
   const detachAll = names.includes('none');
@@ -121,7 +126,13 @@ function policyChangeOf(args: ParsedArgv, io: CliIo): PolicyChange {
       throw new CliError(`fail to set configuration: ${(err as Error).message}`);
     }
   }
-  return { detachAll, names: names.filter((n) => n !== 'none'), documents };
+  const change: PrincipalChange = { policies: names.filter((n) => n !== 'none'), policyDocuments: documents };
+  if (detachAll) change.detachAll = true;
+  const accessKeyId = flag(args, 'access-key-id');
+  const accessKeySecret = flag(args, 'access-key-secret');
+  if (accessKeyId !== undefined) change.accessKeyId = accessKeyId;
+  if (accessKeySecret !== undefined) change.accessKeySecret = accessKeySecret;
+  return change;
 }
 
 function readDocument(path: string, io: CliIo): string {
@@ -130,17 +141,6 @@ function readDocument(path: string, io: CliIo): string {
   } catch (err) {
     throw new CliError(`failed to read --policy-document-FILE '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-function attachPolicies(profile: Profile, change: PolicyChange): void {
-  if (change.detachAll) {
-    delete profile.policies;
-    delete profile.policy_documents;
-  }
-  const names = [...new Set([...(profile.policies ?? []), ...change.names])];
-  const documents = [...new Set([...(profile.policy_documents ?? []), ...change.documents])];
-  if (names.length > 0) profile.policies = names;
-  if (documents.length > 0) profile.policy_documents = documents;
 }
 
 /** `--extra-regions a,b`: the profile's private regions (region-id syntax only; they name store folders). */
@@ -168,35 +168,80 @@ function setStore(file: ProfileFile, given: string | undefined): void {
   file.store = given;
 }
 
+/** The profile `configure set` leaves in the file, before its principal's fields: checked before anything is written. */
+function setProfile(args: ParsedArgv, file: ProfileFile, name: string): Profile {
+  const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
+  profile.mode = flag(args, 'mode') ?? profile.mode ?? 'AK';
+  profile.region_id = flag(args, 'region') ?? flag(args, 'RegionId') ?? profile.region_id ?? '';
+  profile.language = flag(args, 'language') ?? profile.language ?? 'en';
+  profile.output_format = 'json';
+  setExtraRegions(profile, args.params.find((p) => p.name === 'extra-regions')?.value);
+  checkProfile(profile);
+  return profile;
+}
+
 async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
-  const policyChange = policyChangeOf(args, io);
+  const change = principalChangeOf(args, io);
+  const nameIn = (file: ProfileFile): string => flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
+  const store = args.params.find((p) => p.name === 'store')?.value;
   // `--store` alone is a setting of the home, not of a profile: no profile is made or checked.
   const profileFlags = ['profile', 'mode', 'access-key-id', 'access-key-secret', 'region', 'RegionId', 'language'];
   if (args.params.length > 0 && args.params.every((p) => p.name === 'store') && !profileFlags.some((f) => args.globals.has(f))) {
-    await write(home, (file) => setStore(file, args.params[0]!.value));
+    await write(home, (file) => setStore(file, store));
     return 0;
   }
+  if (store !== undefined) {
+    // The store first (the profile checked before): the profile's principal goes to the store the home uses from now on.
+    setProfile(args, read(home), nameIn(read(home)));
+    await write(home, (file) => setStore(file, store));
+  }
+  const shared = sharedStore(home);
+  if (!shared) {
+    // The home's files: the profile and its principal are one entry of the file, written at once.
+    await write(home, (file) => {
+      const name = nameIn(file);
+      putProfile(file, setProfile(args, file, name));
+      putPrincipalInFile(file, name, change);
+      file.current = name;
+    });
+    return 0;
+  }
+  // A shared store: the principal goes to the store (every host sees it, its secret sealed); the
+  // file keeps this host's settings of the profile only. Checked before either is written.
+  const name = nameIn(read(home));
+  setProfile(args, read(home), name);
+  if (changesPrincipal(change)) await shared.principals().put(name, change);
   await write(home, (file) => {
-    const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
-    const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)) };
-    profile.mode = flag(args, 'mode') ?? profile.mode ?? 'AK';
-    profile.access_key_id = flag(args, 'access-key-id') ?? profile.access_key_id ?? '';
-    profile.access_key_secret = flag(args, 'access-key-secret') ?? profile.access_key_secret ?? '';
-    profile.region_id = flag(args, 'region') ?? flag(args, 'RegionId') ?? profile.region_id ?? '';
-    profile.language = flag(args, 'language') ?? profile.language ?? 'en';
-    profile.output_format = 'json';
-    setExtraRegions(profile, args.params.find((p) => p.name === 'extra-regions')?.value);
-    setStore(file, args.params.find((p) => p.name === 'store')?.value);
-    attachPolicies(profile, policyChange);
-    checkProfile(profile);
-    putProfile(file, profile);
+    const profile = setProfile(args, file, name);
+    putProfile(file, changesPrincipal(change) ? withoutPrincipal(profile) : profile);
     file.current = name;
   });
   return 0;
 }
 
-function runList(io: CliIo, home: Home): number {
+/** The store when it is shared (PostgreSQL), whose principals are not the profile file's. */
+function sharedStore(home: Home): StoreBackend | undefined {
+  const backend = backendOf(home);
+  return backend.kind === 'files' ? undefined : backend;
+}
+
+/** A profile of the file with no AccessKey or policy of its own: a shared store holds its principal. */
+function withoutPrincipal(profile: Profile): Profile {
+  return withPrincipal(profile, emptyPrincipal(profile.name));
+}
+
+/** The profile as `configure get` and `list` show it: on a shared store, with its principal's AccessKey and policies. */
+function withStorePrincipal(profile: Profile, principal: Principal | undefined): Profile {
+  return principal ? withPrincipal(profile, principal) : profile;
+}
+
+async function runList(io: CliIo, home: Home): Promise<number> {
   const file = read(home);
+  const shared = sharedStore(home);
+  if (shared) {
+    const principals = new Map((await shared.principals().list()).map((p) => [p.profile, p]));
+    file.profiles = file.profiles.map((p) => withStorePrincipal(p, principals.get(p.name)));
+  }
   let table = 'Profile\t| Credential \t| Valid\t| Region\t| Language\n';
   table += '---------\t| ------------------\t| -------\t| ----------------\t| --------\n';
   for (const p of file.profiles) {
@@ -225,9 +270,15 @@ async function runDelete(args: ParsedArgv, home: Home): Promise<number> {
   if (name === undefined) {
     throw new CliError('missing --profile <profileName>', { tip: 'usage:\n  kms-local configure delete --profile <profileName>' });
   }
+  const shared = sharedStore(home);
+  // On a shared store the principal goes too: its AccessKey is refused by every host from then on.
+  const removedShared = shared ? await shared.principals().remove(name) : false;
   await write(home, (file) => {
     const kept = file.profiles.filter((p) => p.name !== name);
-    if (kept.length === file.profiles.length) throw new CliError(`error: configuration profile \`${name}\` not found`);
+    if (kept.length === file.profiles.length) {
+      if (removedShared) return;
+      throw new CliError(`error: configuration profile \`${name}\` not found`);
+    }
     file.profiles = kept;
     if (file.current === name) file.current = kept[0]?.name ?? DEFAULT_PROFILE;
   });
@@ -248,7 +299,9 @@ function answerReader(io: CliIo): (question: string) => Promise<string> {
 async function runInteractive(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const file = read(home);
   const name = flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
-  const profile: Profile = { ...(file.profiles.find((p) => p.name === name) ?? newProfile(name)), mode: 'AK' };
+  const shared = sharedStore(home);
+  const principal = shared ? await shared.principals().get(name) : undefined;
+  const profile: Profile = { ...withStorePrincipal(file.profiles.find((p) => p.name === name) ?? newProfile(name), principal), mode: 'AK' };
   const ask = answerReader(io);
   const answer = async (question: string, current: string): Promise<string> => (await ask(question)).trim() || current;
 
@@ -261,8 +314,12 @@ async function runInteractive(args: ParsedArgv, io: CliIo, home: Home): Promise<
   profile.output_format = 'json';
   checkProfile(profile);
   io.stdout(`Saving profile[${name}] ...`);
+  const change: PrincipalChange = { accessKeyId: profile.access_key_id ?? '', accessKeySecret: profile.access_key_secret ?? '' };
+  if (shared) await shared.principals().put(name, change);
   await write(home, (latest) => {
-    putProfile(latest, profile);
+    putProfile(latest, shared ? withoutPrincipal(profile) : profile);
+    // An AccessKeyId another profile holds is refused (the home's files: checked here, under the file's lock).
+    if (!shared) putPrincipalInFile(latest, name, change);
     latest.current = name;
   });
   io.stdout('Done.\n');
@@ -271,6 +328,15 @@ async function runInteractive(args: ParsedArgv, io: CliIo, home: Home): Promise<
 
 export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number> {
   const home = new Home(io.env);
+  try {
+    return await configure(args, io, home);
+  } finally {
+    // A shared store's connections end with the command, so the process exits at once.
+    await closeBackendOf(home);
+  }
+}
+
+async function configure(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
   const sub = args.words[1];
   // Flags, arguments and sub-commands were checked against the built-ins' table (builtin-dispatch.ts).
   switch (sub) {
@@ -281,7 +347,7 @@ export async function runConfigure(args: ParsedArgv, io: CliIo): Promise<number>
     case 'set':
       return runSet(args, io, home);
     case 'list':
-      return runList(io, home);
+      return await runList(io, home);
     case 'switch':
       return runSwitch(args, io, home);
     case 'delete':

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors/errors.js';
-import { checkIdentityPolicy, SYSTEM_POLICIES, type PolicyDocument } from '../core/access-policy.js';
+import type { Principal } from '../core/principals.js';
 
 export const CONFIG_FILE = 'config.json';
 export const DEFAULT_PROFILE = 'default';
@@ -109,24 +109,24 @@ export function lastChars(text: string | undefined, keep = 3): string {
   return value.length > keep ? value.slice(value.length - keep) : '*'.repeat(value.length);
 }
 
-/**
- * The identity policies of a profile, or undefined when none is attached (an unrestricted caller).
- * A name that is not a system policy (a hand-edited file) grants nothing: it is kept as an empty
- * document, so the profile stays restricted rather than becoming unrestricted.
- */
-export function profilePolicies(profile: Profile): PolicyDocument[] | undefined {
-  const names = profile.policies ?? [];
-  const documents = profile.policy_documents ?? [];
-  if (names.length === 0 && documents.length === 0) return undefined;
-  const empty: PolicyDocument = { Version: '1', Statement: [] };
-  return [
-    ...names.map((name) => SYSTEM_POLICIES[name] ?? empty),
-    ...documents.map((text) => {
-      try {
-        return checkIdentityPolicy(JSON.parse(text));
-      } catch {
-        return empty;
-      }
-    }),
-  ];
+/** The principal a profile of the file stands for (the home's files keep principals in their profiles). */
+export function principalOfProfile(profile: Profile): Principal {
+  const strings = (list: unknown): string[] => (Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : []);
+  return {
+    profile: profile.name,
+    accessKeyId: typeof profile.access_key_id === 'string' ? profile.access_key_id : '',
+    accessKeySecret: typeof profile.access_key_secret === 'string' ? profile.access_key_secret : '',
+    policies: strings(profile.policies),
+    policyDocuments: strings(profile.policy_documents),
+  };
+}
+
+/** `profile` holding `principal`'s AccessKey and policies (no policy field when none is attached). */
+export function withPrincipal(profile: Profile, principal: Principal): Profile {
+  const next: Profile = { ...profile, access_key_id: principal.accessKeyId, access_key_secret: principal.accessKeySecret };
+  delete next.policies;
+  delete next.policy_documents;
+  if (principal.policies.length > 0) next.policies = [...principal.policies];
+  if (principal.policyDocuments.length > 0) next.policy_documents = [...principal.policyDocuments];
+  return next;
 }

@@ -14,7 +14,9 @@ import { Home } from '../store/home.js';
 import type { CliIo } from '../cli/io.js';
 import type { ParsedArgv } from '../cli/argv.js';
 import { regionFrom } from '../cli/run-operation.js';
-import { CONFIG_FILE, profilePolicies, selectProfile } from '../config/profile-read.js';
+import { CONFIG_FILE, selectProfile } from '../config/profile-read.js';
+import { identityPolicies } from '../core/principals.js';
+import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import type { Caller } from '../api/authorize.js';
 import { buildVariables, parseRunArgv } from './environment.js';
 import { findBuiltin } from '../cli/builtins.js';
@@ -33,23 +35,32 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   const home = new Home(io.env, io.stderr);
   const region = regionFrom(globals, io);
   const op = findOperation('GetSecretValue')!;
-  const caller = runCaller(home, globals, io);
   const values: string[] = [];
-  for (const { secretName } of request.secrets) {
-    const response = await invoke(op, { SecretName: secretName }, { home, region, nowMs: clockFrom(io.env), caller });
-    values.push(response.SecretData as string);
+  try {
+    const caller = await runCaller(home, globals, io);
+    for (const { secretName } of request.secrets) {
+      const response = await invoke(op, { SecretName: secretName }, { home, region, nowMs: clockFrom(io.env), caller });
+      values.push(response.SecretData as string);
+    }
+  } finally {
+    // A shared store's connections end before the command starts: it may run for days.
+    await closeBackendOf(home);
   }
   const vars = buildVariables(request, values);
   return spawnWith(request.command, { ...io.env, ...Object.fromEntries(vars) }, io);
 }
 
 /**
- * The profile `run` acts as (--profile, ALIBABA_CLOUD_PROFILE, else the current one): its policies
- * decide which secrets it may hand to a command. Without a profile there is no one to restrict.
+ * The profile `run` acts as (--profile, ALIBABA_CLOUD_PROFILE, else the current one): the policies
+ * its principal has in the store (the profile itself for the home's files, the shared principal
+ * on a shared store) decide which secrets it may hand to a command. Without a profile there is no
+ * one to restrict.
  */
-function runCaller(home: Home, globals: ParsedArgv, io: CliIo): Caller | undefined {
+async function runCaller(home: Home, globals: ParsedArgv, io: CliIo): Promise<Caller | undefined> {
   const profile = selectProfile(home.path(CONFIG_FILE), globals.globals.get('profile')?.[0], io.env, true);
-  return profile ? { profile: profile.name, policies: profilePolicies(profile) } : undefined;
+  if (!profile) return undefined;
+  const principal = await backendOf(home).principals().get(profile.name);
+  return { profile: profile.name, policies: principal ? identityPolicies(principal.policies, principal.policyDocuments) : undefined };
 }
 
 function spawnWith(command: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {

@@ -1,10 +1,11 @@
 /**
- * The AccessKey pairs `kms-local serve` accepts: those of the kms-local profiles (docs/design.md §3), and
+ * The AccessKey pairs `kms-local serve` accepts: those of the store's principals (the home's profiles,
+ * or a shared store's principals table; docs/permissions.md), and
  * the pairs in KMS_LOCAL_SERVE_ACCESS_KEYS (`id:secret,id2:secret2`), for a server started without
  * any profile (CI, containers). Secrets are held in memory only, never printed or logged.
  */
-import { CliError } from '../errors/errors.js';
-import type { Env, Home } from '../store/home.js';
+import { CliError, ServiceError } from '../errors/errors.js';
+import type { Env } from '../store/home.js';
 import type { Caller } from '../api/authorize.js';
 
 export type AccessKeyLookup = (accessKeyId: string) => string | undefined;
@@ -33,8 +34,8 @@ export interface KeyHolder {
   caller?: Caller;
 }
 
-/** Where the profiles' pairs come from; replaced by the profile module's reader (see serve-command). */
-export type ProfileKeysReader = (home: Home, env: Env) => Map<string, KeyHolder>;
+/** The pairs of the store's principals (those with both halves of an AccessKey), by AccessKeyId. */
+export type PrincipalKeysReader = () => Promise<Map<string, KeyHolder>>;
 
 export interface AccessKeySource {
   lookup: AccessKeyLookup;
@@ -42,34 +43,44 @@ export interface AccessKeySource {
   callerOf(accessKeyId: string): Caller | undefined;
   /** How many pairs are known now (for the start-up line). */
   count(): number;
+  /**
+   * Reads the principals again when the last read is more than a second old (one read at a time,
+   * shared by the requests that wait for it). A failed read keeps the pairs read before.
+   */
+  refresh(): Promise<void>;
 }
 
 /**
- * A lookup that re-reads the profiles at most once a second, so that `kms-local configure` while
- * the server runs takes effect without a restart. The environment's pairs are read once.
+ * A lookup over the store's principals, read again at most once a second (refresh, before each
+ * request), so that `kms-local configure` on any host while the server runs takes effect without
+ * a restart. The environment's pairs are read once and win over a principal's with the same id.
  */
-export function accessKeySource(home: Home, env: Env, readProfiles: ProfileKeysReader, nowMs = () => Date.now()): AccessKeySource {
+export function accessKeySource(env: Env, readPrincipals: PrincipalKeysReader, nowMs = () => Date.now()): AccessKeySource {
   const fromEnv = new Map<string, KeyHolder>();
   for (const [id, secret] of env[ACCESS_KEYS_ENV] ? parseAccessKeyList(env[ACCESS_KEYS_ENV]) : []) fromEnv.set(id, { secret });
-  let cached: Map<string, KeyHolder> | undefined;
-  let readAt = 0;
-  const current = (): Map<string, KeyHolder> => {
-    const now = nowMs();
-    if (!cached || now - readAt > 1000) {
-      try {
-        cached = new Map([...readProfiles(home, env), ...fromEnv]);
-      } catch (err) {
-        // A profile file being rewritten or broken: keep serving with what was read before.
-        cached ??= new Map(fromEnv);
-        if (!(err instanceof CliError)) throw err;
-      }
-      readAt = now;
+  let cached = new Map(fromEnv);
+  let readAt: number | undefined;
+  let reading: Promise<void> | undefined;
+  const read = async (): Promise<void> => {
+    try {
+      cached = new Map([...(await readPrincipals()), ...fromEnv]);
+    } catch (err) {
+      // A profile file being rewritten or broken, a database away: keep serving with what was read before.
+      if (!(err instanceof CliError) && !(err instanceof ServiceError)) throw err;
+    } finally {
+      readAt = nowMs();
     }
-    return cached;
   };
   return {
-    lookup: (id) => current().get(id)?.secret,
-    callerOf: (id) => current().get(id)?.caller,
-    count: () => current().size,
+    lookup: (id) => cached.get(id)?.secret,
+    callerOf: (id) => cached.get(id)?.caller,
+    count: () => cached.size,
+    refresh: () => {
+      if (readAt !== undefined && nowMs() - readAt <= 1000) return Promise.resolve();
+      reading ??= read().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    },
   };
 }

@@ -40,6 +40,8 @@ export interface ServerOptions {
   lookup: AccessKeyLookup;
   /** The caller an AccessKey stands for (its profile and policies); absent: every key unrestricted. */
   callerOf?: (accessKeyId: string) => Caller | undefined;
+  /** Brings `lookup` and `callerOf` up to date (the store's principals, read at most once a second). */
+  refreshKeys?: () => Promise<void>;
   /** The store's clock for each request (KMS_LOCAL_NOW or the real time). */
   storeNowMs: () => number;
   /** The real clock, for signature timestamps. */
@@ -128,6 +130,7 @@ export function createKmsServer(opts: ServerOptions): Server {
       headers: req.headers,
       body,
     };
+    await opts.refreshKeys?.();
     const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });
     outcome.action = auth.action;
     outcome.accessKeyId = auth.accessKeyId;

@@ -10,7 +10,9 @@ import { clockFrom } from '../api/context.js';
 import { Home, type Env } from '../store/home.js';
 import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import { ReadCache } from '../store/read-cache.js';
-import { CONFIG_FILE, profilePolicies, readProfileFile } from '../config/profile-read.js';
+import { hasAccessKey } from '../core/principals.js';
+import { callerOfPrincipal } from '../api/authorize.js';
+import type { PrincipalStorage } from '../store/principals.js';
 import type { ParsedArgv } from '../cli/argv.js';
 import type { CliIo } from '../cli/io.js';
 import { regionFrom } from '../cli/run-operation.js';
@@ -23,12 +25,12 @@ const SERVE_READ_CACHE_ENTRIES = 20_000;
 
 const DEFAULT_PORT = 8080;
 
-/** The pairs of every profile that has both halves of an AccessKey, with the caller each stands for. */
-export function profileAccessKeys(home: Home): Map<string, KeyHolder> {
+/** The pairs of every principal of the store that has both halves of an AccessKey, with the caller each stands for. */
+export async function principalAccessKeys(principals: PrincipalStorage): Promise<Map<string, KeyHolder>> {
   const keys = new Map<string, KeyHolder>();
-  for (const p of readProfileFile(home.path(CONFIG_FILE)).profiles) {
-    if (!p.access_key_id || !p.access_key_secret) continue;
-    keys.set(p.access_key_id, { secret: p.access_key_secret, caller: { profile: p.name, accessKeyId: p.access_key_id, policies: profilePolicies(p) } });
+  for (const p of await principals.list()) {
+    if (!hasAccessKey(p)) continue;
+    keys.set(p.accessKeyId, { secret: p.accessKeySecret, caller: callerOfPrincipal(p) });
   }
   return keys;
 }
@@ -79,8 +81,9 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   if (!args.globals.has('quiet')) home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
   clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
   home.keys(); // likewise a bad master key
-  backendOf(home, 'server'); // a shared store gets a pool for requests at once (connected on the first)
-  const keys = accessKeySource(home, env, profileAccessKeys);
+  const principals = backendOf(home, 'server').principals(); // a shared store gets a pool for requests at once (connected on the first)
+  const keys = accessKeySource(env, () => principalAccessKeys(principals));
+  await keys.refresh();
   const quiet = args.globals.has('quiet');
   const tls =
     tlsMode === 'files' ? readTlsFiles(option(args, 'tls-cert')!, option(args, 'tls-key')!)
@@ -92,6 +95,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
     defaultRegion: regionFrom(args, io),
     lookup: keys.lookup,
     callerOf: keys.callerOf,
+    refreshKeys: keys.refresh,
     storeNowMs: () => clockFrom(env),
     log: quiet ? undefined : (line) => io.stderr(`${line}\n`),
   });

@@ -16,9 +16,13 @@ import type { EncryptedPayload } from '../core/model.js';
 import type { Home } from './home.js';
 import { SecretStore, type Mutation, type StoreOptions } from './store.js';
 import { KeyStore, type AliasRecord, type KeyMutation } from './key-store.js';
+import { FilePrincipalStorage, type PrincipalStorage } from './principals.js';
+import { FileAuditSink, type AuditSink } from '../audit/audit-sink.js';
 
 export type { Mutation, StoreOptions } from './store.js';
 export type { AliasRecord, KeyMutation } from './key-store.js';
+export type { PrincipalStorage } from './principals.js';
+export type { AuditSink } from '../audit/audit-sink.js';
 
 /** The secrets of one region. */
 export interface SecretStorage {
@@ -62,7 +66,7 @@ export interface KeyStorage {
   openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer;
 }
 
-/** One store: where a home's secrets and keys live. */
+/** One store: where a home's secrets, keys, principals and audit trail live. */
 export interface StoreBackend {
   /** `files` (the embedded default) or `postgresql`. */
   readonly kind: 'files' | 'postgresql';
@@ -73,6 +77,10 @@ export interface StoreBackend {
    * before a request runs, so that the account id a shared store keeps is the one its ARNs show.
    */
   open(): Promise<void>;
+  /** The principals (AccessKeys and their policies) every host on the store shares. */
+  principals(): PrincipalStorage;
+  /** The audit trail of every host on the store. */
+  audit(): AuditSink;
   /** The regions that hold anything, sorted. */
   regions(): Promise<string[]>;
   /** Releases connections (a no-op for files). */
@@ -93,6 +101,14 @@ export class FileBackend implements StoreBackend {
   }
 
   async open(): Promise<void> {}
+
+  principals(): PrincipalStorage {
+    return new FilePrincipalStorage(this.home);
+  }
+
+  audit(): AuditSink {
+    return new FileAuditSink(this.home);
+  }
 
   async regions(): Promise<string[]> {
     return this.home.regions();

@@ -10,7 +10,7 @@
 import type { Home } from './home.js';
 import { CliError } from '../errors/errors.js';
 import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
-import { FileBackend, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
+import { FileBackend, type AuditSink, type PrincipalStorage, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
 import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { SecretRecord } from '../core/model.js';
@@ -84,6 +84,25 @@ class DeferredPgBackend implements StoreBackend {
 
   keys(region: string, nowMs: () => number): KeyStorage {
     return new DeferredKeyStorage(this.home, region, () => this.real().then((b) => b.keys(region, nowMs)));
+  }
+
+  principals(): PrincipalStorage {
+    const real = once(() => this.real().then((b) => b.principals()));
+    return {
+      list: async () => (await real()).list(),
+      get: async (profile) => (await real()).get(profile),
+      byAccessKeyId: async (id) => (await real()).byAccessKeyId(id),
+      put: async (profile, change) => (await real()).put(profile, change),
+      remove: async (profile) => (await real()).remove(profile),
+    };
+  }
+
+  audit(): AuditSink {
+    const real = once(() => this.real().then((b) => b.audit()));
+    return {
+      append: async (record) => (await real()).append(record),
+      read: async () => (await real()).read(),
+    };
   }
 
   async open(): Promise<void> {

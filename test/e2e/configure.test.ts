@@ -47,6 +47,15 @@ describe('configure set / get / list / switch / delete', () => {
     });
   });
 
+  test('set refuses an AccessKeyId another profile holds (it names one caller), and changes nothing', () => {
+    ok(cli(['configure', 'set', '--profile', 'dev', '--region', 'cn-shanghai', '--access-key-id', AK_ID, '--access-key-secret', AK_SECRET]));
+    const before = readFileSync(join(home, 'config.json'), 'utf8');
+    const taken = cli(['configure', 'set', '--profile', 'other', '--region', 'cn-shanghai', '--access-key-id', AK_ID, '--access-key-secret', 'another-secret']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toBe("ERROR: fail to set configuration: the AccessKeyId given is already profile dev's; an AccessKey names one caller.\n");
+    expect(readFileSync(join(home, 'config.json'), 'utf8')).toBe(before);
+  });
+
   test('set updates a profile in place and keeps the fields it is not given', () => {
     ok(cli(['configure', 'set', '--profile', 'dev', '--region', 'cn-shanghai', '--access-key-id', AK_ID, '--access-key-secret', AK_SECRET]));
     ok(cli(['configure', 'set', '--profile', 'prod', '--region', 'eu-central-1']));

@@ -6,11 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Home } from '../home.js';
-import type { KeyStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
+import type { AuditSink, KeyStorage, PrincipalStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
 import { PgConnection, type PgStoreOptions } from './connection.js';
 import { inspectSchema, migrateSchema } from './schema.js';
 import { PgSecretStorage } from './secrets.js';
 import { PgKeyStorage } from './keys.js';
+import { PgPrincipalStorage } from './principals.js';
+import { PgAuditSink } from './audit.js';
 
 export { describeStore } from './connection.js';
 export type { PgStoreOptions } from './connection.js';
@@ -91,6 +93,14 @@ export class PgBackend implements StoreBackend {
 
   keys(region: string, nowMs: () => number): KeyStorage {
     return new PgKeyStorage(this.connection, this.ready, this.home, region, nowMs);
+  }
+
+  principals(): PrincipalStorage {
+    return new PgPrincipalStorage(this.connection, this.ready, this.home);
+  }
+
+  audit(): AuditSink {
+    return new PgAuditSink(this.connection, this.ready);
   }
 
   async regions(): Promise<string[]> {

@@ -24,7 +24,12 @@ export interface Migration {
  * values and key material are ciphertext under the hosts' master key; the MAC binds each record
  * to its region and name. `metadata` is a secret's metadata without its versions (ListSecrets
  * reads it, as it reads a home's metadata index); it holds no value.
- * Later migrations add the team's principals and its audit trail.
+ *
+ * Version 2 adds the team's principals and its audit trail. A principal's row holds its AccessKey
+ * secret sealed and the whole record MAC'd under the master key (principal-record.ts); its
+ * AccessKeyId is a column of its own, unique: an AccessKey names one caller. The audit table is
+ * append-only (a trigger refuses UPDATE, DELETE and TRUNCATE); a row holds the fields of an
+ * audit.log line, and the line itself (`record`), never a value.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -55,6 +60,42 @@ export const MIGRATIONS: readonly Migration[] = [
         record text NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'principals and the audit trail',
+    statements: [
+      `CREATE TABLE kms_local_principals (
+        profile text PRIMARY KEY,
+        access_key_id text UNIQUE,
+        record text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE kms_local_audit (
+        seq bigserial PRIMARY KEY,
+        time text NOT NULL,
+        operation text NOT NULL,
+        secret_name text,
+        version_id text,
+        request_id text NOT NULL,
+        outcome text NOT NULL,
+        error_code text,
+        caller text,
+        key_id text,
+        alias_name text,
+        key_version_id text,
+        record text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX kms_local_audit_secret ON kms_local_audit (secret_name)`,
+      `CREATE FUNCTION kms_local_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'kms_local_audit is append-only';
+        END
+      $$`,
+      `CREATE TRIGGER kms_local_audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON kms_local_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION kms_local_audit_append_only()`,
     ],
   },
 ];

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../../core/model.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../../core/lifecycle.js';
 import { formatTime } from '../../core/time.js';
-import { appendAudit } from '../../audit/audit-log.js';
 import { IntegrityError } from '../../crypto/envelope.js';
 import type { Home } from '../home.js';
 import type { SecretStorage } from '../backend.js';
@@ -16,6 +15,7 @@ import { decodeSecretFile, encodeSecretFile, integrityError } from '../secret-fi
 import { metadataOf } from '../metadata-index.js';
 import { rewrapRecord } from '../rewrap.js';
 import type { PgConnection } from './connection.js';
+import { PgAuditSink } from './audit.js';
 import type { Ready } from './backend.js';
 import { deleteRecord, lockRecord, readRecord, writeRecord, type RowKey } from './rows.js';
 
@@ -119,14 +119,14 @@ export class PgSecretStorage implements SecretStorage {
       }
       return { purged, result };
     });
-    if (outcome.purged) this.auditPurge(outcome.purged);
+    if (outcome.purged) await this.auditPurge(outcome.purged);
     if (outcome.error) throw outcome.error.thrown;
     return outcome.result as T;
   }
 
-  /** A purge is recorded like any other change (after it is committed). */
-  private auditPurge(secret: SecretRecord): void {
-    appendAudit(this.home, {
+  /** A purge is recorded like any other change (after it is committed), in the store's trail. */
+  private async auditPurge(secret: SecretRecord): Promise<void> {
+    await new PgAuditSink(this.db, this.ready).append({
       time: formatTime(this.realNowMs()),
       operation: 'PurgeSecret',
       secretName: secret.name,
