@@ -18,7 +18,7 @@ import { PgBackend } from '../../src/store/pg/backend.js';
 import { SCHEMA_VERSION } from '../../src/store/pg/schema.js';
 import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { freshDatabase, keyRecord, secretRecord, valueOf } from '../support/store-records.js';
+import { encodingsOf, freshDatabase, keyRecord, secretRecord, valueOf } from '../support/store-records.js';
 
 const REGION = 'cn-hangzhou';
 const pgBin = findPostgres();
@@ -229,17 +229,6 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
   });
 
   describe('what the database holds', () => {
-    /** Every way a value could show up: as is, base64 (at each alignment), base64url and hex. */
-    function encodingsOf(bytes: Buffer): string[] {
-      const forms = [bytes.toString('latin1'), bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64url')];
-      for (const pad of [0, 1, 2]) {
-        // The base64 of the value after `pad` other bytes: its middle is the same whatever they are.
-        const shifted = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
-        forms.push(shifted.slice(pad === 0 ? 0 : 4, -4));
-      }
-      return forms;
-    }
-
     test('pg_dump of the whole database holds no secret value and no key material, in any encoding', async () => {
       const { name, url } = freshDatabase(server);
       const home = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });

@@ -75,3 +75,14 @@ export function freshDatabase(server: PgServer, prefix = 'kms_store'): { name: s
   server.sql(`CREATE DATABASE ${name}`);
   return { name, url: `postgresql://${server.superuser}:${encodeURIComponent(server.superPassword)}@${server.host}:${server.port}/${name}` };
 }
+
+/** Every way a value could show up: as is, base64 (at each alignment), base64url and hex. */
+export function encodingsOf(bytes: Buffer): string[] {
+  const forms = [bytes.toString('latin1'), bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64url')];
+  for (const pad of [0, 1, 2]) {
+    // The base64 of the value after `pad` other bytes: its middle is the same whatever they are.
+    const shifted = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
+    forms.push(shifted.slice(pad === 0 ? 0 : 4, -4));
+  }
+  return forms;
+}
