@@ -17,7 +17,8 @@
  *
  * Cost: one write and one read (of the few lines appended since), per request; no file is created
  * per nonce (one file per nonce made the directory and its journal the bottleneck: ~360 requests/s).
- * Memory: the hashes of the nonces whose minute is in the window, as exact replay protection needs.
+ * Memory: the hashes of the nonces whose minute is in the window, as exact replay protection needs,
+ * 16 bytes each in a NonceSet (nonce-set.ts).
  *
  * Limits: the logs are not fsynced. A restart of `serve` (or its container) keeps them, being in
  * the kernel's cache; a power loss within the window may forget the last nonces spent. Servers
@@ -29,6 +30,7 @@ import { join } from 'node:path';
 import { ServiceError } from '../errors/errors.js';
 import { bucketExpired, bucketOf, NONCE_BUCKET_MS } from './freshness.js';
 import type { NonceLedger } from './nonce-ledger.js';
+import { NonceSet } from './nonce-set.js';
 
 export const NONCES_DIR = 'nonces';
 /** A minute's log outlives its window by this much. */
@@ -51,17 +53,21 @@ function bucketOfName(name: string): number | undefined {
   return bucketOf(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5])));
 }
 
-export function nonceHash(accessKeyId: string, nonce: string): string {
-  return createHash('sha256').update(`${accessKeyId}\n${nonce}`).digest('base64url').slice(0, 22);
+/** SHA-256 of AccessKeyId and nonce: the log line holds its first 132 bits (22 characters), memory its first 128. */
+function nonceDigest(accessKeyId: string, nonce: string): Buffer {
+  return createHash('sha256').update(`${accessKeyId}\n${nonce}`).digest();
 }
+
+/** A digest as the log line holds it. */
+const HASH_CHARS = 22;
 
 /** One minute's log as this ledger sees it. */
 interface MinuteLog {
   fd: number;
   /** Where the next unread line starts. */
   readFrom: number;
-  /** hash -> the writer of its first line. */
-  firstWriter: Map<string, string>;
+  /** The hashes read from the log, each with whether this ledger wrote its first line. */
+  spent: NonceSet;
 }
 
 export class LogNonceLedger implements NonceLedger {
@@ -78,22 +84,22 @@ export class LogNonceLedger implements NonceLedger {
 
   spend(accessKeyId: string, nonce: string, timestampMs: number, nowMs: number): boolean {
     this.maybePrune(nowMs);
-    const hash = nonceHash(accessKeyId, nonce);
+    const digest = nonceDigest(accessKeyId, nonce);
     const log = this.logOf(bucketOf(timestampMs));
     // Known here (spent by this ledger, or read from the log before): a repeat, without a write.
-    if (log.firstWriter.has(hash)) return false;
-    this.append(log, `${hash} ${this.writer}\n`);
+    if (log.spent.has(digest)) return false;
+    this.append(log, `${digest.toString('base64url').slice(0, HASH_CHARS)} ${this.writer}\n`);
     this.readNew(log);
-    const first = log.firstWriter.get(hash);
-    if (first === undefined) throw new ServiceError('InternalFailure', 'A spent nonce was not found in its log.');
-    return first === this.writer;
+    const mine = log.spent.firstIsMine(digest);
+    if (mine === undefined) throw new ServiceError('InternalFailure', 'A spent nonce was not found in its log.');
+    return mine;
   }
 
   private logOf(bucket: number): MinuteLog {
     let log = this.logs.get(bucket);
     if (!log) {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
-      log = { fd: openSync(join(this.root, logName(bucket)), APPEND, 0o600), readFrom: 0, firstWriter: new Map() };
+      log = { fd: openSync(join(this.root, logName(bucket)), APPEND, 0o600), readFrom: 0, spent: new NonceSet() };
       this.logs.set(bucket, log);
     }
     return log;
@@ -128,7 +134,8 @@ export class LogNonceLedger implements NonceLedger {
       }
       for (const line of pending.slice(0, end).split('\n')) {
         const m = LINE.exec(line);
-        if (m && !log.firstWriter.has(m[1]!)) log.firstWriter.set(m[1]!, m[2]!);
+        // 22 characters decode to 16 bytes (the last 4 bits are dropped): the digest's first 128 bits.
+        if (m) log.spent.add(Buffer.from(m[1]!, 'base64url'), 0, m[2] === this.writer);
       }
       log.readFrom += end + 1;
       pending = pending.slice(end + 1);

@@ -218,6 +218,16 @@ describe('nonces spent in the home (nonce-log.ts)', () => {
     expect(readdirSync(join(home, NONCES_DIR))).toEqual([logName(Math.floor(NOW / NONCE_BUCKET_MS))]);
   });
 
+  test('thousands of nonces in one minute: every one is refused the second time, here and by another server', () => {
+    const first = new LogNonceLedger(home);
+    const nonces = Array.from({ length: 5000 }, (_, i) => `bulk-${i}`);
+    expect(nonces.every((n) => first.spend('AK', n, NOW, NOW))).toBe(true);
+    expect(nonces.some((n) => first.spend('AK', n, NOW, NOW))).toBe(false);
+    const second = new LogNonceLedger(home);
+    expect(nonces.some((n) => second.spend('AK', n, NOW, NOW))).toBe(false);
+    expect(second.spend('AK', 'bulk-new', NOW, NOW)).toBe(true);
+  });
+
   test('many servers racing on one replay: exactly one wins', async () => {
     const ledgers = Array.from({ length: 8 }, () => new LogNonceLedger(home));
     const wins = await Promise.all(ledgers.map(async (l) => l.spend('AK', 'race', NOW, NOW)));
