@@ -19,6 +19,7 @@ import { regionFrom } from '../cli/run-operation.js';
 import { accessKeySource, ACCESS_KEYS_ENV, type KeyHolder } from './access-keys.js';
 import { createKmsServer } from './http-server.js';
 import { readTlsFiles, selfSignedCertificate } from './tls.js';
+import { tuneHeapForServing } from './heap-tuning.js';
 
 /** Decoded secrets `serve` keeps (oldest out first): the memory target is 10,000 secrets in 150 MB. */
 const SERVE_READ_CACHE_ENTRIES = 20_000;
@@ -71,6 +72,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   }
 
   const tlsMode = tlsChoice(args);
+  tuneHeapForServing();
 
   const home = new Home(env, io.stderr);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
