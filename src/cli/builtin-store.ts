@@ -17,6 +17,7 @@ import { FileBackend } from '../store/backend.js';
 import { Home } from '../store/home.js';
 import { backendOf, storeUrlOf } from '../store/open-backend.js';
 import { PgBackend, describeStore } from '../store/pg/backend.js';
+import { inspectSchema } from '../store/pg/schema.js';
 import { copyStore, verifyStores, type StoreSide } from '../store/store-copy.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
@@ -51,9 +52,9 @@ async function sideOf(location: StoreLocation | undefined, io: CliIo): Promise<S
   if (location === undefined) {
     // The current home's store, whichever it is.
     const home = new Home(io.env, io.stderr);
-    const backend = backendOf(home);
-    if (backend.kind === 'files') return { label: `files:${home.root}`, backend, home, filesRoot: home.root };
-    return { label: describeStore(storeUrlOf(home) ?? ''), backend, home };
+    const url = storeUrlOf(home);
+    if (url === undefined) return { label: `files:${home.root}`, backend: backendOf(home), home, filesRoot: home.root };
+    return { label: describeStore(url), backend: new PgBackend(home, url, { poolMax: 2 }), home };
   }
   if (location.kind === 'files') return filesSide(location.root, io);
   // A database goes with the current home: its keys (or KMS_LOCAL_MASTER_KEY) and its audit trail.
@@ -91,6 +92,20 @@ async function sidesOf(args: ParsedArgv, io: CliIo): Promise<{ from: StoreSide; 
   return { from, to };
 }
 
+/**
+ * A read of a database whose schema is older than this kms-local's would migrate it (every host
+ * does that on its first call): a dry run and a verify refuse instead, so that they change nothing.
+ */
+async function refuseMigration(side: StoreSide, command: string): Promise<void> {
+  if (!(side.backend instanceof PgBackend)) return;
+  const state = await inspectSchema(side.backend.connection);
+  if (state.status === 'behind') {
+    throw new CliError(
+      `${side.label} has an older schema than this kms-local's: reading it would migrate it, which ${command} never does. Any kms-local command that uses the store (or a store copy without --dry-run) migrates it first. Nothing was changed.`,
+    );
+  }
+}
+
 async function closing<T>(sides: { from: StoreSide; to: StoreSide }, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -106,7 +121,10 @@ export async function runStoreCopy(args: ParsedArgv, io: CliIo): Promise<number>
   const sides = await sidesOf(args, io);
   const dryRun = has('dry-run');
   const bar = progressBar('store copy', io.stderr, io.stderrIsTty && !dryRun);
-  const summary = await closing(sides, () => copyStore(sides.from, sides.to, { dryRun, overwrite: has('overwrite'), nowMs, progress: bar.report }));
+  const summary = await closing(sides, async () => {
+    if (dryRun) for (const side of [sides.from, sides.to]) await refuseMigration(side, 'a dry run');
+    return copyStore(sides.from, sides.to, { dryRun, overwrite: has('overwrite'), nowMs, progress: bar.report });
+  });
   bar.finish();
   io.stdout(await formatResponse(summary, args));
   return summary.DryRun || summary.Verification?.Verified ? 0 : 1;
@@ -114,7 +132,10 @@ export async function runStoreCopy(args: ParsedArgv, io: CliIo): Promise<number>
 
 export async function runStoreVerify(args: ParsedArgv, io: CliIo): Promise<number> {
   const sides = await sidesOf(args, io);
-  const summary = await closing(sides, () => verifyStores(sides.from, sides.to));
+  const summary = await closing(sides, async () => {
+    for (const side of [sides.from, sides.to]) await refuseMigration(side, 'store verify');
+    return verifyStores(sides.from, sides.to);
+  });
   io.stdout(await formatResponse(summary, args));
   return summary.Verified ? 0 : 1;
 }

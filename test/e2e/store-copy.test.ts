@@ -386,6 +386,24 @@ describeIfPostgres('store copy between a home\'s files and PostgreSQL', () => {
     expect(verify.json).toMatchObject({ Compared: 10, Verified: true });
   });
 
+  test('a dry run and store verify never migrate a database whose schema is behind; a copy does', () => {
+    const { name, url } = freshDatabase(server);
+    expect(copy(['--to', url]).code).toBe(0);
+    // What an older kms-local would have left: the schema without what this one's migrations add.
+    sqlIn(name, "DELETE FROM kms_local_meta WHERE name = 'account_id'");
+    const dump = () => sqlIn(name, 'SELECT (SELECT count(*) FROM kms_local_meta) || \' \' || (SELECT count(*) FROM kms_local_schema_version)');
+    const before = dump();
+    for (const args of [['store', 'copy', '--to', url, '--dry-run'], ['store', 'verify', '--to', url]]) {
+      const refused = runCli(args, { home: source });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('has an older schema than this kms-local\'s: reading it would migrate it');
+      expect(dump()).toBe(before);
+    }
+    const migrated = copy(['--to', url]);
+    expect(migrated.code).toBe(0);
+    expect(migrated.json.Verification.Verified).toBe(true);
+  });
+
   test('a copy into a database that holds part of the store copies the rest, and a differing row is refused', () => {
     const { name, url } = freshDatabase(server);
     expect(copy(['--to', url]).code).toBe(0);
