@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { freshDatabase } from '../support/store-records.js';
+import { signedV1, startServe, type Served } from '../support/serve.js';
 
 const bin = findPostgres();
 const describeIfPostgres = bin ? describe : describe.skip;
@@ -92,6 +93,32 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
     expect(refused.stderr + refused.stdout).not.toContain('Pa55');
     expect(runCli(['configure', 'set', '--store', 'files'], { home, env }).code).toBe(0);
     expect(serviceError(kms(['GetSecretValue', '--SecretName', 'team/one', '--region', 'cn-hangzhou']).stderr)?.code).toBe('Forbidden.ResourceNotFound');
+  });
+
+  test('two serve replicas on two hosts: a value put through one is read through the other; requests at once on both lose nothing', async () => {
+    const { url } = freshDatabase(server);
+    const env = { KMS_LOCAL_MASTER_KEY: masterKey, KMS_LOCAL_STORE: url };
+    const replicas: Served[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const home = makeHome();
+        homes.push(home);
+        replicas.push(await startServe(home, [], env));
+      }
+      const [a, b] = replicas as [Served, Served];
+      const made = await signedV1(a.endpoint, 'CreateSecret', { SecretName: 'svc/db', SecretData: 'v0-data', VersionId: 'v0' });
+      expect(made.status).toBe(200);
+      expect((await signedV1(b.endpoint, 'GetSecretValue', { SecretName: 'svc/db' })).body.SecretData).toBe('v0-data');
+      const tagged = await Promise.all(
+        Array.from({ length: 12 }, (_x, i) => signedV1(replicas[i % 2]!.endpoint, 'TagResource', { SecretName: 'svc/db', Tags: JSON.stringify([{ TagKey: `t${i}`, TagValue: 'v' }]) })),
+      );
+      expect(tagged.map((r) => r.status)).toEqual(tagged.map(() => 200));
+      const described = await signedV1(a.endpoint, 'DescribeSecret', { SecretName: 'svc/db', FetchTags: 'true' });
+      expect((described.body.Tags.Tag as { TagKey: string }[]).map((t) => t.TagKey).sort()).toEqual(Array.from({ length: 12 }, (_x, i) => `t${i}`).sort());
+      expect(a.output() + b.output()).not.toMatch(/InternalFailure|ServiceUnavailable/);
+    } finally {
+      for (const replica of replicas) expect(await replica.stop()).toBe(0);
+    }
   });
 
   test('--help, --dryrun and a read of a database never used create nothing in it', () => {

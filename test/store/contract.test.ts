@@ -310,6 +310,16 @@ describe.each(stores)('store contract: %s', (kind, available) => {
       expect(await keys.get(later.keyId)).toEqual(later);
     });
 
+    maybe('peek reads a key as stored, past its deletion date too, and purges nothing', async () => {
+      const { keys } = setup(Date.now());
+      const { key: due } = keyRecord(keys, { state: 'PendingDeletion', deleteDate: formatTime(Date.now() - DAY) });
+      await keys.mutate(due.keyId, () => ({ next: due, result: undefined }));
+      expect(await keys.peek(due.keyId)).toEqual(due);
+      expect(await keys.keyIds()).toEqual([due.keyId]);
+      expect(await keys.peek(keyRecord(keys).key.keyId)).toBeUndefined();
+      expect(await keys.peek('../etc')).toBeUndefined();
+    });
+
     maybe('aliases: written whole, read sorted, only those whose key exists', async () => {
       const { keys } = setup();
       const { key: a } = keyRecord(keys);
