@@ -5,6 +5,7 @@
 import { clockFrom } from '../api/context.js';
 import { Home } from '../store/home.js';
 import { rekey } from '../store/rekey.js';
+import { storeUrlOf } from '../store/open-backend.js';
 import { progressBar } from '../output/progress.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
@@ -29,6 +30,10 @@ export async function runRekey(args: ParsedArgv, io: CliIo): Promise<number> {
   // Its flags were checked against the built-ins' table (builtin-dispatch.ts) before this runs.
   const newKeyFile = args.params.find((p) => p.name === 'NewMasterKeyFile')?.value;
   const home = new Home(io.env, io.stderr);
+  // A shared store's records would stay under the old key while the hosts' key changed.
+  if (storeUrlOf(home) !== undefined) {
+    throw new CliError("rekey moves the secrets and keys of a home's files; this home uses a PostgreSQL store (KMS_LOCAL_STORE or `configure set --store`), which rekey does not move. Nothing was changed.");
+  }
   await confirm(args, io, home);
   const bar = progressBar('rekey', io.stderr, io.stderrIsTty);
   const summary = rekey(home, { newKeyFile, nowMs: clockFrom(io.env), progress: bar.report });
