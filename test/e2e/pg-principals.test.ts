@@ -162,6 +162,16 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
     expect(psql("SELECT count(*) FROM kms_local_principals WHERE profile = 'reader'")).toBe('0');
   });
 
+  test('interactive configure on B writes the principal to the store; its prompts show the store\'s values masked', async () => {
+    const secret = `inter-${randomBytes(9).toString('base64url')}`;
+    ok(runCli(['configure', '--profile', 'inter'], { home: homeB, env, input: `LTAIinteractive01\n${secret}\ncn-hangzhou\n` }));
+    const again = ok(runCli(['configure', '--profile', 'inter'], { home: homeA, env, input: '\n\n\n' })).stdout;
+    expect(again).toContain(`Access Key Id [**************e01]: Access Key Secret [${'*'.repeat(secret.length - 3)}${secret.slice(-3)}]`);
+    for (const home of [homeA, homeB]) expect(readFileSync(join(home, 'config.json'), 'utf8')).not.toContain(secret);
+    await nextRead();
+    expect((await call({ accessKeyId: 'LTAIinteractive01', secret }, 'GetSecretValue', { SecretName: 'app/x' })).status).toBe(200);
+  });
+
   test('an AccessKeyId that a profile holds is refused for another, on any host', () => {
     const taken = onB('configure', 'set', '--profile', 'thief', '--region', 'cn-hangzhou', '--access-key-id', ADMIN.accessKeyId, '--access-key-secret', 'mine-now');
     expect(taken.code).toBe(1);
