@@ -172,10 +172,37 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
     expect((await call({ accessKeyId: 'LTAIinteractive01', secret }, 'GetSecretValue', { SecretName: 'app/x' })).status).toBe(200);
   });
 
+  test('a change whose audit row cannot be stored is not reported as done', () => {
+    psql(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused for the test'; END $$;
+          CREATE TRIGGER refuse_audit BEFORE INSERT ON kms_local_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit()`);
+    try {
+      const put = onA('kms', 'PutSecretValue', '--SecretName', 'app/x', '--SecretData', 'unaudited', '--VersionId', 'v-unaudited');
+      expect(put.code).not.toBe(0);
+      expect(put.stderr).toMatch(/^ERROR: PutSecretValue ran \(RequestId [0-9a-f-]{36}\) but the audit log could not be written/);
+      expect(put.stdout).toBe('');
+    } finally {
+      psql('DROP TRIGGER refuse_audit ON kms_local_audit; DROP FUNCTION refuse_audit()');
+    }
+  });
+
   test('an AccessKeyId that a profile holds is refused for another, on any host', () => {
     const taken = onB('configure', 'set', '--profile', 'thief', '--region', 'cn-hangzhou', '--access-key-id', ADMIN.accessKeyId, '--access-key-secret', 'mine-now');
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain("already profile admin's");
     expect(psql("SELECT count(*) FROM kms_local_principals WHERE profile = 'thief'")).toBe('0');
+  });
+
+  test("a database outage: serve on B keeps the AccessKeys it knew (a request is 503, not an unknown AccessKey), and serves again when it is back", async () => {
+    server.stop();
+    try {
+      await nextRead();
+      const during = await call(ADMIN, 'GetSecretValue', { SecretName: 'app/x' });
+      expect({ status: during.status, code: during.body.Code }).toEqual({ status: 503, code: 'ServiceUnavailableTemporary' });
+    } finally {
+      server.start();
+    }
+    await nextRead();
+    const after = await call(ADMIN, 'GetSecretValue', { SecretName: 'app/x' });
+    expect(after.status).toBe(200);
   });
 });
