@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CliError, ServiceError } from '../../src/errors/errors.js';
@@ -301,6 +301,35 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
         await holder.end();
       }
       expect((await secrets.get('held'))!.description).toBe('before');
+    });
+
+    test('a server that stops answering (its processes frozen): connecting and waiting for an answer both give up within their limits', async () => {
+      const { url } = freshDatabase(server);
+      const home = hostHome({ KMS_LOCAL_MASTER_KEY: masterKey });
+      const backend = pgBackend(home, url, { connectMs: 1_000, answerMs: 1_500 });
+      const secrets = backend.secrets(REGION, () => Date.now());
+      await secrets.mutate('s', () => ({ next: secretRecord(home, 's', 'x'), result: undefined }));
+      // The server's processes: the postmaster (the parent of any backend) and all its children.
+      const [{ pid }] = await sqlOn<{ pid: number }>(url, 'SELECT pg_backend_pid() AS pid');
+      const postmaster = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      const frozen = [postmaster, ...children];
+      for (const p of frozen) process.kill(p, 'SIGSTOP');
+      try {
+        let started = Date.now();
+        // A connection of the pool already open: the query is sent, no answer comes.
+        const waited = await serviceErrorOf(secrets.get('s'));
+        expect(waited.code).toBe('ServiceUnavailableTemporary');
+        expect(Date.now() - started).toBeLessThan(8_000);
+        // New connections: the kernel accepts them, the server never says hello.
+        started = Date.now();
+        const fresh = pgBackend(hostHome({ KMS_LOCAL_MASTER_KEY: masterKey }), url, { connectMs: 1_000, answerMs: 1_500 });
+        expect((await serviceErrorOf(fresh.secrets(REGION, () => Date.now()).get('s'))).code).toBe('ServiceUnavailableTemporary');
+        expect(Date.now() - started).toBeLessThan(8_000);
+      } finally {
+        for (const p of frozen) process.kill(p, 'SIGCONT');
+      }
+      expect(valueOf(home, (await secrets.get('s'))!)).toBe('x');
     });
 
     test('a wrong password: ServiceUnavailableTemporary saying the store refused the connection, without the password', async () => {
