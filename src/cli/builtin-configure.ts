@@ -208,8 +208,9 @@ async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
   }
   // A shared store: the principal goes to the store (every host sees it, its secret sealed); the
   // file keeps this host's settings of the profile only. Checked before either is written.
-  const name = nameIn(read(home));
-  setProfile(args, read(home), name);
+  const current = read(home);
+  const name = nameIn(current);
+  setProfile(args, current, name);
   if (changesPrincipal(change)) await shared.principals().put(name, change);
   await write(home, (file) => {
     const profile = setProfile(args, file, name);

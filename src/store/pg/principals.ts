@@ -18,6 +18,9 @@ const TABLE = 'kms_local_principals';
 const UNIQUE_VIOLATION = '23505';
 
 export class PgPrincipalStorage implements PrincipalStorage {
+  /** Warnings already given: `serve` lists the principals every second, and says each once. */
+  private readonly warned = new Set<string>();
+
   constructor(
     private readonly db: PgConnection,
     private readonly ready: Ready,
@@ -36,7 +39,9 @@ export class PgPrincipalStorage implements PrincipalStorage {
         principals.push(this.decode(profile, record));
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
-        this.home.onWarning?.(`${err.message} Its AccessKey is refused.`);
+        const warning = `${err.message} Its AccessKey is refused.`;
+        if (!this.warned.has(warning)) this.home.onWarning?.(warning);
+        this.warned.add(warning);
       }
     }
     return principals;
