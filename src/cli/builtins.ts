@@ -243,11 +243,11 @@ export const builtinCommands: readonly BuiltinSpec[] = [
     subcommands: [
       {
         name: 'copy',
-        summary: 'copy every region, secret, key and alias to another store, then compare; JSON summary',
+        summary: 'copy every region, secret, key, alias and principal to another store, then compare; JSON summary',
         details:
           'Copies every secret (all versions, stages, tags, policy, rotation and deletion state), every\n' +
           'key (versions, tags, policy) and every alias of every region, as stored: pending deletion or\n' +
-          'not. What the destination already holds identically is skipped, so a copy that was\n' +
+          'not; and the principals (AccessKeys and their policies). What the destination already holds identically is skipped, so a copy that was\n' +
           'interrupted finishes when run again. A record the destination holds differently is refused\n' +
           '(nothing is copied) unless --overwrite is given. The destination is then read back and every\n' +
           'record compared (Verification); exit status 1 if any differs. One audit record (CopyStore)\n' +

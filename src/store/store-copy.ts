@@ -1,12 +1,13 @@
 /**
  * `kms-local store copy` and `store verify`: a whole store (every region's secrets, keys and alias
- * table) from one StoreBackend to another, through the store interface only, so any pair of
+ * table, the principals, the account id) from one StoreBackend to another, through the store interface only, so any pair of
  * stores works: a home's files, another home's files, PostgreSQL.
  *
  * Records are copied as they are stored: sealed under the master key, never opened (the two stores
  * must be under the same key; the destination is read and written under the source's). They are
  * read raw (`peek`, `names`, `keyIds`): a secret or key pending deletion, or past its deletion date
- * by a rehearsal clock, is copied like any other, and nothing is purged on the source.
+ * by a rehearsal clock, is copied like any other, and nothing is purged on the source. Principals
+ * are the exception: the interface gives them opened (see principalsOf).
  *
  * Resumable: a plan compares every record first (src/core/store-copy.ts decides), then each write
  * is one read-modify-write under the destination's lock that checks the destination still holds
@@ -17,6 +18,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { KeyRecord } from '../core/keys.js';
 import type { SecretRecord } from '../core/model.js';
+import type { Principal } from '../core/principals.js';
 import {
   compareDigests,
   countDecision,
@@ -30,7 +32,6 @@ import {
   type VerifyResult,
 } from '../core/store-copy.js';
 import { formatTime } from '../core/time.js';
-import { appendAudit } from '../audit/audit-log.js';
 import { CliError, ServiceError } from '../errors/errors.js';
 import type { Keyring } from '../crypto/envelope.js';
 import type { AliasRecord, StoreBackend } from './backend.js';
@@ -48,7 +49,7 @@ export interface StoreSide {
   filesRoot?: string;
 }
 
-type Kind = 'Secret' | 'Key' | 'Alias';
+type Kind = 'Secret' | 'Key' | 'Alias' | 'Principal';
 
 interface Held<R> {
   ref: RecordRef;
@@ -107,9 +108,28 @@ async function snapshot(side: StoreSide, describeFailure: (ref: string, err: Ser
   return result;
 }
 
+/**
+ * The principals of a store that hold anything (an AccessKey or a policy): a profile that only
+ * names a region is the host's setting, not the store's. Unlike secrets and keys, a principal is
+ * compared and copied as the interface gives it, with its AccessKey secret: the home's files keep
+ * it in config.json as the aliyun CLI does, a database sealed; the destination seals it its way.
+ */
+async function principalsOf(side: StoreSide, describeFailure: (ref: string, err: ServiceError) => Error): Promise<Map<string, Held<Principal>>> {
+  let all: Principal[];
+  try {
+    all = await side.backend.principals().list();
+  } catch (err) {
+    if (err instanceof ServiceError) throw describeFailure('principals', err);
+    throw err;
+  }
+  const kept = all.filter((p) => p.accessKeyId !== '' || p.accessKeySecret !== '' || p.policies.length > 0 || p.policyDocuments.length > 0);
+  return new Map(kept.map((p) => [p.profile, held('Principal', '-', p.profile, p)]));
+}
+
 /** Every record of a snapshot, by a stable id, for comparing two stores. */
-function digestsOf(store: Snapshot): Map<string, { ref: RecordRef; digest: string }> {
+function digestsOf(store: Snapshot, principals: Map<string, Held<Principal>>): Map<string, { ref: RecordRef; digest: string }> {
   const all = new Map<string, { ref: RecordRef; digest: string }>();
+  for (const [profile, { ref, digest }] of principals) all.set(`-\0Principal\0${profile}`, { ref, digest });
   for (const [region, records] of store) {
     for (const kind of ['Secret', 'Key', 'Alias'] as const) {
       for (const [id, { ref, digest }] of records[kind]) all.set(`${region}\0${kind}\0${id}`, { ref, digest });
@@ -249,6 +269,23 @@ function planRegion(source: RegionRecords, destination: RegionRecords | undefine
   return plan;
 }
 
+/** The principals, planned like records; an AccessKeyId another profile holds there is a conflict, --overwrite or not. */
+function planPrincipals(source: Map<string, Held<Principal>>, destination: Map<string, Held<Principal>>, overwrite: boolean, conflicts: Conflict[]): PlannedWrite<Principal>[] {
+  const writes: PlannedWrite<Principal>[] = [];
+  for (const [profile, item] of source) {
+    const holder = [...destination.values()].find((d) => d.record.profile !== profile && item.record.accessKeyId !== '' && d.record.accessKeyId === item.record.accessKeyId);
+    if (holder) {
+      conflicts.push({ ref: item.ref, detail: `its AccessKeyId is profile ${holder.record.profile}'s at the destination, and an AccessKey names one caller (change that profile there first)` });
+      continue;
+    }
+    const existing = destination.get(profile);
+    const decision = decideCopy(item.digest, existing?.digest, overwrite);
+    if (decision === 'conflict') conflicts.push({ ref: item.ref, detail: 'another AccessKey or other policies at the destination' });
+    else writes.push({ decision, source: item, planned: existing?.digest });
+  }
+  return writes;
+}
+
 // --- the summary -------------------------------------------------------------------------------
 
 export interface RegionCounts {
@@ -268,6 +305,8 @@ export interface CopySummary {
   MasterKeyCopiedTo?: string;
   Regions: Record<string, RegionCounts>;
   Totals: RegionCounts;
+  /** The principals (profiles with an AccessKey or policies), which belong to no region. */
+  Principals: CopyCounts;
   /** The destination read back and compared with the source; absent in a dry run. */
   Verification?: VerifyResult & { Verified: boolean };
 }
@@ -280,7 +319,7 @@ export interface VerifySummary extends VerifyResult {
 }
 
 const noRegionCounts = (): RegionCounts => ({ Aliases: noCounts(), Keys: noCounts(), Secrets: noCounts() });
-const COUNT_OF: Record<Kind, keyof RegionCounts> = { Secret: 'Secrets', Key: 'Keys', Alias: 'Aliases' };
+const COUNT_OF: Record<Exclude<Kind, 'Principal'>, keyof RegionCounts> = { Secret: 'Secrets', Key: 'Keys', Alias: 'Aliases' };
 
 function addTotals(totals: RegionCounts, region: RegionCounts): void {
   for (const kind of ['Aliases', 'Keys', 'Secrets'] as const) {
@@ -315,6 +354,8 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
     }
   }
   const destination = await snapshot(to, destinationUnreadable(to, keyPlan.keys));
+  const sourcePrincipals = await principalsOf(from, sourceUnreadable(from));
+  const destinationPrincipals = await principalsOf(to, destinationUnreadable(to, keyPlan.keys));
 
   // The plan: every record decided before anything is written.
   const conflicts: Conflict[] = [];
@@ -330,6 +371,7 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
   }
   const plans = new Map<string, RegionPlan>();
   for (const [region, records] of source) plans.set(region, planRegion(records, destination.get(region), options.overwrite, conflicts));
+  const principalPlan = planPrincipals(sourcePrincipals, destinationPrincipals, options.overwrite, conflicts);
   if (conflicts.length > 0) {
     const shown = conflicts.slice(0, 10).map((c) => `  ${c.ref.Kind} ${c.ref.Id} (${c.ref.Region}): ${c.detail}`);
     if (conflicts.length > shown.length) shown.push(`  ... and ${conflicts.length - shown.length} more`);
@@ -346,6 +388,7 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
     MasterKeyId: keyPlan.keys.keyId,
     Regions: {},
     Totals: noRegionCounts(),
+    Principals: noCounts(),
   };
   const account = sourceAccount ?? destinationAccount;
   if (account !== undefined) summary.AccountId = account;
@@ -359,12 +402,14 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
       summary.Regions[region] = counts;
       addTotals(summary.Totals, counts);
     }
+    for (const write of principalPlan) countDecision(summary.Principals, write.decision);
     return summary;
   }
 
   const requestId = randomUUID();
-  const audit = (outcome: 'success' | 'error', errorCode: string | null): void =>
-    appendAudit(to.home, { time: formatTime(options.nowMs), operation: 'CopyStore', secretName: null, versionId: null, requestId, outcome, errorCode });
+  // On the destination's own audit trail (a database's table, a home's audit.log).
+  const audit = (outcome: 'success' | 'error', errorCode: string | null): Promise<void> =>
+    to.backend.audit().append({ time: formatTime(options.nowMs), operation: 'CopyStore', secretName: null, versionId: null, requestId, outcome, errorCode });
   try {
     if (to.filesRoot !== undefined) to.home.ensure();
     // A database not used yet takes the source's account id with its first write (its schema).
@@ -374,7 +419,7 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
       if (destinationAccount === undefined) createFileOnce(to.home.path('account-id'), `${sourceAccount}\n`);
       else writeFileAtomic(to.home.path('account-id'), `${sourceAccount}\n`);
     }
-    const total = [...plans.values()].reduce((n, p) => n + p.Secret.length + p.Key.length + p.Alias.length, 0);
+    const total = [...plans.values()].reduce((n, p) => n + p.Secret.length + p.Key.length + p.Alias.length, principalPlan.length);
     let done = 0;
     const step = (n = 1) => options.progress?.((done += n), total);
     for (const [region, plan] of plans) {
@@ -385,13 +430,14 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
       await copySecrets(to, region, plan.Secret, counts.Secrets, step);
       addTotals(summary.Totals, counts);
     }
-    const result = await compareStores(from, to, source, await snapshot(to, destinationUnreadable(to, keyPlan.keys)));
+    await copyPrincipals(to, principalPlan, summary.Principals, step);
+    const result = await compareStores(from, to, { regions: source, principals: sourcePrincipals }, await wholeStore(to, destinationUnreadable(to, keyPlan.keys)));
     summary.Verification = { ...result, Verified: verified(result) };
   } catch (err) {
-    audit('error', err instanceof ServiceError ? err.code : err instanceof CliError ? 'CliError' : 'InternalFailure');
+    await audit('error', err instanceof ServiceError ? err.code : err instanceof CliError ? 'CliError' : 'InternalFailure');
     throw err;
   }
-  audit(summary.Verification.Verified ? 'success' : 'error', summary.Verification.Verified ? null : 'VerificationFailed');
+  await audit(summary.Verification.Verified ? 'success' : 'error', summary.Verification.Verified ? null : 'VerificationFailed');
   return summary;
 }
 
@@ -427,6 +473,30 @@ async function copyKeys(to: StoreSide, region: string, writes: PlannedWrite<KeyR
   }
 }
 
+/**
+ * A principal is written whole (its AccessKey and exactly its policies). The store's put takes no
+ * compare step, so the check that the destination still holds what the plan saw is a read just
+ * before: a change made in between by `configure set` on another host is the one window left.
+ */
+async function copyPrincipals(to: StoreSide, writes: PlannedWrite<Principal>[], counts: CopyCounts, step: () => void): Promise<void> {
+  const storage = to.backend.principals();
+  for (const write of writes) {
+    if (write.decision === 'skip') countDecision(counts, 'skip');
+    else {
+      const current = await storage.get(write.source.ref.Id);
+      const now = current && digestOf('Principal', '-', current);
+      if (now === write.source.digest) countDecision(counts, 'skip');
+      else {
+        if (!stillAsPlanned(write.planned, now)) throw changedMeanwhile(write.source.ref);
+        const { accessKeyId, accessKeySecret, policies, policyDocuments } = write.source.record;
+        await storage.put(write.source.ref.Id, { accessKeyId, accessKeySecret, detachAll: true, policies, policyDocuments });
+        countDecision(counts, write.decision);
+      }
+    }
+    step();
+  }
+}
+
 /** The alias table of a region is one record to the store: one read-modify-write for all of them. */
 async function copyAliases(to: StoreSide, region: string, writes: PlannedWrite<AliasRecord>[], counts: CopyCounts, step: (n?: number) => void): Promise<void> {
   if (writes.length === 0) return;
@@ -458,8 +528,17 @@ async function copyAliases(to: StoreSide, region: string, writes: PlannedWrite<A
 }
 
 /** Every record of the source against the destination's, and the account id their ARNs name. */
-async function compareStores(from: StoreSide, to: StoreSide, source: Snapshot, destination: Snapshot): Promise<VerifyResult> {
-  const result = compareDigests(digestsOf(source), digestsOf(destination));
+interface WholeStore {
+  regions: Snapshot;
+  principals: Map<string, Held<Principal>>;
+}
+
+async function wholeStore(side: StoreSide, describeFailure: (ref: string, err: ServiceError) => Error): Promise<WholeStore> {
+  return { regions: await snapshot(side, describeFailure), principals: await principalsOf(side, describeFailure) };
+}
+
+async function compareStores(from: StoreSide, to: StoreSide, source: WholeStore, destination: WholeStore): Promise<VerifyResult> {
+  const result = compareDigests(digestsOf(source.regions, source.principals), digestsOf(destination.regions, destination.principals));
   const sourceAccount = await accountIdOf(from);
   const destinationAccount = await accountIdOf(to);
   if (sourceAccount !== undefined) {
@@ -476,8 +555,8 @@ export async function verifyStores(from: StoreSide, to: StoreSide): Promise<Veri
   const keys = existingKeys(from.home);
   if (!keys) throw new CliError(`the source store (${from.label}) has no master key: nothing to compare with.`);
   to.home.useKeys(keys);
-  const source = await snapshot(from, sourceUnreadable(from));
-  const destination = await snapshot(to, destinationUnreadable(to, keys));
+  const source = await wholeStore(from, sourceUnreadable(from));
+  const destination = await wholeStore(to, destinationUnreadable(to, keys));
   const result = await compareStores(from, to, source, destination);
   return { From: from.label, To: to.label, MasterKeyId: keys.keyId, ...result, Verified: verified(result) };
 }

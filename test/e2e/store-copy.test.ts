@@ -60,6 +60,20 @@ function populate(home: string): void {
   kms('ScheduleKeyDeletion', '--KeyId', doomed, '--PendingWindowInDays', '7');
   kms('CreateSecret', '--SecretName', 'elsewhere', '--VersionId', 'v1', '--SecretData', 'in shanghai', '--region', 'cn-shanghai');
   kms('CreateKey', '--region', 'cn-shanghai');
+  // Principals: an AccessKey with a system policy, another with a policy document.
+  const configure = (...args: string[]) => expect(runCli(['configure', 'set', '--region', 'cn-hangzhou', ...args], { home }).code).toBe(0);
+  configure('--profile', 'reader', '--access-key-id', 'LTAIcopyreader001', '--access-key-secret', READER_SECRET, '--policy', 'AliyunKMSSecretUserAccess');
+  configure('--profile', 'admin', '--access-key-id', 'LTAIcopyadmin0001', '--access-key-secret', 'admin-secret-of-copy', '--policy-document', JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['kms:*'], Resource: ['*'] }] }));
+}
+
+const READER_SECRET = 'reader-secret-of-copy';
+
+/** A principal as `configure get` shows it (the secret masked), without what is the host's own (region, output). */
+function principalIn(home: string, profile: string, env?: Record<string, string | undefined>): unknown {
+  const got = runCli(['configure', 'get', '--profile', profile], { home, env });
+  expect(got.code).toBe(0);
+  const { access_key_id, access_key_secret, policies, policy_documents } = got.json;
+  return { access_key_id, access_key_secret, policies, policy_documents };
 }
 
 /** What every read of a home answers, RequestIds aside (an error: its stderr, equally without them). */
@@ -146,12 +160,16 @@ describe('store copy between two homes', () => {
       Keys: { Copied: 1, Overwritten: 0, Skipped: 0 },
       Secrets: { Copied: 1, Overwritten: 0, Skipped: 0 },
     });
-    expect(result.json.Verification).toEqual({ Compared: 9 + 1, Different: [], Missing: [], OnlyAtDestination: 0, Verified: true });
+    expect(result.json.Principals).toEqual({ Copied: 2, Overwritten: 0, Skipped: 0 });
+    // 5 secrets, 3 keys, 1 alias, 2 principals and the account id.
+    expect(result.json.Verification).toEqual({ Compared: 12, Different: [], Missing: [], OnlyAtDestination: 0, Verified: true });
     expect(result.stdout).toMatch(/^\{\n\t"AccountId"/);
     // The master key went along (the destination had none), and no value is printed.
     expect(readFileSync(join(dest, 'master.key'), 'utf8')).toBe(readFileSync(join(source, 'master.key'), 'utf8'));
     for (const value of ['first', 'second', 'third', 'soon gone', 'Initial-Pw-123', 'in shanghai']) expect(result.stdout).not.toContain(value);
     expect(readEverything(dest)).toEqual(expected);
+    for (const profile of ['reader', 'admin']) expect(principalIn(dest, profile)).toEqual(principalIn(source, profile));
+    expect(result.stdout).not.toContain(READER_SECRET);
     // One audit line on the destination, none added on the source.
     const lines = auditOf(dest).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ operation: 'CopyStore', outcome: 'success', errorCode: null })]);
@@ -159,7 +177,7 @@ describe('store copy between two homes', () => {
     // store verify agrees; a file:// URL names the same home.
     const verify = runCli(['store', 'verify', '--to', pathToFileURL(dest).href], { home: source });
     expect(verify.code).toBe(0);
-    expect(verify.json).toMatchObject({ Compared: 10, Different: [], Missing: [], Verified: true });
+    expect(verify.json).toMatchObject({ Compared: 12, Different: [], Missing: [], Verified: true });
   });
 
   test('run again, a copy skips everything and copies nothing', () => {
@@ -171,6 +189,7 @@ describe('store copy between two homes', () => {
       Keys: { Copied: 0, Overwritten: 0, Skipped: 3 },
       Secrets: { Copied: 0, Overwritten: 0, Skipped: 5 },
     });
+    expect(again.json.Principals).toEqual({ Copied: 0, Overwritten: 0, Skipped: 2 });
   });
 
   test.each(['after-rename:2', 'after-rename:5', 'after-temp-write:4'])('killed at %s, a copy run again finishes without losing or duplicating anything', (point) => {
@@ -207,6 +226,19 @@ describe('store copy between two homes', () => {
     expect(replaced.json.Totals.Secrets).toEqual({ Copied: 0, Overwritten: 1, Skipped: 4 });
     expect(replaced.json.Verification.Verified).toBe(true);
     expect(readEverything(dest)).toEqual(expected);
+  });
+
+  test('an AccessKeyId another profile holds at the destination is refused, --overwrite or not', () => {
+    mkdirSync(dest, { mode: 0o700 });
+    writeFileSync(join(dest, 'master.key'), readFileSync(join(source, 'master.key')), { mode: 0o600 });
+    expect(runCli(['configure', 'set', '--profile', 'someone', '--region', 'cn-hangzhou', '--access-key-id', 'LTAIcopyreader001', '--access-key-secret', 'theirs-1234'], { home: dest }).code).toBe(0);
+    const before = hashTree(dest);
+    for (const extra of [[], ['--overwrite']]) {
+      const refused = copy(['--to', dest, ...extra]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("Principal reader (-): its AccessKeyId is profile someone's at the destination");
+      expect(hashTree(dest)).toBe(before);
+    }
   });
 
   test('records only the destination has are kept and counted, not a difference', () => {
@@ -367,7 +399,13 @@ describeIfPostgres('store copy between a home\'s files and PostgreSQL', () => {
     expect(there.code).toBe(0);
     expect(there.json.To).toMatch(/^PostgreSQL store postgresql:\/\/postgres@127\.0\.0\.1:\d+\//);
     expect(there.stdout).not.toContain(server.superPassword);
-    expect(there.json.Verification).toMatchObject({ Compared: 10, Different: [], Missing: [], Verified: true });
+    expect(there.json.Verification).toMatchObject({ Compared: 12, Different: [], Missing: [], Verified: true });
+    expect(there.json.Principals).toEqual({ Copied: 2, Overwritten: 0, Skipped: 0 });
+    // One audit record, in the database's own trail; none in the home that ran the copy.
+    expect(sqlIn(name, "SELECT operation || ' ' || outcome FROM kms_local_audit WHERE operation = 'CopyStore'")).toBe('CopyStore success');
+    expect(auditOf(source)).not.toContain('CopyStore');
+    // The AccessKey secrets are sealed in the database, as the store keeps them.
+    expect(sqlIn(name, 'SELECT string_agg(record, \'\') FROM kms_local_principals')).not.toContain(READER_SECRET);
     // A host on the database (the team's key, the store's URL) reads what the source home reads, ARNs included.
     const host = makeEmptyHomeForTest();
     expect(readEverything(host, { KMS_LOCAL_STORE: url, KMS_LOCAL_MASTER_KEY: key })).toEqual(expected);
@@ -378,12 +416,13 @@ describeIfPostgres('store copy between a home\'s files and PostgreSQL', () => {
     const back = copy(['--from', url, '--to', dest]);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
-    expect(back.json.Verification).toMatchObject({ Compared: 10, Verified: true });
+    expect(back.json.Verification).toMatchObject({ Compared: 12, Verified: true });
     expect(readEverything(dest)).toEqual(expected);
+    for (const profile of ['reader', 'admin']) expect(principalIn(dest, profile)).toEqual(principalIn(source, profile));
     // The database as the current home's store (KMS_LOCAL_STORE) is the source of store verify.
     const verify = runCli(['store', 'verify', '--to', dest], { home: host, env: { KMS_LOCAL_STORE: url, KMS_LOCAL_MASTER_KEY: key } });
     expect(verify.code).toBe(0);
-    expect(verify.json).toMatchObject({ Compared: 10, Verified: true });
+    expect(verify.json).toMatchObject({ Compared: 12, Verified: true });
   });
 
   test('a dry run and store verify never migrate a database whose schema is behind; a copy does', () => {
