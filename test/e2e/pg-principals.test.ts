@@ -185,6 +185,22 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
     }
   });
 
+  test('configure set --store with an AccessKey in one call: the principal goes to the store it names', () => {
+    const homeC = makeHome();
+    try {
+      // No KMS_LOCAL_STORE: the store is the one --store names.
+      const envC = { KMS_LOCAL_MASTER_KEY: env.KMS_LOCAL_MASTER_KEY! };
+      const secret = `storeflag-${randomBytes(9).toString('base64url')}`;
+      ok(runCli(['configure', 'set', '--store', db.url, '--profile', 'ci', '--region', 'cn-hangzhou', '--access-key-id', 'LTAIstoreFlag01', '--access-key-secret', secret], { home: homeC, env: envC }));
+      const file = readFileSync(join(homeC, 'config.json'), 'utf8');
+      expect(JSON.parse(file).store).toBe(db.url);
+      expect(file).not.toContain(secret);
+      expect(psql("SELECT profile FROM kms_local_principals WHERE access_key_id = 'LTAIstoreFlag01'")).toBe('ci');
+    } finally {
+      removeHome(homeC);
+    }
+  });
+
   test('an AccessKeyId that a profile holds is refused for another, on any host', () => {
     const taken = onB('configure', 'set', '--profile', 'thief', '--region', 'cn-hangzhou', '--access-key-id', ADMIN.accessKeyId, '--access-key-secret', 'mine-now');
     expect(taken.code).toBe(1);
