@@ -23,6 +23,8 @@ import { tuneHeapForServing } from './heap-tuning.js';
 
 /** Decoded secrets `serve` keeps (oldest out first): the memory target is 10,000 secrets in 150 MB. */
 const SERVE_READ_CACHE_ENTRIES = 20_000;
+/** Manifest shards: 16 per region and kind (secrets, keys), of the regions in use. */
+const SERVE_MANIFEST_CACHE_ENTRIES = 1_024;
 
 const DEFAULT_PORT = 8080;
 
@@ -77,6 +79,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   const home = new Home(env, io.stderr);
   // Secrets are read many times over: keep them decoded while their files are unchanged.
   home.readCache = new ReadCache(SERVE_READ_CACHE_ENTRIES);
+  home.manifestCache = new ReadCache(SERVE_MANIFEST_CACHE_ENTRIES);
   // A `kms-local rekey` while the server runs replaces the key file: read it again then.
   home.watchKeyFiles = true;
   // A listing that skips an unreadable secret file says so in the server's log (unless --quiet).

@@ -11,7 +11,8 @@ import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, ensureDir } from './fs-safe.js';
 import { checkHomeSafety } from './home-safety.js';
 import type { ReadCache } from './read-cache.js';
-import type { SecretRecord } from '../core/model.js';
+import type { StampedSecret } from './secret-file.js';
+import type { Shard } from './manifest.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -30,7 +31,9 @@ export class Home {
   /** The account id, once read (it never changes: a file made once). */
   private account: string | undefined;
   /** Decoded secret files, kept by a long-lived process (serve) that enables it; none in the CLI. */
-  readCache: ReadCache<SecretRecord> | undefined;
+  readCache: ReadCache<StampedSecret> | undefined;
+  /** Verified manifest shards, kept likewise (serve). */
+  manifestCache: ReadCache<Shard> | undefined;
   private nextKeyring: Keyring | null | undefined;
 
   /** Where a one-line notice for the user goes (stderr), such as "a new master key was made". */
@@ -202,6 +205,19 @@ export class Home {
   useNextKeys(keys: Keyring): Keyring {
     this.nextKeyring = keys;
     return keys;
+  }
+
+  /**
+   * Whether KMS_LOCAL_REENROL=1 asks to take the files of a folder whose manifest is gone as the
+   * latest copies (after restoring a folder on purpose, or losing a damaged manifest).
+   */
+  reenrols(): boolean {
+    return this.env.KMS_LOCAL_REENROL === '1';
+  }
+
+  /** The key new manifest shards are written under: the next key while a rekey is under way. */
+  manifestKeys(): Keyring {
+    return this.nextKeys() ?? this.keys();
   }
 
   /** The keyring for a key id found in a file: the current master key or the next one. */

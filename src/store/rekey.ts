@@ -105,6 +105,8 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
       ...store.names().map((name): RekeyItem => ({ region, what: { SecretName: name }, move: (keys) => store.moveUnder(name, keys) })),
       ...keyStore.keyIds().map((keyId): RekeyItem => ({ region, what: { KeyId: keyId }, move: (keys) => keyStore.moveUnder(keyId, keys) })),
       { region, what: {}, move: (keys) => keyStore.moveAliasesUnder(keys), uncounted: true },
+      // Last: the manifests, whose entries the moves above changed (they wrote them under the new key already).
+      { region, what: {}, move: (keys) => store.moveManifestUnder(keys), uncounted: true },
     ];
   });
   const summary: RekeySummary = {

@@ -15,6 +15,8 @@ export const SCHEMA_VERSION = 1;
 interface SecretFile {
   schemaVersion: number;
   region: string;
+  /** Its place in the secret's history, checked against the region's manifest (absent before manifests). */
+  generation?: number;
   secret: SecretRecord;
   mac: string;
 }
@@ -54,13 +56,21 @@ function describeSchemaError(): string {
   return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'unknown schema error';
 }
 
-export function encodeSecretFile(secret: SecretRecord, region: string, keys: Keyring): string {
-  const body = { schemaVersion: SCHEMA_VERSION, region, secret };
+/** A secret as read from its file, with what the file says of itself (checked against the manifest). */
+export interface StampedSecret {
+  secret: SecretRecord;
+  /** 0 for a file written before manifests. */
+  generation: number;
+  mac: string;
+}
+
+export function encodeSecretFile(secret: SecretRecord, region: string, keys: Keyring, generation: number): { text: string; mac: string } {
+  const body = { schemaVersion: SCHEMA_VERSION, region, generation, secret };
   const file: SecretFile = { ...body, mac: keys.fileMac(canonicalJson(body)) };
   if (!validateSecretFile(file)) {
     throw new ServiceError('InternalFailure', `Refusing to write secret '${secret.name}': ${describeSchemaError()}.`);
   }
-  return `${JSON.stringify(file, null, 2)}\n`;
+  return { text: `${JSON.stringify(file, null, 2)}\n`, mac: file.mac };
 }
 
 /** The master key a file was written under: every version of a file is sealed under the same key. */
@@ -75,6 +85,28 @@ export function decodeSecretFile(
   keyringFor: (keyId: string) => Keyring | undefined,
   currentKeyId: string,
 ): SecretRecord {
+  return decodeStampedSecretFile(text, secretName, region, keyringFor, currentKeyId).secret;
+}
+
+/** A file's generation and MAC as it claims them, unverified: for enrolling a store into its manifest. */
+export function claimedStamp(text: string): { name: string; generation: number; mac: string } | undefined {
+  try {
+    const file = JSON.parse(text) as Partial<SecretFile>;
+    const name = file.secret?.name;
+    if (typeof name !== 'string' || typeof file.mac !== 'string') return undefined;
+    return { name, generation: Number.isSafeInteger(file.generation) ? file.generation! : 0, mac: file.mac };
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeStampedSecretFile(
+  text: string,
+  secretName: string,
+  region: string,
+  keyringFor: (keyId: string) => Keyring | undefined,
+  currentKeyId: string,
+): StampedSecret {
   let file: SecretFile;
   try {
     file = JSON.parse(text) as SecretFile;
@@ -99,5 +131,5 @@ export function decodeSecretFile(
   if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
     throw integrityError(secretName, 'its file was modified outside kms-local');
   }
-  return file.secret;
+  return { secret: file.secret, generation: file.generation ?? 0, mac };
 }

@@ -16,7 +16,8 @@ import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
-import { decodeFileName, decodeSecretFile, encodeSecretFile, fileNameFor, integrityError } from './secret-file.js';
+import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
+import { Manifest, ManifestDamaged, type FileStamp, type ManifestEntry } from './manifest.js';
 
 export interface StoreOptions {
   /** The real clock, which alone decides when an expired secret's file is removed. */
@@ -45,6 +46,7 @@ export class SecretStore {
   private readonly realNowMs: () => number;
   private readonly requestId: () => string;
   private readonly index: MetadataIndex;
+  private readonly manifest: Manifest;
 
   /** `nowMs` is the clock requests run on (KMS_LOCAL_NOW when rehearsing). */
   constructor(home: Home, region: string, nowMs: () => number, options: StoreOptions = {}) {
@@ -54,6 +56,16 @@ export class SecretStore {
     this.nowMs = nowMs;
     this.realNowMs = options.realNowMs ?? Date.now;
     this.requestId = options.requestId ?? randomUUID;
+    this.manifest = new Manifest({
+      dir: this.dir,
+      lockDir: join(this.dir, '.locks'),
+      scope: `secrets of ${region}`,
+      keyring: (keyId) => home.keyring(keyId),
+      writeKeys: () => home.manifestKeys(),
+      scan: () => this.scan(),
+      reenrol: () => home.reenrols(),
+      cache: () => home.manifestCache,
+    });
     this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked(), warn: (message) => home.onWarning?.(message) });
   }
 
@@ -66,7 +78,7 @@ export class SecretStore {
     return join(this.dir, '.locks', `${fileNameFor(name)}.lock`);
   }
 
-  private readRaw(name: string): SecretRecord | undefined {
+  private readFile(name: string): StampedSecret | undefined {
     let text: string;
     try {
       text = readNoFollow(this.fileOf(name));
@@ -78,24 +90,101 @@ export class SecretStore {
   }
 
   /**
+   * The secret's file, verified, and checked against the region's manifest: the manifest entry is
+   * read first, then the file (a file can only be newer than an entry read before it, never older,
+   * unless someone put an older copy back). A file newer than that can be a writer that finished
+   * in between: read both again before saying so.
+   */
+  private readChecked(name: string, readFile: () => StampedSecret | undefined): { file?: StampedSecret; entry: ManifestEntry | undefined | 'legacy' } {
+    for (let attempt = 1; ; attempt++) {
+      let entry: ManifestEntry | undefined | 'legacy';
+      try {
+        entry = this.manifest.entry(name);
+      } catch (err) {
+        if (err instanceof ManifestDamaged) throw integrityError(name, `the manifest of its region failed its check: ${err.message}`);
+        throw err;
+      }
+      const file = readFile();
+      if (!file) return { entry };
+      const why = this.manifest.judge(entry, file, () => existsSync(this.lockOf(name)));
+      if (why === undefined) return { file, entry };
+      if (attempt === 3) throw integrityError(name, why);
+    }
+  }
+
+  private readRaw(name: string): SecretRecord | undefined {
+    return this.readChecked(name, () => this.readFile(name)).file?.secret;
+  }
+
+  /**
    * A read outside any lock: through the home's cache of decoded files in a long-lived process
    * (serve), else from disk. Cached records are shared between requests: never change one.
    */
   private readShared(name: string): SecretRecord | undefined {
     const cache = this.home.readCache;
     if (!cache) return this.readRaw(name);
+    return this.readChecked(name, () => {
+      try {
+        return cache.read(this.fileOf(name), (text) => this.decode(name, text));
+      } catch (err) {
+        throw refusedLink(name, err);
+      }
+    }).file?.secret;
+  }
+
+  private decode(name: string, text: string): StampedSecret {
     try {
-      return cache.read(this.fileOf(name), (text) => this.decode(name, text));
+      return decodeStampedSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId);
     } catch (err) {
-      throw refusedLink(name, err);
+      if (err instanceof IntegrityError) throw integrityError(name, err.message);
+      throw err;
     }
   }
 
-  private decode(name: string, text: string): SecretRecord {
+  /** Every secret file of the region as it claims itself, unverified: for enrolling it in a new manifest. */
+  private *scan(): Iterable<[string, FileStamp]> {
+    for (const entry of readdirIfExists(this.dir)) {
+      if (!entry.endsWith('.json') || entry.startsWith('.')) continue;
+      let text: string;
+      try {
+        text = readNoFollow(join(this.dir, entry));
+      } catch {
+        continue;
+      }
+      const stamp = claimedStamp(text);
+      if (stamp && fileNameFor(stamp.name) === entry) yield [stamp.name, stamp];
+    }
+  }
+
+  /** The manifest made sure of (a store older than manifests is enrolled now), as an integrity error naming `name`. */
+  private ensureManifest(name: string): void {
     try {
-      return decodeSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId);
+      this.manifest.ensure();
     } catch (err) {
-      if (err instanceof IntegrityError) throw integrityError(name, err.message);
+      if (err instanceof ManifestDamaged) {
+        throw integrityError(name, `the manifest of its region ${err.message}; if the files are as they should be, run the write again with KMS_LOCAL_REENROL=1 to take them as the latest`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The secret's file under its lock, checked, with the generation the next write gets. A file one
+   * generation past its entry was left by a writer that died before recording it: recorded now, so
+   * that what was read is what the manifest holds before anything newer is written.
+   */
+  private readForWrite(name: string): { current: SecretRecord | undefined; nextGeneration: number } {
+    const { file, entry } = this.readChecked(name, () => this.readFile(name));
+    const known = entry === 'legacy' || entry === undefined ? 0 : entry.g;
+    if (file && file.generation > known) this.recordInManifest(name, Manifest.entryOf(file));
+    return { current: file?.secret, nextGeneration: Math.max(known, file?.generation ?? 0) + 1 };
+  }
+
+  private recordInManifest(name: string, entry: ManifestEntry): void {
+    try {
+      this.manifest.record(name, entry);
+    } catch (err) {
+      if (err instanceof ManifestDamaged) throw integrityError(name, `the manifest of its region failed its check: ${err.message}`);
       throw err;
     }
   }
@@ -128,16 +217,17 @@ export class SecretStore {
     // The master key first: a home whose key cannot be found must not get even a lock folder.
     this.home.keys();
     ensureDir(join(this.dir, '.locks'));
+    this.ensureManifest(name);
     return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
       const keys = this.home.keys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
-      let current = this.readRaw(name);
+      let { current, nextGeneration } = this.readForWrite(name);
       // Gone by the request's clock but not by the real one: what the change sees is "no secret",
       // and a write that would replace the file is refused.
       let keptForReal: SecretRecord | undefined;
       if (current) {
         const state = this.deletionStateOf(current);
-        if (state === 'purge') this.purge(current, lock);
+        if (state === 'purge') this.purge(current, lock, nextGeneration++);
         if (state === 'gone') keptForReal = current;
         if (state !== 'present') current = undefined;
       }
@@ -146,11 +236,11 @@ export class SecretStore {
       if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
       if (keptForReal && next !== undefined) throw rehearsedDeletionConflict(keptForReal);
-      if (next === null) this.remove(name, lock);
+      if (next === null) this.remove(name, lock, nextGeneration);
       else if (next !== undefined) {
         const written = rewrapRecord(next, keyringFor, keys);
         this.index.markDirty(name);
-        this.write(written, keys, lock);
+        this.write(written, keys, lock, nextGeneration);
         this.index.record(name, written);
       }
       return result;
@@ -158,8 +248,8 @@ export class SecretStore {
   }
 
   /** Removes an expired secret's file and records it: a purge is a change like any other. */
-  private purge(secret: SecretRecord, lock: HeldLock): void {
-    this.remove(secret.name, lock);
+  private purge(secret: SecretRecord, lock: HeldLock, generation: number): void {
+    this.remove(secret.name, lock, generation);
     appendAudit(this.home, {
       time: formatTime(this.realNowMs()),
       operation: 'PurgeSecret',
@@ -171,17 +261,25 @@ export class SecretStore {
     });
   }
 
-  private remove(name: string, lock: HeldLock): void {
+  /** Unlinks the file, then leaves a tombstone at `generation`: a copy of the file put back is refused. */
+  private remove(name: string, lock: HeldLock, generation: number): void {
     this.index.markDirty(name);
     // An unlink cannot be fenced by a rename: the lock is checked just before it instead.
     if (!existsSync(lock.fence.tempDir)) throw lock.fence.lost();
     removeFile(this.fileOf(name));
+    this.recordInManifest(name, { g: generation, deleted: true });
     this.index.record(name, null);
   }
 
-  /** Commits a secret's file: only while `lock` is still this process's (its fence). */
-  private write(secret: SecretRecord, keys: Keyring, lock: HeldLock): void {
-    writeFileAtomic(this.fileOf(secret.name), encodeSecretFile(secret, this.region, keys), lock.fence);
+  /**
+   * Commits a secret's file (only while `lock` is still this process's: its fence), then its
+   * manifest entry: a crash in between leaves a file one generation ahead under a lock, which reads
+   * back and is recorded by the next writer.
+   */
+  private write(secret: SecretRecord, keys: Keyring, lock: HeldLock, generation: number): void {
+    const { text, mac } = encodeSecretFile(secret, this.region, keys, generation);
+    writeFileAtomic(this.fileOf(secret.name), text, lock.fence);
+    this.recordInManifest(secret.name, Manifest.entryOf({ generation, mac }));
   }
 
   /** Resolves once no live process holds the region's metadata index lock, which every write takes. */
@@ -202,12 +300,19 @@ export class SecretStore {
   /** Moves one secret under `keys` (for rekey); false when it is gone or already there. */
   moveUnder(name: string, keys: Keyring): boolean {
     ensureDir(join(this.dir, '.locks'));
+    this.ensureManifest(name);
     return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
-      const current = this.readRaw(name);
+      const { current, nextGeneration } = this.readForWrite(name);
       if (!current || isUnder(current, keys)) return false;
-      this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys, lock);
+      this.write(rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys), keys, lock, nextGeneration);
       return true;
     }, () => this.sweepTemps());
+  }
+
+  /** Moves the region's manifest under `keys` (for rekey, after its secrets); false when it has none. */
+  moveManifestUnder(keys: Keyring): boolean {
+    ensureDir(join(this.dir, '.locks'));
+    return this.manifest.moveUnder(keys);
   }
 
   /** The names of the region's secret files (unverified: reading one verifies it). */
@@ -246,9 +351,38 @@ export class SecretStore {
     });
   }
 
+  /** The names the manifest holds as live (or written, not yet recorded); undefined without a manifest. */
+  private liveNames(): Set<string> | undefined {
+    let all: Map<string, ManifestEntry> | undefined;
+    try {
+      all = this.manifest.all();
+    } catch (err) {
+      if (!(err instanceof ManifestDamaged)) throw err;
+      this.home.onWarning?.(`ListSecrets could not check the index of the region against its manifest (${err.message}); secrets are read from their files`);
+      return undefined;
+    }
+    if (!all) return undefined;
+    const live = new Set<string>();
+    for (const [name, entry] of all) if (!('deleted' in entry)) live.add(name);
+    // A secret whose writer is at work (or died before recording its file) may not be in the
+    // manifest yet: its file decides, read through the checks.
+    for (const name of this.locked()) {
+      try {
+        if (this.readRaw(name)) live.add(name);
+      } catch {
+        /* the index's own read of it warns */
+      }
+    }
+    return live;
+  }
+
   /** The metadata of every secret of the region, from the index; expired ones are left out (and purged, by the real clock). */
   list(): SecretMetadata[] {
+    // The index is a cache: a name it holds that the manifest does not hold as live (an entry
+    // planted by hand, or an older copy of the index put back) is not a secret.
+    const live = this.liveNames();
     return this.index.load().filter((meta) => {
+      if (live && !live.has(meta.name)) return false;
       const state = this.deletionStateOf(meta);
       if (state === 'purge') this.get(meta.name);
       return state === 'present';

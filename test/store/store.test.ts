@@ -345,7 +345,8 @@ describe('processes', () => {
     const secret = storeOf(home).get(SECRET)!;
     expect(secret.versions).toHaveLength(10);
     const files = listFiles(join(root, 'store', REGION));
-    expect(files).toEqual([fileNameFor(SECRET)]);
+    // The secret's file and the region's manifest (16 shards, docs/semantics.md "Store guarantees").
+    expect(files).toEqual([...[...'0123456789abcdef'].map((shard) => join('.manifest', `${shard}.shard`)), fileNameFor(SECRET)]);
   });
 
   test('a writer killed mid-write leaves the old file intact and its lock is recovered at once', () => {

@@ -1,0 +1,277 @@
+/**
+ * The manifest of a folder of MAC'd files (a region's secrets, or its keys and alias table): for
+ * every name, the generation and MAC of the latest file kms-local wrote for it, and a tombstone
+ * (with its last generation) for every name it deleted. Each file carries its generation inside its
+ * MAC'd body. A file's MAC proves kms-local wrote it; the manifest proves it is the latest copy: an
+ * older copy put back, or the file of a deleted secret restored, is refused by name
+ * (docs/semantics.md, "Store guarantees").
+ *
+ * Layout: `<folder>/.manifest/<0-f>.shard`, 16 shards by the first hex digit of sha256(name), so
+ * that a read verifies one small file however many secrets the region holds. A shard is
+ * `<mac>\n<body>\n`, the MAC (under the master key) over the body, which names its scope and shard
+ * (a shard cannot stand in for another) and the master key it is under. The folder appears whole
+ * (built in a lock's folder and renamed into place), so a shard missing from it was removed by hand.
+ *
+ * Order of a write, under the name's own lock: the file (generation g+1) first, then its manifest
+ * entry, under the shard's short lock. A reader reads the entry first, then the file; it accepts the
+ * file the entry names, or generation g+1 while the name's lock exists (a writer at work, or one
+ * that died between the two steps: the next writer records that file before writing its own). A
+ * delete unlinks first, then writes the tombstone. So a crash at any point never makes a false
+ * alarm, and nothing older than the last acknowledged write reads back. Entries only move forward:
+ * a writer stalled past its lease cannot move one back.
+ *
+ * A folder without a manifest (a store made before it existed) is enrolled on its first write: every
+ * file found then is taken as the latest. Until then its files carry no generation and are read as
+ * they are; a file that carries one in a folder without a manifest is refused (the manifest was
+ * removed).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Keyring } from '../crypto/envelope.js';
+import { DIR_MODE, FILE_MODE, fsyncDir, readTextIfExists, writeAll, writeFileAtomic } from './fs-safe.js';
+import { withLock } from './lock.js';
+import type { ReadCache } from './read-cache.js';
+
+export const MANIFEST_DIR = '.manifest';
+const SHARDS = '0123456789abcdef';
+/** Characters of a file's MAC kept in its entry (132 bits: no one without the key can match them). */
+const MAC_CHARS = 22;
+const VERSION = 1;
+
+/** The latest file of a name: its generation and MAC, or the generation at which it was deleted. */
+export type ManifestEntry = { g: number; m: string } | { g: number; deleted: true };
+
+/** What a file says of itself: its generation (0 for a file older than manifests) and its MAC. */
+export interface FileStamp {
+  generation: number;
+  mac: string;
+}
+
+export interface Shard {
+  entries: Map<string, ManifestEntry>;
+}
+
+interface ShardBody {
+  v: number;
+  scope: string;
+  shard: string;
+  key: string;
+  entries: Record<string, ManifestEntry>;
+}
+
+/** A shard that is not what kms-local wrote, or is missing: nothing in it can be trusted. */
+export class ManifestDamaged extends Error {}
+
+export interface ManifestOptions {
+  /** The folder whose files it records. */
+  dir: string;
+  /** Where its locks live (an existing folder when a write starts). */
+  lockDir: string;
+  /** What it records, bound into every shard's MAC: "secrets of cn-hangzhou". */
+  scope: string;
+  /** The keyring for the key id a shard names (current or next master key). */
+  keyring(keyId: string): Keyring | undefined;
+  /** The key new shards are written under. */
+  writeKeys(): Keyring;
+  /** Every file of the folder as found now, unverified (for enrolling a folder without a manifest). */
+  scan(): Iterable<[string, FileStamp]>;
+  /** Whether the user asked to enrol files written under a manifest that is gone (KMS_LOCAL_REENROL=1). */
+  reenrol(): boolean;
+  /** A long-lived process's cache of verified shards, by file identity. */
+  cache?: () => ReadCache<Shard> | undefined;
+}
+
+export function shardOf(name: string): string {
+  return SHARDS[createHash('sha256').update(name).digest()[0]! & 0x0f]!;
+}
+
+function isEntry(value: unknown): value is ManifestEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(e.g) || (e.g as number) < 0) return false;
+  return Object.keys(e).length === 2 && (e.deleted === true || typeof e.m === 'string');
+}
+
+export class Manifest {
+  private readonly options: ManifestOptions;
+  readonly dir: string;
+  /** Whether the manifest folder was seen: it is never removed by kms-local. */
+  private known = false;
+
+  constructor(options: ManifestOptions) {
+    this.options = options;
+    this.dir = join(options.dir, MANIFEST_DIR);
+  }
+
+  private shardPath(shard: string): string {
+    return join(this.dir, `${shard}.shard`);
+  }
+
+  private macText(body: string): string {
+    return `kms-local manifest\n${body}`;
+  }
+
+  private encode(shard: string, entries: Map<string, ManifestEntry>, keys: Keyring): string {
+    const sorted = [...entries.keys()].sort();
+    const body: ShardBody = { v: VERSION, scope: this.options.scope, shard, key: keys.keyId, entries: Object.fromEntries(sorted.map((n) => [n, entries.get(n)!])) };
+    const text = JSON.stringify(body);
+    return `${keys.fileMac(this.macText(text))}\n${text}\n`;
+  }
+
+  private decode(shard: string, text: string): Shard {
+    const cut = text.indexOf('\n');
+    const mac = text.slice(0, cut);
+    const bodyText = text.slice(cut + 1, -1);
+    let body: ShardBody;
+    try {
+      if (cut < 0 || !text.endsWith('\n')) throw new Error('torn');
+      body = JSON.parse(bodyText) as ShardBody;
+    } catch {
+      throw new ManifestDamaged(`its shard ${shard} is not what kms-local writes`);
+    }
+    const keys = typeof body?.key === 'string' ? this.options.keyring(body.key) : undefined;
+    if (!keys) throw new ManifestDamaged(`its shard ${shard} is under master key ${String(body?.key)}, which is not known (check KMS_LOCAL_MASTER_KEY)`);
+    if (!keys.verifyFileMac(this.macText(bodyText), mac) || body.v !== VERSION || body.scope !== this.options.scope || body.shard !== shard) {
+      throw new ManifestDamaged(`its shard ${shard} was modified outside kms-local`);
+    }
+    const entries = new Map<string, ManifestEntry>();
+    for (const [name, entry] of Object.entries(body.entries ?? {})) {
+      if (!isEntry(entry)) throw new ManifestDamaged(`its shard ${shard} was modified outside kms-local`);
+      entries.set(name, entry);
+    }
+    return { entries };
+  }
+
+  /** The shard, verified; undefined when the folder has no manifest (a store older than manifests). */
+  private readShard(shard: string): Shard | undefined {
+    const path = this.shardPath(shard);
+    const cache = this.options.cache?.();
+    const found = cache ? cache.read(path, (text) => this.decode(shard, text)) : this.readUncached(path, shard);
+    if (found) {
+      this.known = true;
+      return found;
+    }
+    if (this.known || existsSync(this.dir)) throw new ManifestDamaged(`its shard ${shard} is missing (removed by hand?)`);
+    return undefined;
+  }
+
+  private readUncached(path: string, shard: string): Shard | undefined {
+    const text = readTextIfExists(path);
+    return text === undefined ? undefined : this.decode(shard, text);
+  }
+
+  /** The entry of `name`: undefined when none, 'legacy' when the folder has no manifest yet. */
+  entry(name: string): ManifestEntry | undefined | 'legacy' {
+    const shard = this.readShard(shardOf(name));
+    return shard ? shard.entries.get(name) : 'legacy';
+  }
+
+  /**
+   * Why a file of `name` stamped `file` is not the latest copy kms-local wrote, given the entry read
+   * before the file; undefined when it is. `writerAtWork`: whether the name's lock exists.
+   */
+  judge(entry: ManifestEntry | undefined | 'legacy', file: FileStamp, writerAtWork: () => boolean): string | undefined {
+    const g = file.generation;
+    if (entry === 'legacy') {
+      return g === 0 ? undefined : `its file is generation ${g}, but the folder's manifest (${this.dir}) is gone: was it removed or the folder restored from a copy?`;
+    }
+    if (entry && !('deleted' in entry) && g === entry.g && file.mac.startsWith(entry.m)) return undefined;
+    if (g === (entry?.g ?? 0) + 1 && writerAtWork()) return undefined;
+    if (!entry) return `its file (generation ${g}) is not recorded in the manifest: it was not written by kms-local here, or put back by hand`;
+    if ('deleted' in entry) return `it was deleted (at generation ${entry.g}), and an older copy of its file (generation ${g}) was put back`;
+    if (g < entry.g) return `its file is an older copy (generation ${g}; the latest is generation ${entry.g}): a file was put back`;
+    if (g === entry.g) return `its file is not the copy of generation ${g} kms-local wrote last`;
+    return `its file (generation ${g}) is newer than the manifest records (generation ${entry.g}): was the manifest restored from a copy?`;
+  }
+
+  /**
+   * Records the latest file (or the deletion) of `name`. Under the shard's lock, and only forward:
+   * an entry that is already at `entry.g` or later is left as it is.
+   */
+  record(name: string, entry: ManifestEntry): void {
+    const shard = shardOf(name);
+    withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
+      const current = this.readShard(shard) ?? { entries: new Map<string, ManifestEntry>() };
+      const had = current.entries.get(name);
+      if (had && had.g >= entry.g) return;
+      const entries = new Map(current.entries);
+      entries.set(name, entry);
+      writeFileAtomic(this.shardPath(shard), this.encode(shard, entries, this.options.writeKeys()), lock.fence);
+    });
+  }
+
+  /** The entry a file just written gets. */
+  static entryOf(file: FileStamp): ManifestEntry {
+    return { g: file.generation, m: file.mac.slice(0, MAC_CHARS) };
+  }
+
+  /**
+   * Makes sure the folder has a manifest: without one, every file found now is enrolled as the
+   * latest of its name (a store made before manifests), and the whole folder appears at once.
+   */
+  ensure(): void {
+    if (this.known || existsSync(this.dir)) {
+      this.known = true;
+      return;
+    }
+    withLock(join(this.options.lockDir, 'manifest.lock'), `the manifest of the ${this.options.scope}`, (lock) => {
+      if (existsSync(this.dir)) return;
+      const shards = new Map<string, Map<string, ManifestEntry>>([...SHARDS].map((s) => [s, new Map()]));
+      const underManifest: string[] = [];
+      for (const [name, stamp] of this.options.scan()) {
+        if (stamp.generation > 0) underManifest.push(name);
+        shards.get(shardOf(name))!.set(name, Manifest.entryOf(stamp));
+      }
+      // Files written under a manifest, and no manifest: it was removed, and nothing says whether
+      // these files are the latest. Taking them as they are is the user's decision, never a default.
+      if (underManifest.length > 0 && !this.options.reenrol()) throw new ManifestDamaged(`it is missing, but ${underManifest.length} file(s) were written under one (such as '${underManifest[0]}'): files may have been put back from older copies`);
+      // Built inside the lock's own folder: if the lock was taken from this process, the folder
+      // went with it and the rename below fails instead of publishing a stale enrolment.
+      const staging = join(lock.fence.tempDir, `manifest-${randomBytes(6).toString('hex')}`);
+      mkdirSync(staging, { mode: DIR_MODE });
+      const keys = this.options.writeKeys();
+      for (const [shard, entries] of shards) {
+        const fd = openSync(join(staging, `${shard}.shard`), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+        try {
+          writeAll(fd, Buffer.from(this.encode(shard, entries, keys), 'utf8'));
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      fsyncDir(staging);
+      try {
+        renameSync(staging, this.dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(lock.fence.tempDir)) throw lock.fence.lost();
+        throw err;
+      }
+      fsyncDir(this.options.dir);
+    });
+    this.known = true;
+  }
+
+  /** Every entry of every shard; undefined when the folder has no manifest yet. */
+  all(): Map<string, ManifestEntry> | undefined {
+    const all = new Map<string, ManifestEntry>();
+    for (const shard of SHARDS) {
+      const found = this.readShard(shard);
+      if (!found) return undefined;
+      for (const [name, entry] of found.entries) all.set(name, entry);
+    }
+    return all;
+  }
+
+  /** Writes every shard again under `keys` (for rekey); false when there is no manifest. */
+  moveUnder(keys: Keyring): boolean {
+    if (!existsSync(this.dir)) return false;
+    for (const shard of SHARDS) {
+      withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
+        const current = this.readShard(shard)!;
+        writeFileAtomic(this.shardPath(shard), this.encode(shard, current.entries, keys), lock.fence);
+      });
+    }
+    return true;
+  }
+}
