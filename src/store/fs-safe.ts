@@ -224,7 +224,7 @@ const pointsReached = new Map<string, number>();
  * time it reaches that point of a write. Several, separated by commas, act in turn: with
  * `after-temp-write:SIGSTOP,after-rename` a process continued after its stop dies after the rename.
  */
-function reachPoint(name: string): void {
+export function reachPoint(name: string): void {
   const wanted = process.env.KMS_LOCAL_TEST_CRASH_AT;
   if (!wanted) return;
   const count = (pointsReached.get(name) ?? 0) + 1;

@@ -29,7 +29,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Keyring } from '../crypto/envelope.js';
-import { DIR_MODE, FILE_MODE, fsyncDir, readTextIfExists, writeAll, writeFileAtomic } from './fs-safe.js';
+import { DIR_MODE, FILE_MODE, fsyncDir, reachPoint, readTextIfExists, writeAll, writeFileAtomic } from './fs-safe.js';
 import { withLock } from './lock.js';
 import type { ReadCache } from './read-cache.js';
 
@@ -241,6 +241,7 @@ export class Manifest {
         }
       }
       fsyncDir(staging);
+      reachPoint('manifest-staged');
       try {
         renameSync(staging, this.dir);
       } catch (err) {
