@@ -64,8 +64,13 @@ export interface StampedSecret {
   mac: string;
 }
 
-export function encodeSecretFile(secret: SecretRecord, region: string, keys: Keyring, generation: number): { text: string; mac: string } {
-  const body = { schemaVersion: SCHEMA_VERSION, region, generation, secret };
+export function encodeSecretFile(secret: SecretRecord, region: string, keys: Keyring): string {
+  return encodeStampedSecretFile(secret, region, keys).text;
+}
+
+/** The file's text and MAC; with a generation when the store keeps a manifest (the file store). */
+export function encodeStampedSecretFile(secret: SecretRecord, region: string, keys: Keyring, generation?: number): { text: string; mac: string } {
+  const body = { schemaVersion: SCHEMA_VERSION, region, ...(generation === undefined ? {} : { generation }), secret };
   const file: SecretFile = { ...body, mac: keys.fileMac(canonicalJson(body)) };
   if (!validateSecretFile(file)) {
     throw new ServiceError('InternalFailure', `Refusing to write secret '${secret.name}': ${describeSchemaError()}.`);

@@ -16,7 +16,7 @@ import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
-import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
+import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
 import { Manifest, ManifestDamaged, type FileStamp, type ManifestEntry } from './manifest.js';
 
 export interface StoreOptions {
@@ -277,7 +277,7 @@ export class SecretStore {
    * back and is recorded by the next writer.
    */
   private write(secret: SecretRecord, keys: Keyring, lock: HeldLock, generation: number): void {
-    const { text, mac } = encodeSecretFile(secret, this.region, keys, generation);
+    const { text, mac } = encodeStampedSecretFile(secret, this.region, keys, generation);
     writeFileAtomic(this.fileOf(secret.name), text, lock.fence);
     this.recordInManifest(secret.name, Manifest.entryOf({ generation, mac }));
   }
