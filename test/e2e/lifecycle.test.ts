@@ -27,8 +27,8 @@ function kmsIn(home: string, now: string | undefined, ...args: string[]): CliRes
   return runCli(['kms', ...args], { home, env: { KMS_LOCAL_NOW: now } });
 }
 
-// Secret files only: the lock and metadata-index folders are the store's bookkeeping.
-const storeFiles = (home: string): string[] => listFiles(join(home, 'store')).filter((f) => !f.includes('/.locks/') && !f.includes('/.index/'));
+// Secret files only: the lock, metadata-index and manifest folders are the store's bookkeeping.
+const storeFiles = (home: string): string[] => listFiles(join(home, 'store')).filter((f) => !f.includes('/.locks/') && !f.includes('/.index/') && !f.includes('/.manifest/'));
 const withoutRequestId = (json: any): any => ({ ...json, RequestId: undefined });
 
 describe('the deletion and restore flow', () => {
