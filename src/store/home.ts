@@ -94,6 +94,17 @@ export class Home {
     this.account = accountId;
   }
 
+  /**
+   * What a shared store holds, learnt when it is opened: the master key id of its records (none
+   * when it holds none) and how to name it. A home with no master key of its own must not make one
+   * for a store whose records are under another key (loadMasterKey).
+   */
+  private sharedStore: { where: string; keyId: string | undefined } | undefined;
+
+  useSharedStore(where: string, keyId: string | undefined): void {
+    this.sharedStore = { where, keyId };
+  }
+
   /** The account id if it is known already (a shared store's, once opened), without making one. */
   knownAccountId(): string | undefined {
     return this.account;
@@ -246,14 +257,15 @@ export class Home {
     if (existing !== undefined) return decodeKey(existing, `the key file '${keyFile}'`);
     // No key anywhere. A new one is only right for a store that holds nothing: secrets written under
     // a key that went missing must never be joined by secrets under another one.
-    const orphaned = this.storedKeyId();
+    const orphaned = this.sharedStore ? this.sharedStore.keyId : this.storedKeyId();
+    const store = this.sharedStore ? `the ${this.sharedStore.where}` : `the store in ${this.root}`;
     if (orphaned !== undefined) {
       const kept = this.path(`${MASTER_KEY_FILE}.${orphaned}`);
       if (readIfExists(kept) !== undefined) {
-        throw new CliError(`the store in ${this.root} holds secrets under master key ${orphaned}, and no master key was found in KMS_LOCAL_MASTER_KEY, KMS_LOCAL_MASTER_KEY_FILE or ${keyFile}; ${kept} (kept by rekey) holds that key: copy it to ${keyFile}. Nothing was written.`);
+        throw new CliError(`${store} holds secrets under master key ${orphaned}, and no master key was found in KMS_LOCAL_MASTER_KEY, KMS_LOCAL_MASTER_KEY_FILE or ${keyFile}; ${kept} (kept by rekey) holds that key: copy it to ${keyFile}. Nothing was written.`);
       }
       throw new CliError(
-        `the store in ${this.root} holds secrets under master key ${orphaned}, but no master key was found: not in KMS_LOCAL_MASTER_KEY, ` +
+        `${store} holds secrets under master key ${orphaned}, but no master key was found: not in KMS_LOCAL_MASTER_KEY, ` +
           `not in KMS_LOCAL_MASTER_KEY_FILE, not in ${keyFile}. Give that key in one of them; nothing was written.`,
       );
     }
@@ -300,7 +312,7 @@ function readIfExists(path: string): string | undefined {
 }
 
 /** The master key id a secret file (secret.versions[].payload) or a key file (key.versions[].material) was sealed under. */
-function keyIdOfStoredFile(text: string): string | undefined {
+export function keyIdOfStoredFile(text: string): string | undefined {
   try {
     const file = JSON.parse(text) as {
       secret?: { versions?: { payload?: { keyId?: unknown } }[] };

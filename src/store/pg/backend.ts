@@ -71,6 +71,8 @@ export class PgBackend implements StoreBackend {
       return true;
     }
     const state = await inspectSchema(this.connection);
+    // A host without a master key must not make one for a store under another key (Home.loadMasterKey).
+    this.home.useSharedStore(this.connection.where, state.status === 'absent' ? undefined : state.masterKeyId);
     if (state.status === 'current') {
       this.home.useAccountId(state.accountId);
       this.current ??= Promise.resolve();

@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { ServiceError } from '../../errors/errors.js';
 import { advisoryLock, type PgConnection } from './connection.js';
+import { keyIdOfStoredFile } from '../home.js';
 
 export interface Migration {
   version: number;
@@ -114,12 +115,21 @@ function newAccountId(): string {
   return String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
 }
 
-async function readState(client: PoolClient): Promise<{ version: number; accountId: string | undefined }> {
-  const { rows } = await client.query<{ version: number | null; account: string | null }>(
+interface StoredState {
+  version: number;
+  accountId: string | undefined;
+  /** The master key id of some record (a secret's, else a key's), or undefined when it holds none. */
+  masterKeyId: string | undefined;
+}
+
+async function readState(client: PoolClient): Promise<StoredState> {
+  const { rows } = await client.query<{ version: number | null; account: string | null; record: string | null }>(
     `SELECT (SELECT max(version) FROM kms_local_schema_version) AS version,
-            (SELECT value FROM kms_local_meta WHERE name = 'account_id') AS account`,
+            (SELECT value FROM kms_local_meta WHERE name = 'account_id') AS account,
+            coalesce((SELECT record FROM kms_local_secrets LIMIT 1), (SELECT record FROM kms_local_keys LIMIT 1)) AS record`,
   );
-  return { version: rows[0]?.version ?? 0, accountId: rows[0]?.account ?? undefined };
+  const row = rows[0];
+  return { version: row?.version ?? 0, accountId: row?.account ?? undefined, masterKeyId: row?.record ? keyIdOfStoredFile(row.record) : undefined };
 }
 
 function tooNew(version: number, where: string): ServiceError {
@@ -130,7 +140,7 @@ function tooNew(version: number, where: string): ServiceError {
 }
 
 /** The schema as a host finds it: absent (a database kms-local never used), behind, or current. */
-export type SchemaState = { status: 'absent' } | { status: 'behind' } | { status: 'current'; accountId: string };
+export type SchemaState = { status: 'absent' } | { status: 'behind'; masterKeyId: string | undefined } | { status: 'current'; accountId: string; masterKeyId: string | undefined };
 
 /** One read, no lock, nothing created (a read of a store that was never written changes nothing). */
 export async function inspectSchema(connection: PgConnection): Promise<SchemaState> {
@@ -144,8 +154,8 @@ export async function inspectSchema(connection: PgConnection): Promise<SchemaSta
   });
   if (!current) return { status: 'absent' };
   if (current.version > SCHEMA_VERSION) throw tooNew(current.version, connection.where);
-  if (current.version === SCHEMA_VERSION && current.accountId) return { status: 'current', accountId: current.accountId };
-  return { status: 'behind' };
+  if (current.version === SCHEMA_VERSION && current.accountId) return { status: 'current', accountId: current.accountId, masterKeyId: current.masterKeyId };
+  return { status: 'behind', masterKeyId: current.masterKeyId };
 }
 
 /**
