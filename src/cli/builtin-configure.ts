@@ -47,6 +47,8 @@ async function write<T>(home: Home, change: (file: ProfileFile) => T): Promise<T
 }
 
 function read(home: Home): ProfileFile {
+  // A planted link in place of config.json is refused before it is followed, as every write refuses it.
+  home.checkSafe();
   return readProfileFile(home.path(CONFIG_FILE));
 }
 
@@ -181,6 +183,8 @@ function setProfile(args: ParsedArgv, file: ProfileFile, name: string): Profile 
 }
 
 async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> {
+  // Before the profile file is read for the store it names: a planted link there is not followed.
+  home.checkSafe();
   const change = principalChangeOf(args, io);
   const nameIn = (file: ProfileFile): string => flag(args, 'profile') ?? (file.current || DEFAULT_PROFILE);
   const store = args.params.find((p) => p.name === 'store')?.value;
