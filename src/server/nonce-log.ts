@@ -31,6 +31,7 @@ import { ServiceError } from '../errors/errors.js';
 import { bucketExpired, bucketOf, NONCE_BUCKET_MS } from './freshness.js';
 import type { NonceLedger } from './nonce-ledger.js';
 import { NonceSet } from './nonce-set.js';
+import { HASH_BYTES, HASH_CHARS, parseLine, sameBytes, writeHashChars } from './nonce-line.js';
 
 export const NONCES_DIR = 'nonces';
 /** A minute's log outlives its window by this much. */
@@ -39,8 +40,8 @@ const PRUNE_EVERY_MS = 60 * 1000;
 
 const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 const LOG_NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z(\.log)?$/;
-const LINE = /^([A-Za-z0-9_-]{22}) ([0-9a-f]{1,16}\.[0-9a-f]{12})$/;
 const READ_CHUNK = 64 * 1024;
+const NEWLINE = 0x0a;
 
 /** `20260301T1200Z`: the minute a log holds, readable by whoever looks into the home. */
 export function logName(bucket: number): string {
@@ -58,9 +59,6 @@ function nonceDigest(accessKeyId: string, nonce: string): Buffer {
   return createHash('sha256').update(`${accessKeyId}\n${nonce}`).digest();
 }
 
-/** A digest as the log line holds it. */
-const HASH_CHARS = 22;
-
 /** One minute's log as this ledger sees it. */
 interface MinuteLog {
   fd: number;
@@ -77,6 +75,10 @@ export class LogNonceLedger implements NonceLedger {
   private readonly logs = new Map<number, MinuteLog>();
   private lastPruneMs = Number.NEGATIVE_INFINITY;
   private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
+  private readonly writerBytes = Buffer.from(this.writer, 'latin1');
+  /** This ledger's line: the hash's characters change, ` <writer>\n` stays. */
+  private readonly line = Buffer.from(`${'-'.repeat(HASH_CHARS)} ${this.writer}\n`, 'latin1');
+  private readonly hashRead = new Uint8Array(HASH_BYTES);
 
   constructor(homeRoot: string) {
     this.root = join(homeRoot, NONCES_DIR);
@@ -88,7 +90,8 @@ export class LogNonceLedger implements NonceLedger {
     const log = this.logOf(bucketOf(timestampMs));
     // Known here (spent by this ledger, or read from the log before): a repeat, without a write.
     if (log.spent.has(digest)) return false;
-    this.append(log, `${digest.toString('base64url').slice(0, HASH_CHARS)} ${this.writer}\n`);
+    writeHashChars(digest, this.line);
+    this.append(log, this.line);
     this.readNew(log);
     const mine = log.spent.firstIsMine(digest);
     if (mine === undefined) throw new ServiceError('InternalFailure', 'A spent nonce was not found in its log.');
@@ -105,8 +108,7 @@ export class LogNonceLedger implements NonceLedger {
     return log;
   }
 
-  private append(log: MinuteLog, line: string): void {
-    const bytes = Buffer.from(line, 'latin1');
+  private append(log: MinuteLog, bytes: Buffer): void {
     const written = writeSync(log.fd, bytes);
     if (written !== bytes.length) {
       // A full disk: end the torn line so the lines after it stay whole, and refuse the request.
@@ -119,28 +121,44 @@ export class LogNonceLedger implements NonceLedger {
     }
   }
 
-  /** Reads the whole lines appended since the last read; a line still being written waits. */
+  /**
+   * Reads the whole lines appended since the last read; a line still being written (no newline
+   * yet) waits for the next read. A line that is not a nonce line is skipped.
+   */
   private readNew(log: MinuteLog): void {
-    let pending = '';
+    const buffer = this.buffer;
     for (;;) {
-      const n = readSync(log.fd, this.buffer, 0, READ_CHUNK, log.readFrom + pending.length);
-      if (n === 0) break;
-      const atEnd = n < READ_CHUNK;
-      pending += this.buffer.toString('latin1', 0, n);
-      const end = pending.lastIndexOf('\n');
-      if (end === -1) {
-        if (atEnd) break;
+      const n = readSync(log.fd, buffer, 0, READ_CHUNK, log.readFrom);
+      if (n === 0) return;
+      let start = 0;
+      // Byte by byte within what was read (past it the buffer holds an earlier read's bytes).
+      for (let end = 0; end < n; end++) {
+        if (buffer[end] !== NEWLINE) continue;
+        const writerAt = parseLine(buffer, start, end, this.hashRead);
+        if (writerAt >= 0) log.spent.add(this.hashRead, 0, sameBytes(buffer, writerAt, end, this.writerBytes));
+        start = end + 1;
+      }
+      if (start === 0 && n === READ_CHUNK) {
+        // No newline in a whole chunk: no nonce line is that long. Skip to the end of the line, if it has one.
+        const skipped = this.lineEndAfter(log.fd, log.readFrom + n);
+        if (skipped === undefined) return;
+        log.readFrom = skipped;
         continue;
       }
-      for (const line of pending.slice(0, end).split('\n')) {
-        const m = LINE.exec(line);
-        // 22 characters decode to 16 bytes (the last 4 bits are dropped): the digest's first 128 bits.
-        if (m) log.spent.add(Buffer.from(m[1]!, 'base64url'), 0, m[2] === this.writer);
-      }
-      log.readFrom += end + 1;
-      pending = pending.slice(end + 1);
+      log.readFrom += start;
       // A short read reached the end: no need to ask again for the nothing after it.
-      if (atEnd) break;
+      if (n < READ_CHUNK) return;
+    }
+  }
+
+  /** The position after the next newline at or after `from`, or undefined when there is none yet. */
+  private lineEndAfter(fd: number, from: number): number | undefined {
+    for (let at = from; ; ) {
+      const n = readSync(fd, this.buffer, 0, READ_CHUNK, at);
+      if (n === 0) return undefined;
+      const end = this.buffer.subarray(0, n).indexOf(NEWLINE);
+      if (end !== -1) return at + end + 1;
+      at += n;
     }
   }
 

@@ -45,8 +45,17 @@ export class Home {
     this.root = env.KMS_LOCAL_HOME || join(homedir(), '.kms-local');
   }
 
+  /** Paths made before (a bounded few: fixed names, regions, key ids); serve asks for the same ones on every request. */
+  private readonly paths = new Map<string, string>();
+
   path(...parts: string[]): string {
-    return join(this.root, ...parts);
+    const key = parts.join('\0');
+    let path = this.paths.get(key);
+    if (path === undefined) {
+      path = join(this.root, ...parts);
+      if (this.paths.size < 256) this.paths.set(key, path);
+    }
+    return path;
   }
 
   ensure(): void {
@@ -155,13 +164,18 @@ export class Home {
    * An empty key variable is a mistake (a CI secret that did not fill it in, `export X=` in a
    * script), never a request for the home's key file: refused before anything is read or written.
    */
+  private keyVariablesChecked = false;
+
+  /** Once per Home, as the key itself is read once: its environment does not change while it lives. */
   checkKeyVariables(): void {
+    if (this.keyVariablesChecked) return;
     for (const name of ['KMS_LOCAL_MASTER_KEY', 'KMS_LOCAL_MASTER_KEY_FILE', 'KMS_LOCAL_NEW_MASTER_KEY'] as const) {
       const value = this.env[name];
       if (value !== undefined && value.trim() === '') {
         throw new CliError(`${name} is set but empty: set it to the ${name.endsWith('_FILE') ? 'path of the master key file' : 'base64 of a 32-byte key'}, or unset it.`);
       }
     }
+    this.keyVariablesChecked = true;
   }
 
   /**

@@ -45,8 +45,14 @@ export class SecretStore {
   private readonly nowMs: () => number;
   private readonly realNowMs: () => number;
   private readonly requestId: () => string;
-  private readonly index: MetadataIndex;
+  private indexOfRegion?: MetadataIndex;
   private readonly manifest: Manifest;
+  /**
+   * With the home's read cache (serve), the last record this store read outside a lock. A store
+   * serves one request (createContext makes one per request): authorization's peek and the
+   * handler's get then check the file once, not twice. Any change through this store forgets it.
+   */
+  private lastShared?: { name: string; record: SecretRecord | undefined };
 
   /** `nowMs` is the clock requests run on (KMS_LOCAL_NOW when rehearsing). */
   constructor(home: Home, region: string, nowMs: () => number, options: StoreOptions = {}) {
@@ -66,7 +72,11 @@ export class SecretStore {
       reenrol: () => home.reenrols(),
       cache: () => home.manifestCache,
     });
-    this.index = new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked(), warn: (message) => home.onWarning?.(message) });
+  }
+
+  /** Made on first use: most requests read one secret and never touch the index. */
+  private get index(): MetadataIndex {
+    return (this.indexOfRegion ??= new MetadataIndex(this.dir, { names: () => this.names(), read: (name) => this.readRaw(name), busy: () => this.locked(), warn: (message) => this.home.onWarning?.(message) }));
   }
 
   private fileOf(name: string): string {
@@ -123,13 +133,16 @@ export class SecretStore {
   private readShared(name: string): SecretRecord | undefined {
     const cache = this.home.readCache;
     if (!cache) return this.readRaw(name);
-    return this.readChecked(name, () => {
+    if (this.lastShared?.name === name) return this.lastShared.record;
+    const record = this.readChecked(name, () => {
       try {
         return cache.read(this.fileOf(name), (text) => this.decode(name, text));
       } catch (err) {
         throw refusedLink(name, err);
       }
     }).file?.secret;
+    this.lastShared = { name, record };
+    return record;
   }
 
   private decode(name: string, text: string): StampedSecret {
@@ -214,6 +227,8 @@ export class SecretStore {
 
   /** Read-modify-write of one secret under its inter-process lock. */
   mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): T {
+    // Whatever happens below (a write, a purge, an error half-way), a later read goes to the file.
+    this.lastShared = undefined;
     // The master key first: a home whose key cannot be found must not get even a lock folder.
     this.home.keys();
     ensureDir(join(this.dir, '.locks'));
@@ -299,6 +314,7 @@ export class SecretStore {
 
   /** Moves one secret under `keys` (for rekey); false when it is gone or already there. */
   moveUnder(name: string, keys: Keyring): boolean {
+    this.lastShared = undefined;
     ensureDir(join(this.dir, '.locks'));
     this.ensureManifest(name);
     return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {

@@ -8,6 +8,9 @@ import { mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadCache } from '../../src/store/read-cache.js';
+import { Home } from '../../src/store/home.js';
+import { SecretStore } from '../../src/store/store.js';
+import { ACS_CURRENT, type SecretRecord } from '../../src/core/model.js';
 import { makeHome, removeHome, runCli } from '../support/cli.js';
 import { signedV1, startServe, type Served } from '../support/serve.js';
 
@@ -102,6 +105,43 @@ describe('ReadCache', () => {
     read('b');
     read('a');
     expect(decoded).toEqual(['a', 'b', 'c', 'a']);
+  });
+});
+
+describe('a store of one request over the read cache (serve)', () => {
+  const NOW = '2026-03-01T08:00:00Z';
+  const root = makeHome();
+  afterAll(() => removeHome(root));
+  const home = new Home({ KMS_LOCAL_HOME: root, KMS_LOCAL_MASTER_KEY: Buffer.alloc(32, 6).toString('base64') });
+  home.readCache = new ReadCache(10);
+  const storeOf = () => new SecretStore(home, 'cn-hangzhou', () => Date.parse(NOW));
+  const recordOf = (name: string, versionId: string, description: string): SecretRecord => {
+    const keys = home.keys();
+    const plaintext = Buffer.from(description, 'utf8');
+    return {
+      name, type: 'Generic', description, createTime: NOW, updateTime: NOW, encryptionKeyId: keys.keyId, tags: [],
+      versions: [{ versionId, createTime: NOW, stages: [ACS_CURRENT], dataType: 'text', digest: keys.digest(name, 'text', plaintext), payload: keys.sealValue(name, versionId, plaintext) }],
+    };
+  };
+
+  test('reads a secret once for peek and get, and reads it again after its own change', () => {
+    storeOf().mutate('app/x', () => ({ next: recordOf('app/x', 'v1', 'first'), result: undefined }));
+    const store = storeOf();
+    const peeked = store.peek('app/x');
+    expect(store.get('app/x')).toBe(peeked);
+    store.mutate('app/x', () => ({ next: recordOf('app/x', 'v2', 'second'), result: undefined }));
+    expect(store.get('app/x')?.description).toBe('second');
+    store.mutate('app/x', () => ({ next: null, result: undefined }));
+    expect(store.peek('app/x')).toBeUndefined();
+  });
+
+  test('a change that fails half-way still sends the next read to the file', () => {
+    storeOf().mutate('app/y', () => ({ next: recordOf('app/y', 'v1', 'first'), result: undefined }));
+    const store = storeOf();
+    expect(store.peek('app/y')?.description).toBe('first');
+    expect(() => store.mutate('app/y', () => { throw new Error('refused'); })).toThrow('refused');
+    storeOf().mutate('app/y', () => ({ next: recordOf('app/y', 'v2', 'second'), result: undefined }));
+    expect(store.get('app/y')?.description).toBe('second');
   });
 });
 

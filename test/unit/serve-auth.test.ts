@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../src/errors/errors.js';
@@ -226,6 +226,29 @@ describe('nonces spent in the home (nonce-log.ts)', () => {
     const second = new LogNonceLedger(home);
     expect(nonces.some((n) => second.spend('AK', n, NOW, NOW))).toBe(false);
     expect(second.spend('AK', 'bulk-new', NOW, NOW)).toBe(true);
+  });
+
+  test('lines that are not nonce lines (torn, overlong, foreign) are skipped, and the lines after them read', () => {
+    const ledger = new LogNonceLedger(home);
+    expect(ledger.spend('AK', 'first', NOW, NOW)).toBe(true);
+    const log = join(home, NONCES_DIR, logName(Math.floor(NOW / NONCE_BUCKET_MS)));
+    // What another server on the home spends arrives after junk: a torn line, a line longer than a read, garbage.
+    const other = new LogNonceLedger(join(home, 'elsewhere'));
+    const otherLine = (nonce: string): string => {
+      other.spend('AK', nonce, NOW, NOW);
+      const lines = readFileSync(join(home, 'elsewhere', NONCES_DIR, logName(Math.floor(NOW / NONCE_BUCKET_MS))), 'utf8').trim().split('\n');
+      return `${lines[lines.length - 1]!}\n`;
+    };
+    appendFileSync(log, `abc\n${'x'.repeat(200_000)}\n\u00ff\u00fe garbage\n${otherLine('theirs-1')}`);
+    expect(ledger.spend('AK', 'theirs-1', NOW, NOW)).toBe(false);
+    expect(ledger.spend('AK', 'mine-2', NOW, NOW)).toBe(true);
+    // Lines ending exactly at, and just past, the end of a 64 KiB read.
+    const before = readFileSync(log).length;
+    const fill = 64 * 1024 - (before % (64 * 1024));
+    appendFileSync(log, `${'y'.repeat(fill - 1)}\n${'z'.repeat(64 * 1024)}\n${otherLine('theirs-2')}`);
+    expect(ledger.spend('AK', 'theirs-2', NOW, NOW)).toBe(false);
+    expect(ledger.spend('AK', 'mine-2', NOW, NOW)).toBe(false);
+    expect(ledger.spend('AK', 'mine-3', NOW, NOW)).toBe(true);
   });
 
   test('many servers racing on one replay: exactly one wins', async () => {
