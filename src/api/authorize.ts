@@ -62,6 +62,7 @@ async function keyResource(ctx: Context, reference: string): Promise<Resource> {
 }
 
 function secretNamesOf(list: string | undefined): string[] {
+  if (list === undefined) return [];
   try {
     const parsed = JSON.parse(list ?? '[]') as unknown;
     return Array.isArray(parsed) ? parsed.flatMap((e) => (e && typeof e === 'object' && typeof (e as { SecretName?: unknown }).SecretName === 'string' ? [(e as { SecretName: string }).SecretName] : [])) : [];

@@ -80,13 +80,21 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string, close = false): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'Content-Type': 'application/json;charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'x-acs-request-id': requestId,
-    ...(close ? { Connection: 'close' } : {}),
-  });
+  };
+  if (close) headers.Connection = 'close';
+  res.writeHead(status, headers);
   res.end(text);
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** Whether a body follows the headers: HTTP/1.1 says so with Content-Length or Transfer-Encoding only (RFC 9112 6.3). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
 }
 
 /** HostId of an error body: the host the client addressed, as the gateway names its own. */
@@ -121,7 +129,8 @@ export function createKmsServer(opts: ServerOptions): Server {
       req.resume();
       throw new ServiceError('InvalidAction.NotFound');
     }
-    const body = await readBody(req);
+    // A GET carries none: no stream to wait on (node discards what is left of a request once answered).
+    const body = hasBody(req) ? await readBody(req) : NO_BODY;
     const raw: RawRequest = {
       method,
       path,
@@ -183,16 +192,17 @@ export function createKmsServer(opts: ServerOptions): Server {
   }
 
   const listener: RequestListener = (req, res) => {
-    const started = process.hrtime.bigint();
+    const started = opts.log ? process.hrtime.bigint() : 0n;
     const requestId = randomUUID();
     const outcome: Outcome = { status: 0, action: '-' };
     handle(req, res, requestId, outcome)
       .catch((err: unknown) => fail(err, req, res, requestId, outcome))
       .then(() => {
+        if (!opts.log) return;
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const who = outcome.accessKeyId ? ` ${logField(outcome.accessKeyId)}` : '';
         const code = outcome.code ? ` ${outcome.code}` : '';
-        opts.log?.(`${new Date().toISOString()} ${logField(req.method ?? '-')} ${logField(outcome.action)}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
+        opts.log(`${new Date().toISOString()} ${logField(req.method ?? '-')} ${logField(outcome.action)}${who} ${outcome.status}${code} ${ms.toFixed(1)}ms ${requestId}`);
       })
       .catch(() => res.destroy());
   };

@@ -13,15 +13,18 @@
  *
  * Pure functions: no clock, no store. The caller looks up the secret and checks time and nonce.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
 
 /** RFC 3986 percent-encoding as Aliyun specifies it (Go: QueryEscape, then + -> %20, * -> %2A, %7E -> ~). */
 export function percentEncode(text: string): string {
+  // Most names and values are unreserved characters only, which encode to themselves.
+  if (UNRESERVED_ONLY.test(text)) return text;
   const encoded = encodeURIComponent(text);
   // Most values hold none of the five: skip the replace (it runs for every parameter of every request).
   return RESERVED.test(encoded) ? encoded.replace(RESERVED_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
+const UNRESERVED_ONLY = /^[A-Za-z0-9_.~-]*$/;
 const RESERVED = /[!'()*]/;
 const RESERVED_ALL = /[!'()*]/g;
 
@@ -39,16 +42,29 @@ export function safeEqual(a: string, b: string): boolean {
 // ---------------------------------------------------------------- V1 (HMAC-SHA1)
 
 export function v1StringToSign(method: string, params: ReadonlyMap<string, string>): string {
-  const canonical = [...params.keys()]
-    .filter((k) => k !== 'Signature')
-    .sort(byName)
-    .map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`)
-    .join('&');
+  const names: string[] = [];
+  for (const name of params.keys()) if (name !== 'Signature') names.push(name);
+  names.sort(byName);
+  let canonical = '';
+  for (const name of names) canonical += `${canonical === '' ? '' : '&'}${percentEncode(name)}=${percentEncode(params.get(name)!)}`;
   return `${method}&${percentEncode('/')}&${percentEncode(canonical)}`;
 }
 
+/** HMAC keys made before, by AccessKey secret: a few, the pairs serve accepts (cleared when many). */
+const v1Keys = new Map<string, KeyObject>();
+
+function v1Key(secret: string): KeyObject {
+  let key = v1Keys.get(secret);
+  if (key === undefined) {
+    if (v1Keys.size >= 64) v1Keys.clear();
+    key = createSecretKey(Buffer.from(`${secret}&`, 'utf8'));
+    v1Keys.set(secret, key);
+  }
+  return key;
+}
+
 export function v1Signature(method: string, params: ReadonlyMap<string, string>, secret: string): string {
-  return createHmac('sha1', `${secret}&`).update(v1StringToSign(method, params)).digest('base64');
+  return createHmac('sha1', v1Key(secret)).update(v1StringToSign(method, params)).digest('base64');
 }
 
 // ---------------------------------------------------------------- V3 (ACS3-HMAC-SHA256)

@@ -38,14 +38,18 @@ export interface KeyMutation<T> {
 export class KeyStore {
   private readonly home: Home;
   readonly region: string;
-  readonly dir: string;
+  private keysDir?: string;
   private readonly nowMs: () => number;
 
   constructor(home: Home, region: string, nowMs: () => number) {
     this.home = home;
     this.region = region;
-    this.dir = home.path('store', region, 'keys');
     this.nowMs = nowMs;
+  }
+
+  /** Found on first use: serve makes a KeyStore for every request, and most never touch a key. */
+  get dir(): string {
+    return (this.keysDir ??= this.home.path('store', this.region, 'keys'));
   }
 
   private fileOf(keyId: string): string {
