@@ -58,7 +58,7 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
   } as Context;
   // A purge the request triggers is audited under the request's id (which a caller may still set).
   const backend = backendOf(home);
-  ctx.store = backend.secrets(region, () => nowMs, { requestId: () => ctx.requestId });
+  ctx.store = backend.secrets(region, () => nowMs, { requestId: () => ctx.requestId, oneRequest: true });
   ctx.keyStore = backend.keys(region, () => nowMs);
   ctx.audit = backend.audit();
   return ctx;

@@ -24,6 +24,11 @@ export interface StoreOptions {
   realNowMs?: () => number;
   /** The request a purge is recorded under in the audit log (a fresh id when absent). */
   requestId?: () => string;
+  /**
+   * The store serves one request (createContext): with the home's read cache (serve), a secret
+   * read twice outside a lock (authorization's peek, then the handler's get) is read once.
+   */
+  oneRequest?: boolean;
 }
 
 /** What a mutation returns: the secret to write (`null` deletes it, `undefined` leaves it) and a result. */
@@ -47,10 +52,11 @@ export class SecretStore {
   private readonly requestId: () => string;
   private indexOfRegion?: MetadataIndex;
   private readonly manifest: Manifest;
+  private readonly oneRequest: boolean;
   /**
-   * With the home's read cache (serve), the last record this store read outside a lock. A store
-   * serves one request (createContext makes one per request): authorization's peek and the
-   * handler's get then check the file once, not twice. Any change through this store forgets it.
+   * For a store of one request (StoreOptions.oneRequest) over the home's read cache, the last
+   * record it read outside a lock: authorization's peek and the handler's get check the file once,
+   * not twice. Any change through this store forgets it.
    */
   private lastShared?: { name: string; record: SecretRecord | undefined };
 
@@ -62,6 +68,7 @@ export class SecretStore {
     this.nowMs = nowMs;
     this.realNowMs = options.realNowMs ?? Date.now;
     this.requestId = options.requestId ?? randomUUID;
+    this.oneRequest = options.oneRequest ?? false;
     this.manifest = new Manifest({
       dir: this.dir,
       lockDir: join(this.dir, '.locks'),
@@ -141,7 +148,7 @@ export class SecretStore {
         throw refusedLink(name, err);
       }
     }).file?.secret;
-    this.lastShared = { name, record };
+    if (this.oneRequest) this.lastShared = { name, record };
     return record;
   }
 

@@ -108,13 +108,13 @@ describe('ReadCache', () => {
   });
 });
 
-describe('a store of one request over the read cache (serve)', () => {
+describe('a store of one request (createContext) over the read cache (serve)', () => {
   const NOW = '2026-03-01T08:00:00Z';
   const root = makeHome();
   afterAll(() => removeHome(root));
   const home = new Home({ KMS_LOCAL_HOME: root, KMS_LOCAL_MASTER_KEY: Buffer.alloc(32, 6).toString('base64') });
   home.readCache = new ReadCache(10);
-  const storeOf = () => new SecretStore(home, 'cn-hangzhou', () => Date.parse(NOW));
+  const storeOf = () => new SecretStore(home, 'cn-hangzhou', () => Date.parse(NOW), { oneRequest: true });
   const recordOf = (name: string, versionId: string, description: string): SecretRecord => {
     const keys = home.keys();
     const plaintext = Buffer.from(description, 'utf8');
