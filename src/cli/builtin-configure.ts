@@ -226,6 +226,8 @@ async function runSet(args: ParsedArgv, io: CliIo, home: Home): Promise<number> 
 
 /** The store when it is shared (PostgreSQL), whose principals are not the profile file's. */
 function sharedStore(home: Home): StoreBackend | undefined {
+  // The store setting is read from the profile file: an unsafe home is refused before that read.
+  home.checkSafe();
   const backend = backendOf(home);
   return backend.kind === 'files' ? undefined : backend;
 }
