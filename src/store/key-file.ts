@@ -18,6 +18,8 @@ export type AliasRecord = Alias;
 interface KeyFile {
   schemaVersion: number;
   region: string;
+  /** Its place in the key's history, checked against the file store's manifest (absent before it, and in a database). */
+  generation?: number;
   key: KeyRecord;
   mac: string;
 }
@@ -25,6 +27,7 @@ interface KeyFile {
 export interface AliasFile {
   schemaVersion: number;
   region: string;
+  generation?: number;
   /** The master key whose MAC the file carries (an alias file has nothing sealed to tell it). */
   masterKeyId: string;
   aliases: AliasRecord[];
@@ -72,6 +75,11 @@ function looksLikeAliasFile(file: unknown): file is AliasFile {
 
 /** A key's stored text, verified (its shape, its key, its MAC, its exact text). */
 export function decodeKeyFile(text: string, keyId: string, region: string, keyrings: KeyringSource): KeyRecord {
+  return decodeStampedKeyFile(text, keyId, region, keyrings).key;
+}
+
+/** decodeKeyFile, with the file's generation (0 when it has none) and MAC. */
+export function decodeStampedKeyFile(text: string, keyId: string, region: string, keyrings: KeyringSource): { key: KeyRecord; generation: number; mac: string } {
   const what = `key '${keyId}'`;
   let file: unknown;
   try {
@@ -93,12 +101,18 @@ export function decodeKeyFile(text: string, keyId: string, region: string, keyri
   if (!keys.verifyFileMac(canonicalJson(body), mac) || text !== `${JSON.stringify(file, null, 2)}\n`) {
     throw keyIntegrityError(what, 'its file was modified outside kms-local');
   }
-  return file.key;
+  return { key: file.key, generation: file.generation ?? 0, mac };
 }
 
 export function encodeKeyFile(key: KeyRecord, region: string, keys: Keyring): string {
-  const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region, key };
-  return `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`;
+  return encodeStampedKeyFile(key, region, keys).text;
+}
+
+/** The text and MAC of a key's file; with a generation in the file store, which keeps a manifest. */
+export function encodeStampedKeyFile(key: KeyRecord, region: string, keys: Keyring, generation?: number): { text: string; mac: string } {
+  const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region, ...(generation === undefined ? {} : { generation }), key };
+  const mac = keys.fileMac(canonicalJson(body));
+  return { text: `${JSON.stringify({ ...body, mac }, null, 2)}\n`, mac };
 }
 
 /** An alias table's stored text, verified like a key's. */
@@ -121,9 +135,15 @@ export function decodeAliasFile(text: string, region: string, keyrings: KeyringS
 }
 
 export function encodeAliasFile(aliases: readonly AliasRecord[], region: string, keys: Keyring): string {
+  return encodeStampedAliasFile(aliases, region, keys).text;
+}
+
+/** The text and MAC of an alias table; with a generation in the file store, which keeps a manifest. */
+export function encodeStampedAliasFile(aliases: readonly AliasRecord[], region: string, keys: Keyring, generation?: number): { text: string; mac: string } {
   const sorted = [...aliases].sort((a, b) => (a.aliasName < b.aliasName ? -1 : a.aliasName > b.aliasName ? 1 : 0));
-  const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region, masterKeyId: keys.keyId, aliases: sorted };
-  return `${JSON.stringify({ ...body, mac: keys.fileMac(canonicalJson(body)) }, null, 2)}\n`;
+  const body = { schemaVersion: KEY_FILE_SCHEMA_VERSION, region, ...(generation === undefined ? {} : { generation }), masterKeyId: keys.keyId, aliases: sorted };
+  const mac = keys.fileMac(canonicalJson(body));
+  return { text: `${JSON.stringify({ ...body, mac }, null, 2)}\n`, mac };
 }
 
 export function sealKeyMaterial(keys: Keyring, keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload {

@@ -13,11 +13,14 @@ import type { EncryptedPayload } from '../core/model.js';
 import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, removeFile, sweepStaleTemps, writeFileAtomic, type Fence } from './fs-safe.js';
 import { withLock } from './lock.js';
+import { Manifest, NotLatest, type FileStamp } from './manifest.js';
 import {
   decodeAliasFile,
   decodeKeyFile,
-  encodeAliasFile,
-  encodeKeyFile,
+  decodeStampedKeyFile,
+  encodeStampedAliasFile,
+  encodeStampedKeyFile,
+  keyIntegrityError,
   openKeyMaterial,
   rewrapKey,
   sealKeyMaterial,
@@ -28,6 +31,8 @@ import {
 export { KEY_FILE_SCHEMA_VERSION, keyIntegrityError, type AliasFile, type AliasRecord } from './key-file.js';
 
 const ALIASES_FILE = 'aliases.json';
+/** The alias table's name in the manifest (no key id looks like it). */
+const ALIASES = 'aliases';
 
 export interface KeyMutation<T> {
   /** The key to write; `null` removes it; `undefined` leaves it. */
@@ -40,11 +45,59 @@ export class KeyStore {
   readonly region: string;
   private keysDir?: string;
   private readonly nowMs: () => number;
+  private readonly manifest: Manifest;
 
   constructor(home: Home, region: string, nowMs: () => number) {
     this.home = home;
     this.region = region;
     this.nowMs = nowMs;
+    this.manifest = new Manifest({
+      dir: this.dir,
+      lockDir: join(this.dir, '.locks'),
+      scope: `keys of ${region}`,
+      keyring: (keyId) => home.keyring(keyId),
+      writeKeys: () => home.manifestKeys(),
+      scan: () => this.scan(),
+      reenrol: () => home.reenrols(),
+      cache: () => home.manifestCache,
+    });
+  }
+
+  /** Every key file and the alias table as they claim themselves, unverified: for enrolling them in a new manifest. */
+  private *scan(): Iterable<[string, FileStamp]> {
+    for (const entry of readdirIfExists(this.dir)) {
+      if (!entry.endsWith('.json')) continue;
+      let file: { generation?: unknown; mac?: unknown; key?: { keyId?: unknown } };
+      try {
+        file = JSON.parse(readFileSync(join(this.dir, entry), 'utf8'));
+      } catch {
+        continue;
+      }
+      const name = entry === ALIASES_FILE ? ALIASES : file.key?.keyId;
+      if (typeof name !== 'string' || typeof file.mac !== 'string' || (name !== ALIASES && `${name}.json` !== entry)) continue;
+      yield [name, { generation: Number.isSafeInteger(file.generation) ? (file.generation as number) : 0, mac: file.mac }];
+    }
+  }
+
+  /** What the manifest refuses, as the integrity error of `what`. */
+  private checked<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof NotLatest) throw keyIntegrityError(what, err.message);
+      throw err;
+    }
+  }
+
+  /** `name`'s file read through `readFile`, checked against the manifest. */
+  private readChecked<T extends FileStamp>(name: string, what: string, readFile: () => T | undefined): T | undefined {
+    return this.checked(what, () => this.manifest.read(name, readFile, () => existsSync(this.lockOf(name))).file);
+  }
+
+  /** The manifest made sure of (a store older than manifests is enrolled now). */
+  private ensureManifest(what: string): void {
+    ensureDir(join(this.dir, '.locks'));
+    this.checked(what, () => this.manifest.ensure());
   }
 
   /** Found on first use: serve makes a KeyStore for every request, and most never touch a key. */
@@ -62,7 +115,7 @@ export class KeyStore {
 
   // --- key files -------------------------------------------------------------------------
 
-  private readRaw(keyId: string): KeyRecord | undefined {
+  private readKeyFile(keyId: string): (FileStamp & { key: KeyRecord }) | undefined {
     let text: string;
     try {
       text = readFileSync(this.fileOf(keyId), 'utf8');
@@ -70,16 +123,29 @@ export class KeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return this.decodeKeyFile(text, keyId);
+    return decodeStampedKeyFile(text, keyId, this.region, this.home);
+  }
+
+  private readRaw(keyId: string): KeyRecord | undefined {
+    return this.readChecked(keyId, `key '${keyId}'`, () => this.readKeyFile(keyId))?.key;
+  }
+
+  /** A key file under its lock, checked, with the generation the next write gets. */
+  private readKeyForWrite(keyId: string): { current: KeyRecord | undefined; nextGeneration: number } {
+    const { file, nextGeneration } = this.checked(`key '${keyId}'`, () => this.manifest.readForWrite(keyId, () => this.readKeyFile(keyId)));
+    return { current: file?.key, nextGeneration };
+  }
+
+  /** Writes a key file at `generation`, then records it in the manifest. */
+  private writeKeyFile(key: KeyRecord, keys: Keyring, generation: number, fence: Fence): void {
+    const { text, mac } = encodeStampedKeyFile(key, this.region, keys, generation);
+    writeFileAtomic(this.fileOf(key.keyId), text, fence);
+    this.checked(`key '${key.keyId}'`, () => this.manifest.recordFile(key.keyId, { generation, mac }));
   }
 
   /** A key file's text, verified (its shape, its key, its MAC, its exact text); for tests too. */
   decodeKeyFile(text: string, keyId: string): KeyRecord {
     return decodeKeyFile(text, keyId, this.region, this.home);
-  }
-
-  private encodeKeyFile(key: KeyRecord, keys: Keyring): string {
-    return encodeKeyFile(key, this.region, keys);
   }
 
   /**
@@ -107,21 +173,21 @@ export class KeyStore {
   /** Read-modify-write of one key under its lock; a key past its deletion date is seen as absent. */
   mutate<T>(keyId: string, change: (current: KeyRecord | undefined) => KeyMutation<T>): T {
     if (!KEY_ID_PATTERN.test(keyId)) throw keyNotFound(keyId);
-    ensureDir(join(this.dir, '.locks'));
+    this.ensureManifest(`key '${keyId}'`);
     return withLock(
       this.lockOf(keyId),
       `key '${keyId}'`,
       (lock) => {
         const keys = this.home.keys();
-        let current = this.readRaw(keyId);
+        let { current, nextGeneration } = this.readKeyForWrite(keyId);
         if (current && isPastKeyDeletion(current, this.nowMs())) {
-          if (this.mayPurge(current)) this.remove(keyId);
+          if (this.mayPurge(current)) this.remove(keyId, nextGeneration++);
           current = undefined;
         }
         if (current) current = this.rewrap(current, keys);
         const { next, result } = change(current);
-        if (next === null) this.remove(keyId);
-        else if (next !== undefined) writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(next, keys), keys), lock.fence);
+        if (next === null) this.remove(keyId, nextGeneration);
+        else if (next !== undefined) this.writeKeyFile(this.rewrap(next, keys), keys, nextGeneration, lock.fence);
         return result;
       },
       () => sweepStaleTemps(this.dir),
@@ -132,8 +198,9 @@ export class KeyStore {
    * Its aliases are not touched here (a key lock is held; the alias lock is only ever taken before
    * a key lock): an alias whose key file is gone names nothing and is left out when read.
    */
-  private remove(keyId: string): void {
+  private remove(keyId: string, generation: number): void {
     removeFile(this.fileOf(keyId));
+    this.checked(`key '${keyId}'`, () => this.manifest.recordDeleted(keyId, generation));
   }
 
   /** The ids of the region's key files (unverified: reading one verifies it). */
@@ -172,29 +239,48 @@ export class KeyStore {
 
   /** Moves one key file under `keys` (for rekey); false when it is gone or already there. */
   moveUnder(keyId: string, keys: Keyring): boolean {
-    ensureDir(join(this.dir, '.locks'));
+    this.ensureManifest(`key '${keyId}'`);
     return withLock(this.lockOf(keyId), `key '${keyId}'`, (lock) => {
-      const current = this.readRaw(keyId);
+      const { current, nextGeneration } = this.readKeyForWrite(keyId);
       if (!current || current.versions.every((v) => v.material.keyId === keys.keyId)) return false;
-      writeFileAtomic(this.fileOf(keyId), this.encodeKeyFile(this.rewrap(current, keys), keys), lock.fence);
+      this.writeKeyFile(this.rewrap(current, keys), keys, nextGeneration, lock.fence);
       return true;
     });
   }
 
   /** Re-MACs the alias table under `keys` (for rekey); false when there is none or it is already. */
   moveAliasesUnder(keys: Keyring): boolean {
-    ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, (lock) => {
-      const file = this.readAliasFile();
+    this.ensureManifest(this.aliasesWhat());
+    return withLock(this.lockOf(ALIASES), `the aliases of ${this.region}`, (lock) => {
+      const { file, nextGeneration } = this.readAliasesForWrite();
       if (!file || file.masterKeyId === keys.keyId) return false;
-      this.writeAliases(file.aliases, keys, lock.fence);
+      this.writeAliases(file.aliases, keys, lock.fence, nextGeneration);
       return true;
     });
   }
 
+  /** Moves the manifest of the region's keys under `keys` (for rekey, after the keys); false when it has none. */
+  moveManifestUnder(keys: Keyring): boolean {
+    ensureDir(join(this.dir, '.locks'));
+    return this.manifest.moveUnder(keys);
+  }
+
   // --- aliases ---------------------------------------------------------------------------
 
+  private aliasesWhat(): string {
+    return `alias table of ${this.region}`;
+  }
+
   private readAliasFile(): AliasFile | undefined {
+    return this.readChecked(ALIASES, this.aliasesWhat(), () => this.readStampedAliasFile())?.file;
+  }
+
+  private readAliasesForWrite(): { file: AliasFile | undefined; nextGeneration: number } {
+    const { file, nextGeneration } = this.checked(this.aliasesWhat(), () => this.manifest.readForWrite(ALIASES, () => this.readStampedAliasFile()));
+    return { file: file?.file, nextGeneration };
+  }
+
+  private readStampedAliasFile(): (FileStamp & { file: AliasFile }) | undefined {
     let text: string;
     try {
       text = readFileSync(join(this.dir, ALIASES_FILE), 'utf8');
@@ -202,7 +288,8 @@ export class KeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return this.decodeAliasFile(text);
+    const file = this.decodeAliasFile(text);
+    return { file, generation: file.generation ?? 0, mac: file.mac };
   }
 
   /** An alias table's text, verified like a key file; for tests too. */
@@ -210,21 +297,28 @@ export class KeyStore {
     return decodeAliasFile(text, this.region, this.home);
   }
 
-  private writeAliases(aliases: AliasRecord[], keys: Keyring, fence: Fence): void {
-    writeFileAtomic(join(this.dir, ALIASES_FILE), encodeAliasFile(aliases, this.region, keys), fence);
+  private writeAliases(aliases: AliasRecord[], keys: Keyring, fence: Fence, generation: number): void {
+    const { text, mac } = encodeStampedAliasFile(aliases, this.region, keys, generation);
+    writeFileAtomic(join(this.dir, ALIASES_FILE), text, fence);
+    this.checked(this.aliasesWhat(), () => this.manifest.recordFile(ALIASES, { generation, mac }));
   }
 
   /** Every alias of the region whose key file exists, sorted by name. */
   readAliases(): AliasRecord[] {
-    return (this.readAliasFile()?.aliases ?? []).filter((a) => existsSync(this.fileOf(a.keyId)));
+    return this.liveAliases(this.readAliasFile());
+  }
+
+  private liveAliases(file: AliasFile | undefined): AliasRecord[] {
+    return (file?.aliases ?? []).filter((a) => existsSync(this.fileOf(a.keyId)));
   }
 
   /** Read-modify-write of the alias table under its lock. */
   mutateAliases<T>(change: (aliases: AliasRecord[]) => { next?: AliasRecord[]; result: T }): T {
-    ensureDir(join(this.dir, '.locks'));
-    return withLock(this.lockOf('aliases'), `the aliases of ${this.region}`, (lock) => {
-      const { next, result } = change(this.readAliases());
-      if (next !== undefined) this.writeAliases(next, this.home.keys(), lock.fence);
+    this.ensureManifest(this.aliasesWhat());
+    return withLock(this.lockOf(ALIASES), `the aliases of ${this.region}`, (lock) => {
+      const { file, nextGeneration } = this.readAliasesForWrite();
+      const { next, result } = change(this.liveAliases(file));
+      if (next !== undefined) this.writeAliases(next, this.home.keys(), lock.fence, nextGeneration);
       return result;
     });
   }

@@ -63,6 +63,16 @@ interface ShardBody {
 /** A shard that is not what kms-local wrote, or is missing: nothing in it can be trusted. */
 export class ManifestDamaged extends Error {}
 
+/**
+ * A file that is not the latest copy kms-local wrote, or a manifest that cannot be trusted; the
+ * message completes "... failed its integrity check: ". Each store turns it into its own error.
+ */
+export class NotLatest extends Error {}
+
+function damaged(err: unknown): unknown {
+  return err instanceof ManifestDamaged ? new NotLatest(`the manifest of its region failed its check: ${err.message}`) : err;
+}
+
 export interface ManifestOptions {
   /** The folder whose files it records. */
   dir: string;
@@ -186,10 +196,62 @@ export class Manifest {
   }
 
   /**
+   * The file of `name` as `readFile` gives it, checked: the entry is read first, then the file (a
+   * file can only be newer than an entry read before it, never older, unless an older copy was put
+   * back). A file newer than that can be a writer that finished in between: both are read again
+   * before saying so. `writerAtWork`: whether the name's lock exists. Throws NotLatest.
+   */
+  read<T extends FileStamp>(name: string, readFile: () => T | undefined, writerAtWork: () => boolean): { file?: T; entry: ManifestEntry | undefined | 'legacy' } {
+    for (let attempt = 1; ; attempt++) {
+      let entry: ManifestEntry | undefined | 'legacy';
+      try {
+        entry = this.entry(name);
+      } catch (err) {
+        throw damaged(err);
+      }
+      const file = readFile();
+      if (!file) return { entry };
+      const why = this.judge(entry, file, writerAtWork);
+      if (why === undefined) return { file, entry };
+      if (attempt === 3) throw new NotLatest(why);
+    }
+  }
+
+  /**
+   * read() for a writer holding the name's lock, with the generation its write gets. A file one
+   * generation past its entry was left by a writer that died before recording it: recorded now, so
+   * that the manifest holds what was read before anything newer is written.
+   */
+  readForWrite<T extends FileStamp>(name: string, readFile: () => T | undefined): { file?: T; nextGeneration: number } {
+    const { file, entry } = this.read(name, readFile, () => true);
+    const known = entry === 'legacy' || entry === undefined ? 0 : entry.g;
+    if (file && file.generation > known) this.record(name, Manifest.entryOf(file));
+    return { file, nextGeneration: Math.max(known, file?.generation ?? 0) + 1 };
+  }
+
+  /** Records the file just written for `name`. Throws NotLatest. */
+  recordFile(name: string, file: FileStamp): void {
+    this.record(name, Manifest.entryOf(file));
+  }
+
+  /** Records that `name` was deleted (its file is gone) at `generation`. Throws NotLatest. */
+  recordDeleted(name: string, generation: number): void {
+    this.record(name, { g: generation, deleted: true });
+  }
+
+  /**
    * Records the latest file (or the deletion) of `name`. Under the shard's lock, and only forward:
    * an entry that is already at `entry.g` or later is left as it is.
    */
-  record(name: string, entry: ManifestEntry): void {
+  private record(name: string, entry: ManifestEntry): void {
+    try {
+      this.recordEntry(name, entry);
+    } catch (err) {
+      throw damaged(err);
+    }
+  }
+
+  private recordEntry(name: string, entry: ManifestEntry): void {
     const shard = shardOf(name);
     withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
       const current = this.readShard(shard) ?? { entries: new Map<string, ManifestEntry>() };
@@ -209,8 +271,18 @@ export class Manifest {
   /**
    * Makes sure the folder has a manifest: without one, every file found now is enrolled as the
    * latest of its name (a store made before manifests), and the whole folder appears at once.
+   * Throws NotLatest when files written under a manifest are found without one.
    */
   ensure(): void {
+    try {
+      this.enrol();
+    } catch (err) {
+      if (!(err instanceof ManifestDamaged)) throw err;
+      throw new NotLatest(`the manifest of its region ${err.message}; if the files are as they should be, run the write again with KMS_LOCAL_REENROL=1 to take them as the latest`);
+    }
+  }
+
+  private enrol(): void {
     if (this.known || existsSync(this.dir)) {
       this.known = true;
       return;
@@ -225,7 +297,7 @@ export class Manifest {
       }
       // Files written under a manifest, and no manifest: it was removed, and nothing says whether
       // these files are the latest. Taking them as they are is the user's decision, never a default.
-      if (underManifest.length > 0 && !this.options.reenrol()) throw new ManifestDamaged(`it is missing, but ${underManifest.length} file(s) were written under one (such as '${underManifest[0]}'): files may have been put back from older copies`);
+      if (underManifest.length > 0 && !this.options.reenrol()) throw new ManifestDamaged(`is missing, but ${underManifest.length} file(s) were written under one (such as '${underManifest[0]}'): files may have been put back from older copies`);
       // Built inside the lock's own folder: if the lock was taken from this process, the folder
       // went with it and the rename below fails instead of publishing a stale enrolment.
       const staging = join(lock.fence.tempDir, `manifest-${randomBytes(6).toString('hex')}`);
@@ -253,7 +325,7 @@ export class Manifest {
     this.known = true;
   }
 
-  /** Every entry of every shard; undefined when the folder has no manifest yet. */
+  /** Every entry of every shard; undefined when the folder has no manifest yet. Throws ManifestDamaged. */
   all(): Map<string, ManifestEntry> | undefined {
     const all = new Map<string, ManifestEntry>();
     for (const shard of SHARDS) {

@@ -107,6 +107,7 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
       { region, what: {}, move: (keys) => keyStore.moveAliasesUnder(keys), uncounted: true },
       // Last: the manifests, whose entries the moves above changed (they wrote them under the new key already).
       { region, what: {}, move: (keys) => store.moveManifestUnder(keys), uncounted: true },
+      { region, what: {}, move: (keys) => keyStore.moveManifestUnder(keys), uncounted: true },
     ];
   });
   const summary: RekeySummary = {

@@ -17,7 +17,7 @@ import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
-import { Manifest, ManifestDamaged, type FileStamp, type ManifestEntry } from './manifest.js';
+import { Manifest, ManifestDamaged, NotLatest, type FileStamp, type ManifestEntry } from './manifest.js';
 
 export interface StoreOptions {
   /** The real clock, which alone decides when an expired secret's file is removed. */
@@ -106,31 +106,21 @@ export class SecretStore {
     return this.decode(name, text);
   }
 
-  /**
-   * The secret's file, verified, and checked against the region's manifest: the manifest entry is
-   * read first, then the file (a file can only be newer than an entry read before it, never older,
-   * unless someone put an older copy back). A file newer than that can be a writer that finished
-   * in between: read both again before saying so.
-   */
-  private readChecked(name: string, readFile: () => StampedSecret | undefined): { file?: StampedSecret; entry: ManifestEntry | undefined | 'legacy' } {
-    for (let attempt = 1; ; attempt++) {
-      let entry: ManifestEntry | undefined | 'legacy';
-      try {
-        entry = this.manifest.entry(name);
-      } catch (err) {
-        if (err instanceof ManifestDamaged) throw integrityError(name, `the manifest of its region failed its check: ${err.message}`);
-        throw err;
-      }
-      const file = readFile();
-      if (!file) return { entry };
-      const why = this.manifest.judge(entry, file, () => existsSync(this.lockOf(name)));
-      if (why === undefined) return { file, entry };
-      if (attempt === 3) throw integrityError(name, why);
+  /** The secret's file, verified, and checked against the region's manifest (see Manifest.read). */
+  private readChecked(name: string, readFile: () => StampedSecret | undefined): StampedSecret | undefined {
+    try {
+      return this.manifest.read(name, readFile, () => existsSync(this.lockOf(name))).file;
+    } catch (err) {
+      throw this.asIntegrityError(name, err);
     }
   }
 
+  private asIntegrityError(name: string, err: unknown): unknown {
+    return err instanceof NotLatest ? integrityError(name, err.message) : err;
+  }
+
   private readRaw(name: string): SecretRecord | undefined {
-    return this.readChecked(name, () => this.readFile(name)).file?.secret;
+    return this.readChecked(name, () => this.readFile(name))?.secret;
   }
 
   /**
@@ -147,7 +137,7 @@ export class SecretStore {
       } catch (err) {
         throw refusedLink(name, err);
       }
-    }).file?.secret;
+    })?.secret;
     if (this.oneRequest) this.lastShared = { name, record };
     return record;
   }
@@ -176,36 +166,30 @@ export class SecretStore {
     }
   }
 
-  /** The manifest made sure of (a store older than manifests is enrolled now), as an integrity error naming `name`. */
+  /** The manifest made sure of (a store older than manifests is enrolled now). */
   private ensureManifest(name: string): void {
     try {
       this.manifest.ensure();
     } catch (err) {
-      if (err instanceof ManifestDamaged) {
-        throw integrityError(name, `the manifest of its region ${err.message}; if the files are as they should be, run the write again with KMS_LOCAL_REENROL=1 to take them as the latest`);
-      }
-      throw err;
+      throw this.asIntegrityError(name, err);
     }
   }
 
-  /**
-   * The secret's file under its lock, checked, with the generation the next write gets. A file one
-   * generation past its entry was left by a writer that died before recording it: recorded now, so
-   * that what was read is what the manifest holds before anything newer is written.
-   */
+  /** The secret's file under its lock, checked, with the generation the next write gets. */
   private readForWrite(name: string): { current: SecretRecord | undefined; nextGeneration: number } {
-    const { file, entry } = this.readChecked(name, () => this.readFile(name));
-    const known = entry === 'legacy' || entry === undefined ? 0 : entry.g;
-    if (file && file.generation > known) this.recordInManifest(name, Manifest.entryOf(file));
-    return { current: file?.secret, nextGeneration: Math.max(known, file?.generation ?? 0) + 1 };
+    try {
+      const { file, nextGeneration } = this.manifest.readForWrite(name, () => this.readFile(name));
+      return { current: file?.secret, nextGeneration };
+    } catch (err) {
+      throw this.asIntegrityError(name, err);
+    }
   }
 
-  private recordInManifest(name: string, entry: ManifestEntry): void {
+  private recordInManifest(name: string, record: () => void): void {
     try {
-      this.manifest.record(name, entry);
+      record();
     } catch (err) {
-      if (err instanceof ManifestDamaged) throw integrityError(name, `the manifest of its region failed its check: ${err.message}`);
-      throw err;
+      throw this.asIntegrityError(name, err);
     }
   }
 
@@ -289,7 +273,7 @@ export class SecretStore {
     // An unlink cannot be fenced by a rename: the lock is checked just before it instead.
     if (!existsSync(lock.fence.tempDir)) throw lock.fence.lost();
     removeFile(this.fileOf(name));
-    this.recordInManifest(name, { g: generation, deleted: true });
+    this.recordInManifest(name, () => this.manifest.recordDeleted(name, generation));
     this.index.record(name, null);
   }
 
@@ -301,7 +285,7 @@ export class SecretStore {
   private write(secret: SecretRecord, keys: Keyring, lock: HeldLock, generation: number): void {
     const { text, mac } = encodeStampedSecretFile(secret, this.region, keys, generation);
     writeFileAtomic(this.fileOf(secret.name), text, lock.fence);
-    this.recordInManifest(secret.name, Manifest.entryOf({ generation, mac }));
+    this.recordInManifest(secret.name, () => this.manifest.recordFile(secret.name, { generation, mac }));
   }
 
   /** Resolves once no live process holds the region's metadata index lock, which every write takes. */

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../../src/errors/errors.js';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
+import { KeyStore } from '../../src/store/key-store.js';
 import { fileNameFor } from '../../src/store/secret-file.js';
 import { shardOf } from '../../src/store/manifest.js';
 import { ReadCache } from '../../src/store/read-cache.js';
@@ -173,13 +174,16 @@ describe('the manifest itself', () => {
     const home = newHome();
     ok(kms(home, ['CreateSecret', '--SecretName', 'r', '--SecretData', 'one', '--VersionId', 'v1']));
     ok(kms(home, ['PutSecretValue', '--SecretName', 'r', '--SecretData', 'two', '--VersionId', 'v2']));
+    const keyId = ok(kms(home, ['CreateKey'])).KeyMetadata.KeyId as string;
+    ok(kms(home, ['CreateAlias', '--AliasName', 'alias/r', '--KeyId', keyId]));
     const old = readFileSync(fileOf(home, 'r'));
     const rekeyed = runCli(['rekey', '--yes'], { home });
     expect({ code: rekeyed.code, stderr: rekeyed.stderr }).toEqual({ code: 0, stderr: '' });
     expect(ok(kms(home, ['GetSecretValue', '--SecretName', 'r'])).SecretData).toBe('two');
+    expect(ok(kms(home, ['DescribeKey', '--KeyId', 'alias/r'])).KeyMetadata.KeyId).toBe(keyId);
     const newKeyId = new Home({ KMS_LOCAL_HOME: home }).keys().keyId;
-    for (const shard of readdirSync(join(home, 'store', REGION, '.manifest'))) {
-      expect(readFileSync(join(home, 'store', REGION, '.manifest', shard), 'utf8')).toContain(`"key":"${newKeyId}"`);
+    for (const dir of [join(home, 'store', REGION, '.manifest'), join(home, 'store', REGION, 'keys', '.manifest')]) {
+      for (const shard of readdirSync(dir)) expect(readFileSync(join(dir, shard), 'utf8')).toContain(`"key":"${newKeyId}"`);
     }
     writeFileSync(fileOf(home, 'r'), old);
     // The old copy is under the old key, which the store no longer knows: refused either way.
@@ -264,5 +268,49 @@ describe('a writer killed at any step never makes a false alarm, and what it lef
     expect(existsSync(join(home, 'store', REGION, '.manifest'))).toBe(false);
     ok(kms(home, ['CreateSecret', '--SecretName', 'k', '--SecretData', 'one', '--VersionId', 'v1']));
     expect(ok(kms(home, ['GetSecretValue', '--SecretName', 'k'])).SecretData).toBe('one');
+  });
+});
+
+describe('keys and alias tables are guarded the same way', () => {
+  const keyFileOf = (home: string, keyId: string) => join(home, 'store', REGION, 'keys', `${keyId}.json`);
+  const aliasesOf = (home: string) => join(home, 'store', REGION, 'keys', 'aliases.json');
+
+  test('an older copy of a key file put back (a disabled key enabled again) is refused', () => {
+    const home = newHome();
+    const keyId = ok(kms(home, ['CreateKey'])).KeyMetadata.KeyId as string;
+    const enabled = readFileSync(keyFileOf(home, keyId));
+    ok(kms(home, ['DisableKey', '--KeyId', keyId]));
+    writeFileSync(keyFileOf(home, keyId), enabled);
+    const described = kms(home, ['DescribeKey', '--KeyId', keyId]);
+    const error = serviceError(described.stderr);
+    expect(error?.code).toBe('Rejected.IntegrityCheckFailed');
+    expect(error!.message).toContain(`The key '${keyId}' failed its integrity check: its file is an older copy (generation 1; the latest is generation 2)`);
+    expect(serviceError(kms(home, ['Encrypt', '--KeyId', keyId, '--Plaintext', 'aGk=']).stderr)?.code).toBe('Rejected.IntegrityCheckFailed');
+  });
+
+  test('an older copy of the alias table put back (an alias pointed at its old key again) is refused', () => {
+    const home = newHome();
+    const first = ok(kms(home, ['CreateKey'])).KeyMetadata.KeyId as string;
+    const second = ok(kms(home, ['CreateKey'])).KeyMetadata.KeyId as string;
+    ok(kms(home, ['CreateAlias', '--AliasName', 'alias/app', '--KeyId', first]));
+    const old = readFileSync(aliasesOf(home));
+    ok(kms(home, ['UpdateAlias', '--AliasName', 'alias/app', '--KeyId', second]));
+    writeFileSync(aliasesOf(home), old);
+    const described = kms(home, ['DescribeKey', '--KeyId', 'alias/app']);
+    const error = serviceError(described.stderr);
+    expect(error?.code).toBe('Rejected.IntegrityCheckFailed');
+    expect(error!.message).toContain(`The alias table of ${REGION} failed its integrity check: its file is an older copy`);
+  });
+
+  test('the file of a removed key restored does not bring the key back', () => {
+    const root = newHome();
+    const home = new Home({ KMS_LOCAL_HOME: root });
+    const keyId = ok(kms(root, ['CreateKey'])).KeyMetadata.KeyId as string;
+    const old = readFileSync(keyFileOf(root, keyId));
+    const keys = new KeyStore(home, REGION, () => Date.now());
+    keys.mutate(keyId, () => ({ next: null, result: undefined }));
+    expect(existsSync(keyFileOf(root, keyId))).toBe(false);
+    writeFileSync(keyFileOf(root, keyId), old, { mode: 0o600 });
+    expect(() => new KeyStore(new Home({ KMS_LOCAL_HOME: root }), REGION, () => Date.now()).get(keyId)).toThrow(/it was deleted \(at generation 2\), and an older copy of its file \(generation 1\) was put back/);
   });
 });
