@@ -9,6 +9,7 @@
  */
 import type { Home } from './home.js';
 import { CliError } from '../errors/errors.js';
+import { isStoreUrl } from './store-url.js';
 import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
 import { FileBackend, type AuditSink, type PrincipalStorage, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
 import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
@@ -21,8 +22,6 @@ const backends = new WeakMap<Home, StoreBackend>();
 export type StoreUse = 'cli' | 'server';
 const POOL_MAX: Record<StoreUse, number> = { cli: 2, server: 10 };
 
-const STORE_URL = /^postgres(ql)?:\/\//i;
-
 /** The PostgreSQL URL the home's store is at, or undefined for the home's files. */
 export function storeUrlOf(home: Home): string | undefined {
   const variable = home.variable('KMS_LOCAL_STORE');
@@ -32,7 +31,7 @@ export function storeUrlOf(home: Home): string | undefined {
   }
   const setting = variable ?? readProfileFile(home.path(CONFIG_FILE)).store;
   if (setting === undefined || setting === 'files') return undefined;
-  if (!STORE_URL.test(setting)) {
+  if (!isStoreUrl(setting)) {
     // The value is not echoed: it may hold a password.
     const where = variable !== undefined ? 'KMS_LOCAL_STORE' : `the store setting of ${home.path(CONFIG_FILE)}`;
     throw new CliError(`${where} must be a postgresql:// (or postgres://) URL, or 'files'.`);

@@ -9,6 +9,7 @@ import type { Home } from '../home.js';
 import type { AuditSink, KeyStorage, PrincipalStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
 import { PgConnection, type PgStoreOptions } from './connection.js';
 import { inspectSchema, migrateSchema } from './schema.js';
+import { ServiceError } from '../../errors/errors.js';
 import { PgSecretStorage } from './secrets.js';
 import { PgKeyStorage } from './keys.js';
 import { PgPrincipalStorage } from './principals.js';
@@ -61,26 +62,42 @@ export class PgBackend implements StoreBackend {
     return this.current;
   }
 
+  /** The master key the store's records are sealed under, as found when it was opened. */
+  private storeKeyId: string | undefined;
+
   private migrate(): Promise<void> {
     return this.remember(migrateSchema(this.connection, homeAccountId(this.home)).then(({ accountId }) => this.home.useAccountId(accountId)));
   }
 
+  /**
+   * A host given another master key than the one the store's records are under would seal what it
+   * writes under a key the other hosts cannot open: its writes are refused before they start.
+   */
+  private checkMasterKey(): void {
+    const keyId = this.home.keys().keyId;
+    if (this.storeKeyId === undefined || this.storeKeyId === keyId || this.home.nextKeys()?.keyId === this.storeKeyId) return;
+    throw new ServiceError(
+      'Rejected.IntegrityCheckFailed',
+      `The ${this.connection.where} holds records sealed under master key ${this.storeKeyId}, but this host's master key is ${keyId}: every host of a shared store needs the team's key (check KMS_LOCAL_MASTER_KEY). Nothing was written.`,
+    );
+  }
+
   private readonly ready: Ready = async (mode) => {
-    if (this.current) {
-      await this.current;
-      return true;
+    if (!this.current) {
+      const state = await inspectSchema(this.connection);
+      // A host without a master key must not make one for a store under another key (Home.loadMasterKey).
+      this.home.useSharedStore(this.connection.where, state.status === 'absent' ? undefined : state.masterKeyId);
+      if (state.status !== 'absent') this.storeKeyId = state.masterKeyId;
+      if (state.status === 'current') {
+        this.home.useAccountId(state.accountId);
+        this.current ??= Promise.resolve();
+      } else if (state.status === 'absent' && mode === 'read') {
+        // Never used: a read finds nothing (and creates nothing); a write makes the schema.
+        return false;
+      } else await this.migrate();
     }
-    const state = await inspectSchema(this.connection);
-    // A host without a master key must not make one for a store under another key (Home.loadMasterKey).
-    this.home.useSharedStore(this.connection.where, state.status === 'absent' ? undefined : state.masterKeyId);
-    if (state.status === 'current') {
-      this.home.useAccountId(state.accountId);
-      this.current ??= Promise.resolve();
-      return true;
-    }
-    // Never used: a read finds nothing (and creates nothing); a write makes the schema.
-    if (state.status === 'absent' && mode === 'read') return false;
-    await this.migrate();
+    await this.current;
+    if (mode === 'write') this.checkMasterKey();
     return true;
   };
 

@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { CliError, ServiceError } from '../../errors/errors.js';
 import { importPackage } from '../../import-package.js';
+import { describeStore } from '../store-url.js';
+
+export { describeStore, isStoreUrl } from '../store-url.js';
 
 type PgModule = typeof import('pg');
 
@@ -28,21 +31,6 @@ export interface PgStoreOptions {
   /** Connections at most: a few for one CLI call, more for `serve`. */
   poolMax: number;
   limits?: Partial<PgLimits>;
-}
-
-/** `postgresql://user@host:port/db`: where the store is, without its password or options. */
-export function describeStore(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username ? `${decodeURIComponent(u.username)}@` : '';
-    return `PostgreSQL store ${u.protocol}//${user}${u.host}${u.pathname}`;
-  } catch {
-    return 'PostgreSQL store (its URL cannot be parsed)';
-  }
-}
-
-export function isStoreUrl(text: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(text);
 }
 
 /** SQLSTATE classes that say the database is away, busy or refusing us, not that kms-local is wrong. */
