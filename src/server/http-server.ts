@@ -17,10 +17,11 @@ import type { Home } from '../store/home.js';
 import type { AccessKeyLookup } from './access-keys.js';
 import type { Caller } from '../api/authorize.js';
 import { authenticate, parseParams, type RawRequest } from './authenticate.js';
-import { ReplayGuard } from './replay.js';
+import { ReplayGuard, type SpentNonce } from './replay.js';
 import { LogNonceLedger } from './nonce-log.js';
 import { logField, logText } from './log-line.js';
 import { backendOf } from '../store/open-backend.js';
+import type { NonceClaims } from '../store/backend.js';
 import { isRegionId } from '../core/model.js';
 
 /** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
@@ -108,6 +109,22 @@ function isForm(req: IncomingMessage): boolean {
   return type === undefined || /^application\/x-www-form-urlencoded\b/i.test(type);
 }
 
+/**
+ * Spends a nonce the local guard accepted in the store every host's replicas share too. Fails
+ * closed: a request whose nonce could not be recorded there is refused, never run.
+ */
+async function claimShared(claims: NonceClaims, spent: SpentNonce): Promise<void> {
+  let first: boolean;
+  try {
+    first = await claims.claim(spent.accessKeyId, spent.nonceHash, spent.expiresAtMs);
+  } catch (err) {
+    // The store's errors name it without its password (src/store/pg/connection.ts).
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ServiceError('ServiceUnavailableTemporary', `The request's SignatureNonce could not be recorded in the shared store, so the request was not run: ${detail} Send it again with a new nonce.`);
+  }
+  if (!first) throw new ServiceError('SignatureNonceUsed');
+}
+
 interface Outcome {
   status: number;
   action: string;
@@ -119,6 +136,9 @@ export function createKmsServer(opts: ServerOptions): Server {
   // Nonces are spent in the home: shared with every other `serve` on it, kept across restarts.
   const replay = opts.replay ?? new ReplayGuard({ ledger: new LogNonceLedger(opts.home.root) });
   const wireNow = opts.wireNowMs ?? (() => Date.now());
+  // A shared store's nonces (PostgreSQL), learnt on the first request; null until then. Files: none.
+  let sharedNonces: NonceClaims | undefined | null = null;
+  const sharedNoncesOf = (): NonceClaims | undefined => (sharedNonces === null ? (sharedNonces = backendOf(opts.home).nonces?.()) : sharedNonces);
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, outcome: Outcome): Promise<void> {
     const url = req.url ?? '/';
@@ -141,6 +161,10 @@ export function createKmsServer(opts: ServerOptions): Server {
     };
     await opts.refreshKeys?.();
     const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });
+    // Replicas on other hosts share the store, not this home's nonce log: the store spends it too.
+    // Nothing yields between authenticate and takeSpent, so the nonce taken is this request's.
+    const shared = sharedNoncesOf();
+    if (shared) await claimShared(shared, replay.takeSpent()!);
     outcome.action = auth.action;
     outcome.accessKeyId = auth.accessKeyId;
     const op = findOperation(auth.action);

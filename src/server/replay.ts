@@ -13,9 +13,13 @@
  * key's requests look expired. What one key may spend is bounded instead: at most
  * NONCES_PER_KEY nonces whose timestamps are still in the window (per process); beyond that
  * the key's requests are refused with Rejected.Throttling until its older nonces expire.
+ *
+ * On a PostgreSQL store, `serve` replicas on other hosts share no home: http-server.ts then also
+ * claims each nonce this guard spent (takeSpent) in the store, which every replica shares.
  */
+import { createHash } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { bucketExpired, bucketOf, FUTURE_SKEW_MS, NONCES_PER_KEY, TIMESTAMP_WINDOW_MS } from './freshness.js';
+import { bucketExpired, bucketOf, FUTURE_SKEW_MS, NONCE_BUCKET_MS, NONCES_PER_KEY, TIMESTAMP_WINDOW_MS } from './freshness.js';
 import { MemoryNonceLedger, type NonceLedger } from './nonce-ledger.js';
 
 export { FUTURE_SKEW_MS, NONCE_BUCKET_MS, NONCES_PER_KEY, TIMESTAMP_WINDOW_MS } from './freshness.js';
@@ -42,6 +46,15 @@ export function parseTimestamp(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A nonce this guard spent, as a store shared by several hosts keeps it (NonceClaims). */
+export interface SpentNonce {
+  accessKeyId: string;
+  /** SHA-256 of AccessKeyId and nonce, base64url: nothing of the request itself. */
+  nonceHash: string;
+  /** When the last timestamp of the nonce's minute is out of the window: no server accepts it after. */
+  expiresAtMs: number;
+}
+
 export interface ReplayOptions {
   /** Where nonces are spent; in memory by default (unit tests), the home's files for `serve`. */
   ledger?: NonceLedger;
@@ -54,6 +67,10 @@ export class ReplayGuard {
   private readonly perKeyLimit: number;
   /** AccessKeyId -> bucket -> nonces this process spent for it; buckets leave once expired. */
   private readonly spent = new Map<string, Map<number, number>>();
+  /** What the last useNonce spent, until takeSpent (fields, not an object: nothing made per request unless asked for). */
+  private lastAccessKeyId: string | undefined;
+  private lastNonce = '';
+  private lastBucket = 0;
 
   constructor(opts: ReplayOptions = {}) {
     this.ledger = opts.ledger ?? new MemoryNonceLedger();
@@ -86,6 +103,24 @@ export class ReplayGuard {
     if (!this.ledger.spend(accessKeyId, nonce, timestampMs, nowMs)) throw new ServiceError('SignatureNonceUsed');
     const bucket = bucketOf(timestampMs);
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    this.lastAccessKeyId = accessKeyId;
+    this.lastNonce = nonce;
+    this.lastBucket = bucket;
+  }
+
+  /**
+   * The nonce the last useNonce call spent (once), for a ledger shared beyond this host that the
+   * caller awaits: `serve` on a PostgreSQL store, right after the synchronous authenticate().
+   */
+  takeSpent(): SpentNonce | undefined {
+    const accessKeyId = this.lastAccessKeyId;
+    if (accessKeyId === undefined) return undefined;
+    this.lastAccessKeyId = undefined;
+    return {
+      accessKeyId,
+      nonceHash: createHash('sha256').update(`${accessKeyId}\n${this.lastNonce}`).digest('base64url'),
+      expiresAtMs: (this.lastBucket + 1) * NONCE_BUCKET_MS + TIMESTAMP_WINDOW_MS,
+    };
   }
 
   private bucketsOf(accessKeyId: string, nowMs: number): Map<number, number> {

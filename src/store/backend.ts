@@ -66,6 +66,16 @@ export interface KeyStorage {
   openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer;
 }
 
+/**
+ * SignatureNonces spent on a store that several hosts' `serve` replicas share: a replay sent to
+ * another replica finds the nonce spent there too. Only a hash of AccessKeyId and nonce is kept,
+ * never anything of the request.
+ */
+export interface NonceClaims {
+  /** Spends the nonce for every host on the store: true the first time, false when it was spent before. */
+  claim(accessKeyId: string, nonceHash: string, expiresAtMs: number): Promise<boolean>;
+}
+
 /** One store: where a home's secrets, keys, principals and audit trail live. */
 export interface StoreBackend {
   /** `files` (the embedded default) or `postgresql`. */
@@ -85,6 +95,11 @@ export interface StoreBackend {
   regions(): Promise<string[]>;
   /** Releases connections (a no-op for files). */
   close(): Promise<void>;
+  /**
+   * Nonces shared by every host on the store; absent for files, whose hosts share a home and with
+   * it the nonce log `serve` keeps there (src/server/nonce-log.ts).
+   */
+  nonces?(): NonceClaims;
 }
 
 /** The encrypted files under the home: the embedded store. */

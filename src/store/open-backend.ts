@@ -11,7 +11,7 @@ import type { Home } from './home.js';
 import { CliError } from '../errors/errors.js';
 import { isStoreUrl } from './store-url.js';
 import { CONFIG_FILE, readProfileFile } from '../config/profile-read.js';
-import { FileBackend, type AuditSink, type PrincipalStorage, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
+import { FileBackend, type AuditSink, type NonceClaims, type PrincipalStorage, type AliasRecord, type KeyMutation, type KeyStorage, type Mutation, type SecretStorage, type StoreBackend, type StoreOptions } from './backend.js';
 import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { SecretRecord } from '../core/model.js';
@@ -102,6 +102,11 @@ class DeferredPgBackend implements StoreBackend {
       append: async (record) => (await real()).append(record),
       read: async () => (await real()).read(),
     };
+  }
+
+  nonces(): NonceClaims {
+    const real = once(() => this.real().then((b) => b.nonces!()));
+    return { claim: async (accessKeyId, nonceHash, expiresAtMs) => (await real()).claim(accessKeyId, nonceHash, expiresAtMs) };
   }
 
   async open(): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Home } from '../home.js';
-import type { AuditSink, KeyStorage, PrincipalStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
+import type { AuditSink, KeyStorage, NonceClaims, PrincipalStorage, SecretStorage, StoreBackend, StoreOptions } from '../backend.js';
 import { PgConnection, type PgStoreOptions } from './connection.js';
 import { inspectSchema, migrateSchema } from './schema.js';
 import { ServiceError } from '../../errors/errors.js';
@@ -14,6 +14,7 @@ import { PgSecretStorage } from './secrets.js';
 import { PgKeyStorage } from './keys.js';
 import { PgPrincipalStorage } from './principals.js';
 import { PgAuditSink } from './audit.js';
+import { PgNonceClaims } from './nonces.js';
 
 export { describeStore } from './connection.js';
 export type { PgStoreOptions } from './connection.js';
@@ -120,6 +121,13 @@ export class PgBackend implements StoreBackend {
 
   audit(): AuditSink {
     return new PgAuditSink(this.connection, this.ready);
+  }
+
+  /** One per backend: it remembers when it last deleted expired rows. */
+  private claims: PgNonceClaims | undefined;
+
+  nonces(): NonceClaims {
+    return (this.claims ??= new PgNonceClaims(this.connection, this.ready));
   }
 
   async regions(): Promise<string[]> {

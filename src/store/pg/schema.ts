@@ -31,6 +31,9 @@ export interface Migration {
  * AccessKeyId is a column of its own, unique: an AccessKey names one caller. The audit table is
  * append-only (a trigger refuses UPDATE, DELETE and TRUNCATE); a row holds the fields of an
  * audit.log line, and the line itself (`record`), never a value.
+ *
+ * Version 3 adds the SignatureNonces `serve` replicas spent (nonces.ts): a hash of AccessKeyId and
+ * nonce, and when the row may go (epoch milliseconds of the hosts' clocks); nothing of a request.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -97,6 +100,19 @@ export const MIGRATIONS: readonly Migration[] = [
       $$`,
       `CREATE TRIGGER kms_local_audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON kms_local_audit
         FOR EACH STATEMENT EXECUTE FUNCTION kms_local_audit_append_only()`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'the SignatureNonces serve replicas spent',
+    statements: [
+      `CREATE TABLE kms_local_nonces (
+        access_key_id text NOT NULL,
+        nonce_hash text NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (access_key_id, nonce_hash)
+      )`,
+      `CREATE INDEX kms_local_nonces_expires ON kms_local_nonces (expires_at)`,
     ],
   },
 ];
