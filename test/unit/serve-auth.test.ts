@@ -159,6 +159,24 @@ describe('timestamps and nonces', () => {
     expect(codeOf(() => guard.useNonce('AK1', undefined, NOW, NOW))).toBe('IncompleteSignature');
   });
 
+  test('the nonce a guard spent, for a store shared by hosts: once, as a hash, expiring when its minute leaves the window', () => {
+    const guard = new ReplayGuard();
+    expect(guard.takeSpent()).toBeUndefined();
+    guard.useNonce('AK1', 'secret-looking-nonce', NOW + 30_000, NOW);
+    const spent = guard.takeSpent()!;
+    expect(spent.accessKeyId).toBe('AK1');
+    expect(spent.nonceHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(spent.nonceHash).not.toContain('secret-looking-nonce');
+    // NOW is on a minute: the nonce's minute ends a minute later, and the window runs on from there.
+    expect(spent.expiresAtMs).toBe(NOW + NONCE_BUCKET_MS + TIMESTAMP_WINDOW_MS);
+    expect(guard.takeSpent()).toBeUndefined();
+    // The same nonce of another key hashes apart; a refused nonce is never handed out.
+    guard.useNonce('AK2', 'secret-looking-nonce', NOW, NOW);
+    expect(guard.takeSpent()!.nonceHash).not.toBe(spent.nonceHash);
+    expect(codeOf(() => guard.useNonce('AK2', 'secret-looking-nonce', NOW, NOW))).toBe('SignatureNonceUsed');
+    expect(guard.takeSpent()).toBeUndefined();
+  });
+
   /** What `authenticate` does with a verified request: the timestamp check, then the nonce. */
   function accept(guard: ReplayGuard, key: string, nonce: string, timestampMs: number, nowMs: number): string {
     return codeOf(() => guard.useNonce(key, nonce, guard.checkTimestamp(wire(timestampMs), nowMs), nowMs));
