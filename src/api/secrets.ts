@@ -75,7 +75,8 @@ function sealingAad(secretName: string, versionId: string): Buffer {
  */
 export async function sealValue(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): Promise<SealedValue> {
   const plaintext = checkSecretData(data, dataType);
-  const keys = ctx.home.keys();
+  // Under the key the store writes with: digests are compared with the stored versions'.
+  const keys = ctx.home.writeKeys();
   let inner: Buffer | undefined;
   try {
     if (isSealedByCustomerKey(secret.encryptionKeyId)) {

@@ -13,6 +13,7 @@
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { EncryptedPayload } from '../core/model.js';
+import type { Keyring } from '../crypto/envelope.js';
 import type { Home } from './home.js';
 import { SecretStore, type Mutation, type StoreOptions } from './store.js';
 import { KeyStore, type AliasRecord, type KeyMutation } from './key-store.js';
@@ -42,6 +43,11 @@ export interface SecretStorage {
    * here rather than in a lock that blocks its event loop). Stores that never block just resolve.
    */
   writable(name: string | undefined): Promise<void>;
+  /**
+   * For `rekey`: moves the secret, whatever its state, under `keys` in one locked write (both keys
+   * must be known to the home); false when it is gone or already there.
+   */
+  moveUnder(name: string, keys: Keyring): Promise<boolean>;
 }
 
 /** The keys (customer master keys) and aliases of one region. */
@@ -64,6 +70,10 @@ export interface KeyStorage {
   /** Seals / opens key material under the master key (no I/O). */
   sealMaterial(keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload;
   openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer;
+  /** For `rekey`: moves the key (its material and MAC) under `keys`; false when gone or already there. */
+  moveUnder(keyId: string, keys: Keyring): Promise<boolean>;
+  /** For `rekey`: re-MACs the region's alias table under `keys`; false when none or already there. */
+  moveAliasesUnder(keys: Keyring): Promise<boolean>;
 }
 
 /**
@@ -158,6 +168,9 @@ export class FileSecretStorage implements SecretStorage {
     if (name !== undefined) await this.files.waitUntilUnlocked(name);
     await this.files.waitUntilIndexUnlocked();
   }
+  async moveUnder(name: string, keys: Keyring) {
+    return this.files.moveUnder(name, keys);
+  }
 }
 
 /** KeyStore (synchronous, file locks) behind the asynchronous interface. */
@@ -195,5 +208,11 @@ export class FileKeyStorage implements KeyStorage {
   }
   openMaterial(key: KeyRecord, version: KeyVersionRecord) {
     return this.files.openMaterial(key, version);
+  }
+  async moveUnder(keyId: string, keys: Keyring) {
+    return this.files.moveUnder(keyId, keys);
+  }
+  async moveAliasesUnder(keys: Keyring) {
+    return this.files.moveAliasesUnder(keys);
   }
 }

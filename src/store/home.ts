@@ -206,6 +206,17 @@ export class Home {
     return this.nextKeyring ?? undefined;
   }
 
+  /**
+   * The key writes seal under: the next key while a move to one is known, else the current key.
+   * Records only ever move forward: a write during a rekey (this host's, or on a shared store
+   * another host's that was given KMS_LOCAL_NEW_MASTER_KEY) never puts a moved record back under
+   * the key being retired, which the hosts stop having once the move is done.
+   */
+  writeKeys(): Keyring {
+    const current = this.keys();
+    return this.nextKeys() ?? current;
+  }
+
   /** KMS_LOCAL_NEW_MASTER_KEY as given, for rekey to install in the home's key file. */
   newKeyVariable(): string | undefined {
     return this.env.KMS_LOCAL_NEW_MASTER_KEY;

@@ -178,7 +178,7 @@ export class KeyStore {
       this.lockOf(keyId),
       `key '${keyId}'`,
       (lock) => {
-        const keys = this.home.keys();
+        const keys = this.home.writeKeys();
         let { current, nextGeneration } = this.readKeyForWrite(keyId);
         if (current && isPastKeyDeletion(current, this.nowMs())) {
           if (this.mayPurge(current)) this.remove(keyId, nextGeneration++);
@@ -224,7 +224,7 @@ export class KeyStore {
   // --- material --------------------------------------------------------------------------
 
   sealMaterial(keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload {
-    return sealKeyMaterial(this.home.keys(), keyId, keyVersionId, material);
+    return sealKeyMaterial(this.home.writeKeys(), keyId, keyVersionId, material);
   }
 
   /** The plaintext material of one version; the caller zeroes it after use. */
@@ -318,7 +318,7 @@ export class KeyStore {
     return withLock(this.lockOf(ALIASES), `the aliases of ${this.region}`, (lock) => {
       const { file, nextGeneration } = this.readAliasesForWrite();
       const { next, result } = change(this.liveAliases(file));
-      if (next !== undefined) this.writeAliases(next, this.home.keys(), lock.fence, nextGeneration);
+      if (next !== undefined) this.writeAliases(next, this.home.writeKeys(), lock.fence, nextGeneration);
       return result;
     });
   }

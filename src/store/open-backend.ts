@@ -15,6 +15,7 @@ import { FileBackend, type AuditSink, type NonceClaims, type PrincipalStorage, t
 import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { SecretRecord } from '../core/model.js';
+import type { Keyring } from '../crypto/envelope.js';
 
 const backends = new WeakMap<Home, StoreBackend>();
 
@@ -155,6 +156,9 @@ class DeferredSecretStorage implements SecretStorage {
   async writable(name: string | undefined) {
     return (await this.real()).writable(name);
   }
+  async moveUnder(name: string, keys: Keyring) {
+    return (await this.real()).moveUnder(name, keys);
+  }
 }
 
 class DeferredKeyStorage implements KeyStorage {
@@ -192,9 +196,15 @@ class DeferredKeyStorage implements KeyStorage {
   }
   // Sealing needs the master key only, never the database.
   sealMaterial(keyId: string, keyVersionId: string, material: Buffer) {
-    return sealKeyMaterial(this.home.keys(), keyId, keyVersionId, material);
+    return sealKeyMaterial(this.home.writeKeys(), keyId, keyVersionId, material);
   }
   openMaterial(key: KeyRecord, version: KeyVersionRecord) {
     return openKeyMaterial(this.home, key, version);
+  }
+  async moveUnder(keyId: string, keys: Keyring) {
+    return (await this.real()).moveUnder(keyId, keys);
+  }
+  async moveAliasesUnder(keys: Keyring) {
+    return (await this.real()).moveAliasesUnder(keys);
   }
 }

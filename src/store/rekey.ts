@@ -1,10 +1,13 @@
 /**
- * `rekey`: moves every secret, key file and alias table of every region under a new master key, one at a time under
- * its lock. Crash-safe by construction: each secret file is replaced atomically and is always
- * wholly under one key, both keys stay known until the end (the next key waits in
- * KMS_LOCAL_NEW_MASTER_KEY or in the home's next-key file), so an interrupted rekey leaves every
- * secret readable and a rerun finishes the job. Only when every secret has moved does the home's
- * key file change (an atomic rename).
+ * `rekey`: moves every secret, key and alias table of every region of the home's store (its files,
+ * or a PostgreSQL database) under a new master key, one at a time under its lock (a lock file, or
+ * a row lock in a transaction). Crash-safe by construction: each record is replaced whole and is
+ * always wholly under one key, both keys stay known until the end (the next key waits in
+ * KMS_LOCAL_NEW_MASTER_KEY or in the home's next-key file), and writes meanwhile go under the new
+ * key (Home.writeKeys), so an interrupted rekey leaves every record readable and a rerun finishes
+ * the job. Only when every record has moved does the home's key file change (an atomic rename).
+ * On a shared store the other hosts are not reached from here: the summary says they must be
+ * given the new key.
  */
 import { linkSync, readFileSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +16,8 @@ import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, fsyncDir, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { Home, MASTER_KEY_FILE, NEXT_KEY_FILE, decodeKey } from './home.js';
 import { SecretStore } from './store.js';
-import { KeyStore } from './key-store.js';
+import type { StoreBackend } from './backend.js';
+import { describeStore } from './pg/connection.js';
 
 export interface RekeyProgress {
   (done: number, total: number): void;
@@ -33,6 +37,8 @@ export interface RekeySummary {
   OldKeyLocation: string;
   /** The command that moves every secret back under the old key. */
   GoBack: string;
+  /** On a store shared by hosts (PostgreSQL): what every other host must be given now. */
+  SharedStore?: string;
 }
 
 /** Where rekey keeps the key it replaces: beside master.key, named by its key id (0600, like master.key). */
@@ -84,36 +90,67 @@ interface RekeyItem {
   region: string;
   what: { SecretName?: string; KeyId?: string };
   /** Moves the item under `keys`; false when it was already there (or is gone). */
-  move: (keys: Keyring) => boolean;
+  move: (keys: Keyring) => Promise<boolean>;
   /** The alias table is moved but not counted: it holds nothing sealed. */
   uncounted?: boolean;
 }
 
-export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress }): RekeySummary {
+/** Every record of the store that is sealed or MAC'd under the master key, region by region. */
+async function workOf(backend: StoreBackend, home: Home, nowMs: number): Promise<RekeyItem[]> {
+  const work: RekeyItem[] = [];
+  for (const region of await backend.regions()) {
+    // Temp files a writer killed mid-write left among the region's files may hold old sealed values.
+    const files = backend.kind === 'files' ? new SecretStore(home, region, () => nowMs) : undefined;
+    files?.sweepTemps();
+    const secrets = backend.secrets(region, () => nowMs);
+    const keys = backend.keys(region, () => nowMs);
+    for (const name of await secrets.names()) work.push({ region, what: { SecretName: name }, move: (to) => secrets.moveUnder(name, to) });
+    for (const keyId of await keys.keyIds()) work.push({ region, what: { KeyId: keyId }, move: (to) => keys.moveUnder(keyId, to) });
+    work.push({ region, what: {}, move: (to) => keys.moveAliasesUnder(to), uncounted: true });
+    // Last: a home's manifests, whose entries the moves above changed (they wrote them under the new key already).
+    if (files) work.push({ region, what: {}, move: async (to) => files.moveManifestUnder(to), uncounted: true });
+  }
+  return work;
+}
+
+function identityOf(item: RekeyItem): string {
+  return JSON.stringify([item.region, item.what.SecretName ?? null, item.what.KeyId ?? null]);
+}
+
+/**
+ * A check pass after the first: a record made meanwhile by a process (or, on a shared store, a
+ * host) that did not know the new key is under the old one; it is moved too. Passes repeat until
+ * one moves nothing, a few times at most (writers that never stop are reported, not chased).
+ */
+const MAX_PASSES = 4;
+
+/** What the team must do on a shared store: every host reads the store with the master key it is given. */
+function sharedStoreNote(backend: StoreBackend, url: string | undefined, toKeyId: string): string | undefined {
+  if (backend.kind !== 'postgresql' || url === undefined) return undefined;
+  return (
+    `${describeStore(url)} is shared: every host using it must now be given the new master key ${toKeyId} ` +
+    '(KMS_LOCAL_MASTER_KEY, KMS_LOCAL_MASTER_KEY_FILE or its master.key); a host still on the old key cannot read the store. ' +
+    'A host given it as KMS_LOCAL_NEW_MASTER_KEY reads both meanwhile and writes under the new one.'
+  );
+}
+
+export async function rekey(
+  home: Home,
+  backend: StoreBackend,
+  options: { newKeyFile?: string; nowMs: number; progress?: RekeyProgress; storeUrl?: string },
+): Promise<RekeySummary> {
   // A temp file left in the home by a process killed while creating a key file may hold an old
   // master key: a rekey is the moment no copy of it should survive.
   sweepStaleTemps(home.root);
   const from = home.keys();
   const to = nextKeyOf(home, options.newKeyFile);
-  // Every secret, every key file (its material is sealed under the master key too) and every alias
-  // table (its MAC is) of every region.
-  const work = home.regions().flatMap((region): RekeyItem[] => {
-    const store = new SecretStore(home, region, () => options.nowMs);
-    store.sweepTemps();
-    const keyStore = new KeyStore(home, region, () => options.nowMs);
-    return [
-      ...store.names().map((name): RekeyItem => ({ region, what: { SecretName: name }, move: (keys) => store.moveUnder(name, keys) })),
-      ...keyStore.keyIds().map((keyId): RekeyItem => ({ region, what: { KeyId: keyId }, move: (keys) => keyStore.moveUnder(keyId, keys) })),
-      { region, what: {}, move: (keys) => keyStore.moveAliasesUnder(keys), uncounted: true },
-      // Last: the manifests, whose entries the moves above changed (they wrote them under the new key already).
-      { region, what: {}, move: (keys) => store.moveManifestUnder(keys), uncounted: true },
-      { region, what: {}, move: (keys) => keyStore.moveManifestUnder(keys), uncounted: true },
-    ];
-  });
+  if (from.keyId === to.keyId) throw new CliError('the new master key is the current one; nothing to do.');
+  // Every secret, every key (its material is sealed under the master key too) and every alias
+  // table (its MAC is) of every region, each moved in its own locked write.
   const summary: RekeySummary = {
     FromKeyId: from.keyId,
     ToKeyId: to.keyId,
-    Total: work.filter((item) => !item.uncounted).length,
+    Total: 0,
     Rekeyed: 0,
     AlreadyRekeyed: 0,
     Failed: [],
@@ -121,20 +158,39 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
     OldKeyLocation: '',
     GoBack: '',
   };
-  if (from.keyId === to.keyId) throw new CliError('the new master key is the current one; nothing to do.');
-  work.forEach(({ region, what, move, uncounted }, index) => {
-    try {
-      const moved = move(to);
-      if (!uncounted) {
-        if (moved) summary.Rekeyed++;
-        else summary.AlreadyRekeyed++;
+  /** Per counted item: whether any pass moved it. */
+  const seen = new Map<string, boolean>();
+  const failed = new Map<string, RekeySummary['Failed'][number]>();
+  for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    const work = await workOf(backend, home, options.nowMs);
+    let movedThisPass = 0;
+    for (const [index, item] of work.entries()) {
+      const id = identityOf(item);
+      try {
+        const moved = await item.move(to);
+        failed.delete(id);
+        if (moved) movedThisPass++;
+        if (!item.uncounted) seen.set(id, (seen.get(id) ?? false) || moved);
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        failed.set(id, { Region: item.region, ...item.what, ErrorCode: err.code, Message: err.message });
+        if (!item.uncounted && !seen.has(id)) seen.set(id, false);
       }
-    } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
-      summary.Failed.push({ Region: region, ...what, ErrorCode: err.code, Message: err.message });
+      // Progress is the first pass's: the check passes are quick and usually find nothing.
+      if (pass === 1) options.progress?.(index + 1, work.length);
     }
-    options.progress?.(index + 1, work.length);
-  });
+    if (movedThisPass === 0 || failed.size > 0) break;
+    if (pass === MAX_PASSES) {
+      summary.Failed.push({ Region: '*', ErrorCode: 'Rekey.StoreStillChanging', Message: `records under the old key kept appearing after ${MAX_PASSES} passes: stop writers that do not have the new key, then run rekey again.` });
+    }
+  }
+  summary.Failed.push(...failed.values());
+  summary.Total = seen.size;
+  for (const [id, moved] of seen) {
+    if (failed.has(id)) continue;
+    if (moved) summary.Rekeyed++;
+    else summary.AlreadyRekeyed++;
+  }
   if (summary.Failed.length > 0) {
     summary.KeyLocation = 'unchanged: fix the failed secrets and run rekey again; both keys stay in use until then';
     summary.OldKeyLocation = 'unchanged: still the current key';
@@ -156,5 +212,7 @@ export function rekey(home: Home, options: { newKeyFile?: string; nowMs: number;
     summary.OldKeyLocation = 'KMS_LOCAL_MASTER_KEY (or _FILE), until you change it';
     summary.GoBack = 'save the old key in a file, then: kms-local rekey --yes --NewMasterKeyFile <that file>, with KMS_LOCAL_NEW_MASTER_KEY unset';
   }
+  const note = summary.Failed.length === 0 ? sharedStoreNote(backend, options.storeUrl, to.keyId) : undefined;
+  if (note !== undefined) summary.SharedStore = note;
   return summary;
 }

@@ -225,7 +225,7 @@ export class SecretStore {
     ensureDir(join(this.dir, '.locks'));
     this.ensureManifest(name);
     return withLock(this.lockOf(name), `secret '${name}'`, (lock) => {
-      const keys = this.home.keys();
+      const keys = this.home.writeKeys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
       let { current, nextGeneration } = this.readForWrite(name);
       // Gone by the request's clock but not by the real one: what the change sees is "no secret",
@@ -237,8 +237,8 @@ export class SecretStore {
         if (state === 'gone') keptForReal = current;
         if (state !== 'present') current = undefined;
       }
-      // A file left under the other key of an unfinished rekey comes back under the current key
-      // before anything compares digests or adds a version: a file is always under one key.
+      // A file left under the other key of an unfinished rekey comes under the key writes use
+      // (home.writeKeys) before anything compares digests or adds a version: a file is always under one key.
       if (current) current = rewrapRecord(current, keyringFor, keys);
       const { next, result } = change(current);
       if (keptForReal && next !== undefined) throw rehearsedDeletionConflict(keptForReal);

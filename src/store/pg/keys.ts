@@ -13,6 +13,7 @@ import type { PgConnection } from './connection.js';
 import type { Ready } from './backend.js';
 import { deleteRecord, lockRecord, readRecord, writeRecord, type RowKey } from './rows.js';
 import type { PoolClient } from 'pg';
+import type { Keyring } from '../../crypto/envelope.js';
 
 const KEYS = 'kms_local_keys';
 const ALIASES = 'kms_local_aliases';
@@ -61,7 +62,7 @@ export class PgKeyStorage implements KeyStorage {
     if (!KEY_ID_PATTERN.test(keyId)) throw keyNotFound(keyId);
     await this.ready('write');
     const outcome = await this.db.transaction(async (client): Promise<{ result?: T; error?: { thrown: unknown } }> => {
-      const keys = this.home.keys();
+      const keys = this.home.writeKeys();
       const text = await lockRecord(client, KEYS, this.keyOf(keyId));
       let current = text === undefined ? undefined : decodeKeyFile(text, keyId, this.region, this.home);
       let purged = false;
@@ -134,7 +135,7 @@ export class PgKeyStorage implements KeyStorage {
     return this.db.transaction(async (client) => {
       const current = await this.existingAliases(client, await lockRecord(client, ALIASES, this.aliasesKey()));
       const { next, result } = change(current);
-      if (next !== undefined) await writeRecord(client, ALIASES, this.aliasesKey(), encodeAliasFile(next, this.region, this.home.keys()));
+      if (next !== undefined) await writeRecord(client, ALIASES, this.aliasesKey(), encodeAliasFile(next, this.region, this.home.writeKeys()));
       return result;
     });
   }
@@ -153,10 +154,36 @@ export class PgKeyStorage implements KeyStorage {
   }
 
   sealMaterial(keyId: string, keyVersionId: string, material: Buffer): EncryptedPayload {
-    return sealKeyMaterial(this.home.keys(), keyId, keyVersionId, material);
+    return sealKeyMaterial(this.home.writeKeys(), keyId, keyVersionId, material);
   }
 
   openMaterial(key: KeyRecord, version: KeyVersionRecord): Buffer {
     return openKeyMaterial(this.home, key, version);
+  }
+
+  /** One transaction holding the key's row lock, whatever the key's deletion state. */
+  async moveUnder(keyId: string, keys: Keyring): Promise<boolean> {
+    if (!KEY_ID_PATTERN.test(keyId) || !(await this.ready('read'))) return false;
+    return this.db.transaction(async (client) => {
+      const text = await lockRecord(client, KEYS, this.keyOf(keyId));
+      if (text === undefined) return false;
+      const current = decodeKeyFile(text, keyId, this.region, this.home);
+      if (current.versions.every((v) => v.material.keyId === keys.keyId)) return false;
+      await writeRecord(client, KEYS, this.keyOf(keyId), encodeKeyFile(rewrapKey(this.home, current, keys), this.region, keys));
+      return true;
+    });
+  }
+
+  /** The table as stored (aliases of keys gone too, as the file store keeps them), under the row lock. */
+  async moveAliasesUnder(keys: Keyring): Promise<boolean> {
+    if (!(await this.ready('read'))) return false;
+    return this.db.transaction(async (client) => {
+      const text = await lockRecord(client, ALIASES, this.aliasesKey());
+      if (text === undefined) return false;
+      const file = decodeAliasFile(text, this.region, this.home);
+      if (file.masterKeyId === keys.keyId) return false;
+      await writeRecord(client, ALIASES, this.aliasesKey(), encodeAliasFile(file.aliases, this.region, keys));
+      return true;
+    });
   }
 }

@@ -13,7 +13,8 @@ import type { SecretStorage } from '../backend.js';
 import type { Mutation, StoreOptions } from '../store.js';
 import { decodeSecretFile, encodeSecretFile, integrityError } from '../secret-file.js';
 import { metadataOf } from '../metadata-index.js';
-import { rewrapRecord } from '../rewrap.js';
+import { isUnder, rewrapRecord } from '../rewrap.js';
+import type { Keyring } from '../../crypto/envelope.js';
 import type { PgConnection } from './connection.js';
 import { PgAuditSink } from './audit.js';
 import type { Ready } from './backend.js';
@@ -84,7 +85,7 @@ export class PgSecretStorage implements SecretStorage {
     this.home.keys();
     await this.ready('write');
     const outcome = await this.db.transaction(async (client): Promise<Outcome<T>> => {
-      const keys = this.home.keys();
+      const keys = this.home.writeKeys();
       const keyringFor = (keyId: string) => this.home.keyring(keyId);
       const text = await lockRecord(client, TABLE, this.keyOf(name));
       let current = text === undefined ? undefined : this.decode(name, text);
@@ -159,4 +160,18 @@ export class PgSecretStorage implements SecretStorage {
 
   /** A row lock is waited for by the database, not by the caller's event loop: nothing to wait for here. */
   async writable(_name: string | undefined): Promise<void> {}
+
+  /** One transaction holding the row's lock: the row is wholly under one key before and after. */
+  async moveUnder(name: string, keys: Keyring): Promise<boolean> {
+    if (!(await this.ready('read'))) return false;
+    return this.db.transaction(async (client) => {
+      const text = await lockRecord(client, TABLE, this.keyOf(name));
+      if (text === undefined) return false;
+      const current = this.decode(name, text);
+      if (isUnder(current, keys)) return false;
+      const moved = rewrapRecord(current, (keyId) => this.home.keyring(keyId), keys);
+      await writeRecord(client, TABLE, this.keyOf(name), encodeSecretFile(moved, this.region, keys), { metadata: JSON.stringify(metadataOf(moved)) });
+      return true;
+    });
+  }
 }
