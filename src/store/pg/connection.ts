@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import { CliError, ServiceError } from '../../errors/errors.js';
 import { importPackage } from '../../import-package.js';
 import { describeStore } from '../store-url.js';
+import { reachPoint } from '../fs-safe.js';
 
 export { describeStore, isStoreUrl } from '../store-url.js';
 
@@ -139,6 +140,8 @@ export class PgConnection {
       const result = await fn(client);
       await client.query('COMMIT');
       client.release();
+      // Crash-safety tests kill the process here (KMS_LOCAL_TEST_CRASH_AT=after-commit:<n>).
+      reachPoint('after-commit');
       return result;
     } catch (err) {
       if (client) {
