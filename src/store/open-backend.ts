@@ -94,6 +94,7 @@ class DeferredPgBackend implements StoreBackend {
       byAccessKeyId: async (id) => (await real()).byAccessKeyId(id),
       put: async (profile, change) => (await real()).put(profile, change),
       remove: async (profile) => (await real()).remove(profile),
+      moveUnder: async (profile, keys) => (await real()).moveUnder(profile, keys),
     };
   }
 

@@ -7,6 +7,7 @@ import { CliError } from '../errors/errors.js';
 import { accessKeyHolder, applyPrincipalChange, emptyPrincipal, type Principal, type PrincipalChange } from '../core/principals.js';
 import { CONFIG_FILE, principalOfProfile, readProfileFile, withPrincipal, type ProfileFile } from '../config/profile-read.js';
 import type { Home } from './home.js';
+import type { Keyring } from '../crypto/envelope.js';
 
 export interface PrincipalStorage {
   /** Every principal, sorted by profile name. */
@@ -21,6 +22,11 @@ export interface PrincipalStorage {
   put(profile: string, change: PrincipalChange): Promise<Principal>;
   /** Removes the principal; false when there was none. */
   remove(profile: string): Promise<boolean>;
+  /**
+   * For `rekey`: moves the principal's sealed AccessKey secret and MAC under `keys`; false when
+   * there is none, it is there already, or the store keeps nothing sealed (a home's profile file).
+   */
+  moveUnder(profile: string, keys: Keyring): Promise<boolean>;
 }
 
 /** The refusal of an AccessKeyId that already names another caller. */
@@ -80,5 +86,10 @@ export class FilePrincipalStorage implements PrincipalStorage {
       file.profiles = kept;
       return removed;
     });
+  }
+
+  /** The profile file keeps nothing sealed under the master key: nothing to move. */
+  async moveUnder(_profile: string, _keys: Keyring): Promise<boolean> {
+    return false;
   }
 }

@@ -30,7 +30,7 @@ export interface RekeySummary {
   Rekeyed: number;
   AlreadyRekeyed: number;
   /** A secret (SecretName), a key (KeyId) or a region's alias table (neither) that could not be moved. */
-  Failed: { Region: string; SecretName?: string; KeyId?: string; ErrorCode: string; Message: string }[];
+  Failed: { Region: string; SecretName?: string; KeyId?: string; Profile?: string; ErrorCode: string; Message: string }[];
   /** Where the master key now lives, or what the user must change. */
   KeyLocation: string;
   /** Where the key it replaced is kept (a rekey never drops a key), or what holds it. */
@@ -88,7 +88,7 @@ function readKeyFile(path: string): string {
 
 interface RekeyItem {
   region: string;
-  what: { SecretName?: string; KeyId?: string };
+  what: { SecretName?: string; KeyId?: string; Profile?: string };
   /** Moves the item under `keys`; false when it was already there (or is gone). */
   move: (keys: Keyring) => Promise<boolean>;
   /** The alias table is moved but not counted: it holds nothing sealed. */
@@ -110,11 +110,18 @@ async function workOf(backend: StoreBackend, home: Home, nowMs: number): Promise
     // Last: a home's manifests, whose entries the moves above changed (they wrote them under the new key already).
     if (files) work.push({ region, what: {}, move: async (to) => files.moveManifestUnder(to), uncounted: true });
   }
+  // A shared store's principals hold their AccessKey secrets sealed (a home's profile file does not).
+  if (backend.kind === 'postgresql') {
+    const principals = backend.principals();
+    for (const { profile } of await principals.list()) {
+      work.push({ region: '*', what: { Profile: profile }, move: (to) => principals.moveUnder(profile, to) });
+    }
+  }
   return work;
 }
 
 function identityOf(item: RekeyItem): string {
-  return JSON.stringify([item.region, item.what.SecretName ?? null, item.what.KeyId ?? null]);
+  return JSON.stringify([item.region, item.what.SecretName ?? null, item.what.KeyId ?? null, item.what.Profile ?? null]);
 }
 
 /**

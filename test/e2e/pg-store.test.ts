@@ -121,18 +121,6 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
     }
   });
 
-  test('rekey refuses a PostgreSQL store (it moves only a home\'s files) and changes nothing', () => {
-    const { url } = freshDatabase(server);
-    const home = makeHome();
-    homes.push(home);
-    const env = { KMS_LOCAL_STORE: url };
-    expect(runCli(['kms', 'CreateSecret', '--SecretName', 's', '--SecretData', 'x', '--VersionId', 'v1'], { home, env }).code).toBe(0);
-    const refused = runCli(['rekey', '--yes'], { home, env });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('rekey does not move');
-    expect(runCli(['kms', 'GetSecretValue', '--SecretName', 's'], { home, env }).json.SecretData).toBe('x');
-  });
-
   test('--help, --dryrun and a read of a database never used create nothing in it', () => {
     const { name, url } = freshDatabase(server);
     const a = host(url);

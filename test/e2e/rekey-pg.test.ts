@@ -3,7 +3,8 @@
  * hosts, a real server on loopback): every secret, key and alias table of every region moves
  * under the new master key, each in its own transaction; a host given only the new key then reads
  * everything, one still on the old key is refused clearly; a rekey killed between two records
- * leaves everything readable with both keys and a rerun finishes; writes meanwhile never put a
+ * leaves everything readable with both keys and a rerun finishes; the store's principals (their
+ * sealed AccessKey secrets) move too; writes meanwhile never put a
  * record back under the old key; records made under the old key during the move are caught.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -56,9 +57,12 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
    * `keyId` (a secret's EncryptionKeyId names the master key it was made under, and keeps it).
    */
   function rowsUnder(database: string, keyId: string): number {
-    const query = ['kms_local_secrets', 'kms_local_keys', 'kms_local_aliases']
-      .map((table) => `SELECT count(*) AS n FROM ${table} WHERE record LIKE '%"keyId": "${keyId}"%' OR record LIKE '%"masterKeyId": "${keyId}"%'`)
-      .join(' UNION ALL ');
+    const query = [
+      ...['kms_local_secrets', 'kms_local_keys', 'kms_local_aliases'].map(
+        (table) => `SELECT count(*) AS n FROM ${table} WHERE record LIKE '%"keyId": "${keyId}"%' OR record LIKE '%"masterKeyId": "${keyId}"%'`,
+      ),
+      `SELECT count(*) AS n FROM kms_local_principals WHERE record LIKE '{"keyId":"${keyId}"%'`,
+    ].join(' UNION ALL ');
     const out = spawnSync(join(bin!, 'psql'), ['-X', '-tA', '-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', database, '-c', `SELECT sum(n) FROM (${query}) t`], {
       encoding: 'utf8',
       env: { ...process.env, PGPASSWORD: server.superPassword },
@@ -94,22 +98,27 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
     ok(a.run(['kms', 'CreateAlias', '--AliasName', 'alias/team', '--KeyId', keyId]));
     ok(a.run(['kms', 'CreateSecret', '--SecretName', 'sealed', '--SecretData', 'under-a-key', '--VersionId', 'v1', '--EncryptionKeyId', 'alias/team']));
     const blob = ok(a.run(['kms', 'Encrypt', '--KeyId', 'alias/team', '--Plaintext', 'aGVsbG8='])).json.CiphertextBlob as string;
+    // A principal of the store: its AccessKey secret is sealed under the master key too.
+    const akSecret = `team-${randomBytes(9).toString('base64url')}`;
+    ok(a.run(['configure', 'set', '--profile', 'ci', '--access-key-id', 'LTAIrekeyTeam000000001', '--access-key-secret', akSecret, '--region', 'cn-hangzhou']));
 
     const rekeyer = host(url, { master: oldKey, next: newKey });
     const result = ok(rekeyer.run(['rekey', '--yes']));
-    // 3 + 1 + 1 secrets and one key; the alias table is moved, not counted.
-    expect(result.json).toMatchObject({ Total: 6, Rekeyed: 6, AlreadyRekeyed: 0, Failed: [] });
+    // 3 + 1 + 1 secrets, one key and one principal; the alias table is moved, not counted.
+    expect(result.json).toMatchObject({ Total: 7, Rekeyed: 7, AlreadyRekeyed: 0, Failed: [] });
     expect(result.json.SharedStore).toContain('every host using it must now be given the new master key');
     expect(result.json.SharedStore).toContain(result.json.ToKeyId);
     expect(result.stdout).not.toContain(server.superPassword);
     expect(rowsUnder(database, result.json.FromKeyId)).toBe(0);
-    expect(rowsUnder(database, result.json.ToKeyId)).toBeGreaterThanOrEqual(7);
+    expect(rowsUnder(database, result.json.ToKeyId)).toBe(8);
 
     const switched = host(url, { master: newKey });
     readAll(switched, { ...values, sealed: 'under-a-key' });
     expect(switched.run(['kms', 'GetSecretValue', '--SecretName', 'other/region', '--region', 'cn-shanghai']).json.SecretData).toBe('in-shanghai');
     expect(switched.run(['kms', 'DescribeKey', '--KeyId', 'alias/team']).json.KeyMetadata.KeyId).toBe(keyId);
     expect(switched.run(['kms', 'Decrypt', '--CiphertextBlob', blob]).json.Plaintext).toBe('aGVsbG8=');
+    const principal = JSON.parse(ok(switched.run(['configure', 'get', '--profile', 'ci'])).stdout);
+    expect(principal.access_key_secret).toBe(`${'*'.repeat(akSecret.length - 3)}${akSecret.slice(-3)}`);
 
     const stale = a.run(['kms', 'GetSecretValue', '--SecretName', 'team/s1']);
     expect(stale.code).toBe(1);
@@ -117,7 +126,7 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
     expect(serviceError(stale.stderr)?.message).toContain(result.json.ToKeyId);
 
     const rerun = ok(rekeyer.run(['rekey', '--yes']));
-    expect(rerun.json).toMatchObject({ Total: 6, Rekeyed: 0, AlreadyRekeyed: 6, Failed: [] });
+    expect(rerun.json).toMatchObject({ Total: 7, Rekeyed: 0, AlreadyRekeyed: 7, Failed: [] });
   });
 
   test('killed between two records: a host with both keys reads everything, a rerun finishes', () => {

@@ -78,3 +78,13 @@ export function decodePrincipal(text: string, profile: string, keyringFor: (keyI
   }
   return { profile, accessKeyId: row.accessKeyId, accessKeySecret, policies: [...row.policies], policyDocuments: [...row.policyDocuments] };
 }
+
+/** The master key id a row says it is sealed under (checked when it is decoded), or undefined. */
+export function sealedUnder(text: string): string | undefined {
+  try {
+    const keyId = (JSON.parse(text) as { keyId?: unknown }).keyId;
+    return typeof keyId === 'string' ? keyId : undefined;
+  } catch {
+    return undefined;
+  }
+}

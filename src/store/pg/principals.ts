@@ -10,8 +10,9 @@ import type { Home } from '../home.js';
 import { accessKeyTaken, type PrincipalStorage } from '../principals.js';
 import type { Ready } from './backend.js';
 import type { PgConnection } from './connection.js';
-import { decodePrincipal, encodePrincipal } from './principal-record.js';
+import { decodePrincipal, encodePrincipal, sealedUnder } from './principal-record.js';
 import { lockRecord, writeRecord } from './rows.js';
+import type { Keyring } from '../../crypto/envelope.js';
 
 const TABLE = 'kms_local_principals';
 /** SQLSTATE of a unique constraint violated: another host gave the AccessKeyId to another profile meanwhile. */
@@ -69,7 +70,7 @@ export class PgPrincipalStorage implements PrincipalStorage {
 
   async put(profile: string, change: PrincipalChange): Promise<Principal> {
     // The master key first: a host whose key cannot be found does not even open a transaction.
-    const keys = this.home.keys();
+    const keys = this.home.writeKeys();
     await this.ready('write');
     return this.db.transaction(async (client) => {
       const text = await lockRecord(client, TABLE, [['profile', profile]]);
@@ -96,5 +97,17 @@ export class PgPrincipalStorage implements PrincipalStorage {
     if (!(await this.ready('read'))) return false;
     const { rowCount } = await this.db.transaction((client) => client.query(`DELETE FROM ${TABLE} WHERE profile = $1`, [profile]));
     return (rowCount ?? 0) > 0;
+  }
+
+  /** One transaction holding the principal's row lock: sealed and MAC'd again under `keys`. */
+  async moveUnder(profile: string, keys: Keyring): Promise<boolean> {
+    if (!(await this.ready('read'))) return false;
+    return this.db.transaction(async (client) => {
+      const text = await lockRecord(client, TABLE, [['profile', profile]]);
+      if (text === undefined || sealedUnder(text) === keys.keyId) return false;
+      const principal = this.decode(profile, text);
+      await writeRecord(client, TABLE, [['profile', profile]], encodePrincipal(principal, keys), { access_key_id: principal.accessKeyId === '' ? null : principal.accessKeyId });
+      return true;
+    });
   }
 }
