@@ -176,7 +176,8 @@ export async function rekey(
       try {
         const moved = await item.move(to);
         failed.delete(id);
-        if (moved) movedThisPass++;
+        // What decides another pass is a record moved; tables rewritten every pass (a home's manifest) do not.
+        if (moved && !item.uncounted) movedThisPass++;
         if (!item.uncounted) seen.set(id, (seen.get(id) ?? false) || moved);
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
