@@ -16,6 +16,7 @@ import { Keyring } from '../crypto/envelope.js';
 import { createFileOnce, fsyncDir, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { Home, MASTER_KEY_FILE, NEXT_KEY_FILE, decodeKey } from './home.js';
 import { SecretStore } from './store.js';
+import { KeyStore } from './key-store.js';
 import type { StoreBackend } from './backend.js';
 import { describeStore } from './pg/connection.js';
 
@@ -108,7 +109,11 @@ async function workOf(backend: StoreBackend, home: Home, nowMs: number): Promise
     for (const keyId of await keys.keyIds()) work.push({ region, what: { KeyId: keyId }, move: (to) => keys.moveUnder(keyId, to) });
     work.push({ region, what: {}, move: (to) => keys.moveAliasesUnder(to), uncounted: true });
     // Last: a home's manifests, whose entries the moves above changed (they wrote them under the new key already).
-    if (files) work.push({ region, what: {}, move: async (to) => files.moveManifestUnder(to), uncounted: true });
+    if (files) {
+      const keyFiles = new KeyStore(home, region, () => nowMs);
+      work.push({ region, what: {}, move: async (to) => files.moveManifestUnder(to), uncounted: true });
+      work.push({ region, what: {}, move: async (to) => keyFiles.moveManifestUnder(to), uncounted: true });
+    }
   }
   // A shared store's principals hold their AccessKey secrets sealed (a home's profile file does not).
   if (backend.kind === 'postgresql') {
