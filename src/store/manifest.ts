@@ -8,8 +8,9 @@
  *
  * Layout: `<folder>/.manifest/<0-f>.shard`, 16 shards by the first hex digit of sha256(name), so
  * that a read verifies one small file however many secrets the region holds. A shard is
- * `<mac>\n<body>\n`, the MAC (under the master key) over the body, which names its scope and shard
- * (a shard cannot stand in for another) and the master key it is under. The folder appears whole
+ * `<mac>\n<header>\n` and one line `["<name>",{"g":..,"m":..}]` per name, the MAC (under the master
+ * key) over all after its own line; the header names its scope and shard (a shard cannot stand in
+ * for another) and the master key it is under. The folder appears whole
  * (built in a lock's folder and renamed into place), so a shard missing from it was removed by hand.
  *
  * Order of a write, under the name's own lock: the file (generation g+1) first, then its manifest
@@ -37,7 +38,7 @@ export const MANIFEST_DIR = '.manifest';
 const SHARDS = '0123456789abcdef';
 /** Characters of a file's MAC kept in its entry (132 bits: no one without the key can match them). */
 const MAC_CHARS = 22;
-const VERSION = 1;
+const VERSION = 2;
 
 /** The latest file of a name: its generation and MAC, or the generation at which it was deleted. */
 export type ManifestEntry = { g: number; m: string } | { g: number; deleted: true };
@@ -48,16 +49,51 @@ export interface FileStamp {
   mac: string;
 }
 
-export interface Shard {
-  entries: Map<string, ManifestEntry>;
+/**
+ * A verified shard. Its entries are lines `["<name>",{...}]`: one name is found by a search of the
+ * text and only its line is parsed, so that a read does not parse every entry of a large region.
+ */
+export class Shard {
+  private readonly lines: string;
+  private parsed?: Map<string, ManifestEntry>;
+
+  constructor(lines: string) {
+    this.lines = lines;
+  }
+
+  get(name: string): ManifestEntry | undefined {
+    if (this.parsed) return this.parsed.get(name);
+    const at = this.lines.indexOf(`\n[${JSON.stringify(name)},`);
+    if (at < 0) return undefined;
+    return parseLine(this.lines.slice(at + 1, this.lines.indexOf('\n', at + 1)))[1];
+  }
+
+  entries(): Map<string, ManifestEntry> {
+    if (!this.parsed) {
+      const parsed = new Map<string, ManifestEntry>();
+      for (const line of this.lines.split('\n')) {
+        if (!line) continue;
+        const [name, entry] = parseLine(line);
+        parsed.set(name, entry);
+      }
+      this.parsed = parsed;
+    }
+    return this.parsed;
+  }
 }
 
-interface ShardBody {
+/** One entry line; the shard's MAC was checked, so a bad line is a bug, not an attack. */
+function parseLine(line: string): [string, ManifestEntry] {
+  const value = JSON.parse(line) as unknown;
+  if (!Array.isArray(value) || typeof value[0] !== 'string' || !isEntry(value[1])) throw new ManifestDamaged(`an entry is not what kms-local writes`);
+  return [value[0], value[1]];
+}
+
+interface ShardHeader {
   v: number;
   scope: string;
   shard: string;
   key: string;
-  entries: Record<string, ManifestEntry>;
 }
 
 /** A shard that is not what kms-local wrote, or is missing: nothing in it can be trusted. */
@@ -122,35 +158,31 @@ export class Manifest {
     return `kms-local manifest\n${body}`;
   }
 
+  /** `<mac>\n<header>\n` then one line per entry, sorted by name; the MAC covers all after its line. */
   private encode(shard: string, entries: Map<string, ManifestEntry>, keys: Keyring): string {
-    const sorted = [...entries.keys()].sort();
-    const body: ShardBody = { v: VERSION, scope: this.options.scope, shard, key: keys.keyId, entries: Object.fromEntries(sorted.map((n) => [n, entries.get(n)!])) };
-    const text = JSON.stringify(body);
-    return `${keys.fileMac(this.macText(text))}\n${text}\n`;
+    const header: ShardHeader = { v: VERSION, scope: this.options.scope, shard, key: keys.keyId };
+    const lines = [...entries.keys()].sort().map((name) => `${JSON.stringify([name, entries.get(name)!])}\n`);
+    const body = `${JSON.stringify(header)}\n${lines.join('')}`;
+    return `${keys.fileMac(this.macText(body))}\n${body}`;
   }
 
   private decode(shard: string, text: string): Shard {
-    const cut = text.indexOf('\n');
-    const mac = text.slice(0, cut);
-    const bodyText = text.slice(cut + 1, -1);
-    let body: ShardBody;
+    const macEnd = text.indexOf('\n');
+    const headerEnd = text.indexOf('\n', macEnd + 1);
+    let header: ShardHeader;
     try {
-      if (cut < 0 || !text.endsWith('\n')) throw new Error('torn');
-      body = JSON.parse(bodyText) as ShardBody;
+      if (macEnd < 0 || headerEnd < 0 || !text.endsWith('\n')) throw new Error('torn');
+      header = JSON.parse(text.slice(macEnd + 1, headerEnd)) as ShardHeader;
     } catch {
       throw new ManifestDamaged(`its shard ${shard} is not what kms-local writes`);
     }
-    const keys = typeof body?.key === 'string' ? this.options.keyring(body.key) : undefined;
-    if (!keys) throw new ManifestDamaged(`its shard ${shard} is under master key ${String(body?.key)}, which is not known (check KMS_LOCAL_MASTER_KEY)`);
-    if (!keys.verifyFileMac(this.macText(bodyText), mac) || body.v !== VERSION || body.scope !== this.options.scope || body.shard !== shard) {
+    const keys = typeof header?.key === 'string' ? this.options.keyring(header.key) : undefined;
+    if (!keys) throw new ManifestDamaged(`its shard ${shard} is under master key ${String(header?.key)}, which is not known (check KMS_LOCAL_MASTER_KEY)`);
+    if (!keys.verifyFileMac(this.macText(text.slice(macEnd + 1)), text.slice(0, macEnd)) || header.v !== VERSION || header.scope !== this.options.scope || header.shard !== shard) {
       throw new ManifestDamaged(`its shard ${shard} was modified outside kms-local`);
     }
-    const entries = new Map<string, ManifestEntry>();
-    for (const [name, entry] of Object.entries(body.entries ?? {})) {
-      if (!isEntry(entry)) throw new ManifestDamaged(`its shard ${shard} was modified outside kms-local`);
-      entries.set(name, entry);
-    }
-    return { entries };
+    // From the header's own newline: every entry line is then found as "\n[name,".
+    return new Shard(text.slice(headerEnd));
   }
 
   /** The shard, verified; undefined when the folder has no manifest (a store older than manifests). */
@@ -174,7 +206,7 @@ export class Manifest {
   /** The entry of `name`: undefined when none, 'legacy' when the folder has no manifest yet. */
   entry(name: string): ManifestEntry | undefined | 'legacy' {
     const shard = this.readShard(shardOf(name));
-    return shard ? shard.entries.get(name) : 'legacy';
+    return shard ? shard.get(name) : 'legacy';
   }
 
   /**
@@ -254,10 +286,10 @@ export class Manifest {
   private recordEntry(name: string, entry: ManifestEntry): void {
     const shard = shardOf(name);
     withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
-      const current = this.readShard(shard) ?? { entries: new Map<string, ManifestEntry>() };
-      const had = current.entries.get(name);
+      const current = this.readShard(shard)?.entries() ?? new Map<string, ManifestEntry>();
+      const had = current.get(name);
       if (had && had.g >= entry.g) return;
-      const entries = new Map(current.entries);
+      const entries = new Map(current);
       entries.set(name, entry);
       writeFileAtomic(this.shardPath(shard), this.encode(shard, entries, this.options.writeKeys()), lock.fence);
     });
@@ -331,7 +363,7 @@ export class Manifest {
     for (const shard of SHARDS) {
       const found = this.readShard(shard);
       if (!found) return undefined;
-      for (const [name, entry] of found.entries) all.set(name, entry);
+      for (const [name, entry] of found.entries()) all.set(name, entry);
     }
     return all;
   }
@@ -342,7 +374,7 @@ export class Manifest {
     for (const shard of SHARDS) {
       withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
         const current = this.readShard(shard)!;
-        writeFileAtomic(this.shardPath(shard), this.encode(shard, current.entries, keys), lock.fence);
+        writeFileAtomic(this.shardPath(shard), this.encode(shard, current.entries(), keys), lock.fence);
       });
     }
     return true;
