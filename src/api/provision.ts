@@ -9,7 +9,7 @@ import { kindOf, provisionPlan, type ProvisionedType, type RdsAccountValue } fro
 import type { ExtendedConfig } from '../core/model.js';
 import { generateTargetPassword } from '../crypto/password.js';
 import { TargetError } from '../targets/adapter.js';
-import { TargetRegistry } from '../targets/registry.js';
+import { backendOf } from '../store/open-backend.js';
 import { openAccountCreator } from '../targets/session.js';
 import type { Context } from './context.js';
 import { adminAccountOf, targetFor } from './targets.js';
@@ -17,8 +17,8 @@ import { adminAccountOf, targetFor } from './targets.js';
 /** Creates the two accounts; returns their values, ACSCurrent's first. */
 export async function provisionAccounts(ctx: Context, secretName: string, type: ProvisionedType, config: ExtendedConfig): Promise<RdsAccountValue[]> {
   const kind = kindOf(type, config);
-  const registry = new TargetRegistry(ctx.home);
-  const target = targetFor(registry, kind, secretName, 'be created');
+  const registry = backendOf(ctx.home).targets();
+  const target = await targetFor(registry, kind, secretName, 'be created');
   const admin = await adminAccountOf(ctx, target);
   if (!admin) {
     throw new ServiceError(

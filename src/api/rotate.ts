@@ -23,7 +23,8 @@ import {
   type RotationRun,
 } from '../core/rotation.js';
 import { TargetError, type Credential, type TargetSession } from '../targets/adapter.js';
-import { TargetRegistry } from '../targets/registry.js';
+import type { TargetRegistry } from '../targets/registry.js';
+import { backendOf } from '../store/open-backend.js';
 import { isProcessAlive } from '../store/fs-safe.js';
 import { openSession } from '../targets/session.js';
 import { adminAccountOf, targetFor } from './targets.js';
@@ -65,15 +66,15 @@ async function valueOf(ctx: Context, secret: SecretRecord, versionId: string): P
   return JSON.parse(await openValue(ctx, secret, version)) as DynamicValue;
 }
 
-function targetOf(secret: SecretRecord, registry: TargetRegistry) {
+async function targetOf(secret: SecretRecord, registry: TargetRegistry) {
   const kind = requireDynamic(secret, 'RotateSecret');
-  return { kind, target: targetFor(registry, kind, secret.name, 'rotate') };
+  return { kind, target: await targetFor(registry, kind, secret.name, 'rotate') };
 }
 
 /** Step 1 of the protocol: under the lock, store the pending version and mark the rotation. */
 async function begin(ctx: Context, name: string, req: RotateRequest, owner: string): Promise<SecretRecord | undefined> {
   const before = requireActive(requireSecret(await ctx.store.get(name), name));
-  const { kind } = targetOf(before, new TargetRegistry(ctx.home));
+  const { kind } = await targetOf(before, backendOf(ctx.home).targets());
   const primary = primaryVersion(before, kind.subType);
   const user = ownerOf(await valueOf(ctx, before, primary.versionId));
   let sealed: SealedValue | undefined;
@@ -117,8 +118,8 @@ export async function rotateSecret(ctx: Context, name: string, req: RotateReques
   const owner = ownerToken();
   const started = await begin(ctx, name, req, owner);
   if (!started) return { versionId: req.versionId, rotated: false };
-  const registry = new TargetRegistry(ctx.home);
-  const { kind, target } = targetOf(started, registry);
+  const registry = backendOf(ctx.home).targets();
+  const { kind, target } = await targetOf(started, registry);
   const cache = new Map<string, Credential>();
   const credential = async (versionId: string): Promise<Credential> => {
     let c = cache.get(versionId);

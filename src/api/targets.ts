@@ -1,7 +1,7 @@
 /**
  * Which target a dynamic secret rotates on (and creates its accounts on), and the admin account a
- * target names: a Generic secret of the home, read like GetSecretValue reads it, never stored in
- * targets.json.
+ * target names: a Generic secret of the store, read like GetSecretValue reads it, never stored with
+ * the target (targets.json, or a shared store's kms_local_targets).
  */
 import { ServiceError } from '../errors/errors.js';
 import { ACS_CURRENT, holderOf } from '../core/model.js';
@@ -18,9 +18,9 @@ const HINTS: Record<DynamicKind['type'], (id: string) => string> = {
 };
 
 /** The target of a dynamic secret of `kind`, or Rejected.TargetNotFound saying how to add one. */
-export function targetFor(registry: TargetRegistry, kind: DynamicKind, secretName: string, doing: string): Target {
+export async function targetFor(registry: TargetRegistry, kind: DynamicKind, secretName: string, doing: string): Promise<Target> {
   const targetKind = kind.type === 'ECS' ? 'ssh' : kind.type === 'Redis' ? 'redis' : 'db';
-  const target = registry.find(targetKind, kind.instanceId);
+  const target = await registry.find(targetKind, kind.instanceId);
   const idName = kind.type === 'Rds' ? 'DBInstanceId' : kind.type === 'PolarDB' ? 'DBClusterId' : 'InstanceId';
   if (!target) {
     throw new ServiceError(

@@ -9,7 +9,8 @@
 import { CliError } from '../errors/errors.js';
 import { Home } from '../store/home.js';
 import { SECRET_NAME_PATTERN } from '../core/model.js';
-import { FINGERPRINT, TargetRegistry, checkHost, checkInstanceId, checkPort, type Target } from '../targets/registry.js';
+import { FINGERPRINT, checkHost, checkInstanceId, checkPort, type Target, type TargetRegistry } from '../targets/registry.js';
+import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import type { ParsedArgv } from './argv.js';
 import type { CliIo } from './io.js';
 import { formatResponse } from './run-operation.js';
@@ -100,16 +101,27 @@ function targetFrom(v: Record<string, string>): Target {
   return target;
 }
 
+/** The targets of the home's store: its targets.json, or a shared database's table. */
 export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
+  const home = new Home(io.env);
+  // A shared store's target that fails its check is left out of a listing, and said so.
+  home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
+  try {
+    return await runOn(backendOf(home).targets(), args, io);
+  } finally {
+    await closeBackendOf(home);
+  }
+}
+
+async function runOn(registry: TargetRegistry, args: ParsedArgv, io: CliIo): Promise<number> {
   const sub = args.words[1];
   const values = paramsOf(args);
-  const registry = new TargetRegistry(new Home(io.env));
   if (sub === 'list') {
-    io.stdout(await formatResponse({ Targets: { Target: registry.list().map(describeTarget) } }, args));
+    io.stdout(await formatResponse({ Targets: { Target: (await registry.list()).map(describeTarget) } }, args));
     return 0;
   }
   if (sub === 'add') {
-    const target = registry.put(targetFrom(values));
+    const target = await registry.put(targetFrom(values));
     io.stdout(await formatResponse({ Target: describeTarget(target) }, args));
     return 0;
   }
@@ -119,7 +131,7 @@ export async function runTarget(args: ParsedArgv, io: CliIo): Promise<number> {
   const byInstance = values.InstanceId !== undefined;
   const id = byInstance ? values.InstanceId! : values.DBInstanceId!;
   // An InstanceId names an SSH server or a Redis instance.
-  const removed = byInstance ? [registry.remove('ssh', id), registry.remove('redis', id)].some(Boolean) : registry.remove('db', id);
+  const removed = byInstance ? [await registry.remove('ssh', id), await registry.remove('redis', id)].some(Boolean) : await registry.remove('db', id);
   if (!removed) throw new CliError(`no target for ${byInstance ? 'InstanceId' : 'DBInstanceId'} '${id}'.`);
   io.stdout(await formatResponse({ Removed: byInstance ? { InstanceId: id } : { DBInstanceId: id } }, args));
   return 0;

@@ -18,6 +18,7 @@ import type { Home } from './home.js';
 import { SecretStore, type Mutation, type StoreOptions } from './store.js';
 import { KeyStore, type AliasRecord, type KeyMutation } from './key-store.js';
 import { FilePrincipalStorage, type PrincipalStorage } from './principals.js';
+import { FileTargetRegistry, type TargetRegistry } from '../targets/registry.js';
 import { FileAuditSink, type AuditSink } from '../audit/audit-sink.js';
 
 export type { Mutation, StoreOptions } from './store.js';
@@ -101,6 +102,8 @@ export interface StoreBackend {
   principals(): PrincipalStorage;
   /** The audit trail of every host on the store. */
   audit(): AuditSink;
+  /** The rotation targets: in the home's targets.json, or shared by every host of a database. */
+  targets(): TargetRegistry;
   /** The regions that hold anything, sorted. */
   regions(): Promise<string[]>;
   /** Releases connections (a no-op for files). */
@@ -133,6 +136,10 @@ export class FileBackend implements StoreBackend {
 
   audit(): AuditSink {
     return new FileAuditSink(this.home);
+  }
+
+  targets(): TargetRegistry {
+    return new FileTargetRegistry(this.home);
   }
 
   async regions(): Promise<string[]> {

@@ -16,6 +16,7 @@ import { openKeyMaterial, sealKeyMaterial } from './key-file.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { SecretRecord } from '../core/model.js';
 import type { Keyring } from '../crypto/envelope.js';
+import type { TargetRegistry } from '../targets/registry.js';
 
 const backends = new WeakMap<Home, StoreBackend>();
 
@@ -95,6 +96,18 @@ class DeferredPgBackend implements StoreBackend {
       put: async (profile, change) => (await real()).put(profile, change),
       remove: async (profile) => (await real()).remove(profile),
       moveUnder: async (profile, keys) => (await real()).moveUnder(profile, keys),
+    };
+  }
+
+  targets(): TargetRegistry {
+    const real = once(() => this.real().then((b) => b.targets()));
+    return {
+      list: async () => (await real()).list(),
+      find: async (kind, instanceId) => (await real()).find(kind, instanceId),
+      put: async (target) => (await real()).put(target),
+      remove: async (kind, instanceId) => (await real()).remove(kind, instanceId),
+      learnHostKey: async (instanceId, fingerprint) => (await real()).learnHostKey(instanceId, fingerprint),
+      moveUnder: async (kind, instanceId, keys) => (await real()).moveUnder(kind, instanceId, keys),
     };
   }
 

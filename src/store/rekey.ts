@@ -31,7 +31,7 @@ export interface RekeySummary {
   Rekeyed: number;
   AlreadyRekeyed: number;
   /** A secret (SecretName), a key (KeyId) or a region's alias table (neither) that could not be moved. */
-  Failed: { Region: string; SecretName?: string; KeyId?: string; Profile?: string; ErrorCode: string; Message: string }[];
+  Failed: { Region: string; SecretName?: string; KeyId?: string; Profile?: string; Target?: string; ErrorCode: string; Message: string }[];
   /** Where the master key now lives, or what the user must change. */
   KeyLocation: string;
   /** Where the key it replaced is kept (a rekey never drops a key), or what holds it. */
@@ -89,7 +89,7 @@ function readKeyFile(path: string): string {
 
 interface RekeyItem {
   region: string;
-  what: { SecretName?: string; KeyId?: string; Profile?: string };
+  what: { SecretName?: string; KeyId?: string; Profile?: string; Target?: string };
   /** Moves the item under `keys`; false when it was already there (or is gone). */
   move: (keys: Keyring) => Promise<boolean>;
   /** The alias table is moved but not counted: it holds nothing sealed. */
@@ -121,12 +121,17 @@ async function workOf(backend: StoreBackend, home: Home, nowMs: number): Promise
     for (const { profile } of await principals.list()) {
       work.push({ region: '*', what: { Profile: profile }, move: (to) => principals.moveUnder(profile, to) });
     }
+    // Its rotation targets are MAC'd (targets.json in a home is not).
+    const targets = backend.targets();
+    for (const { kind, instanceId } of await targets.list()) {
+      work.push({ region: '*', what: { Target: `${kind}:${instanceId}` }, move: (to) => targets.moveUnder(kind, instanceId, to) });
+    }
   }
   return work;
 }
 
 function identityOf(item: RekeyItem): string {
-  return JSON.stringify([item.region, item.what.SecretName ?? null, item.what.KeyId ?? null, item.what.Profile ?? null]);
+  return JSON.stringify([item.region, item.what.SecretName ?? null, item.what.KeyId ?? null, item.what.Profile ?? null, item.what.Target ?? null]);
 }
 
 /**

@@ -1,54 +1,23 @@
 /**
- * Targets (docs/design.md §5): where the system behind an ECS InstanceId (an SSH server) or an Rds
- * DBInstanceId (a PostgreSQL server) is. One JSON file in the home, `targets.json`, replaced
- * atomically under its own lock. Targets hold no credentials: a secret's own current credential
- * is what logs in to rotate it; where an admin account is needed (Redis, creating PolarDB accounts)
- * the target names a Generic secret of the home that holds it. The only thing learned at run time is an SSH host key
- * fingerprint, pinned on the first connection.
+ * Targets (docs/design.md §5): where the system behind an ECS InstanceId (an SSH server), an Rds
+ * DBInstanceId (a PostgreSQL or MySQL server) or a Redis InstanceId is. Kept by the store
+ * (`backend.targets()`): in a home of files, one JSON file `targets.json`, replaced atomically
+ * under its own lock; in a shared PostgreSQL store, the kms_local_targets table, so that any host
+ * of the team can rotate a dynamic secret (src/store/pg/targets.ts). Targets hold no credentials
+ * (src/core/targets.ts): where an admin account is needed the target names a Generic secret that
+ * holds it. The only thing learned at run time is an SSH host key fingerprint, pinned on the
+ * first connection.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceError, invalidParameter } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
+import type { Keyring } from '../crypto/envelope.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-safe.js';
 import { withLock } from '../store/lock.js';
+import { learnedHostKey, sortTargets, targetFields, targetToStore, type Target } from '../core/targets.js';
 
-export interface SshTarget {
-  kind: 'ssh';
-  instanceId: string;
-  host: string;
-  port: number;
-  /** `SHA256:...`; given with --HostKeyFingerprint or learned on the first connection. */
-  hostKeyFingerprint?: string;
-  /** The fingerprint was learned (trust on first use), not given. */
-  hostKeyLearned?: boolean;
-}
-
-/** PostgreSQL, or MySQL/MariaDB (one adapter; `mariadb` only names the server in messages). */
-export type DbEngine = 'postgresql' | 'mysql' | 'mariadb';
-
-export interface DbTarget {
-  kind: 'db';
-  instanceId: string;
-  engine: DbEngine;
-  host: string;
-  port: number;
-  database: string;
-  /** A Generic secret of this home holding {"AccountName","AccountPassword"} of an account that may create accounts (PolarDB secrets). */
-  adminSecretName?: string;
-}
-
-/** A Redis/Tair instance. Its accounts cannot change their own passwords: an admin account does. */
-export interface RedisTarget {
-  kind: 'redis';
-  instanceId: string;
-  host: string;
-  port: number;
-  /** A Generic secret of this home holding {"AccountName","AccountPassword"} of an account allowed ACL commands. */
-  adminSecretName: string;
-}
-
-export type Target = SshTarget | DbTarget | RedisTarget;
+export type { DbEngine, DbTarget, RedisTarget, SshTarget, Target } from '../core/targets.js';
 
 interface TargetsFile {
   version: 1;
@@ -75,7 +44,25 @@ export function checkInstanceId(id: string, name: string): string {
   return id;
 }
 
-export class TargetRegistry {
+/** Where a store keeps its targets. */
+export interface TargetRegistry {
+  /** Every target, sorted by kind and instance id. */
+  list(): Promise<Target[]>;
+  find(kind: Target['kind'], instanceId: string): Promise<Target | undefined>;
+  /** Adds or replaces the target of an instance (targetToStore); returns it as stored. */
+  put(target: Target): Promise<Target>;
+  remove(kind: Target['kind'], instanceId: string): Promise<boolean>;
+  /**
+   * Pins a host key learned on a first connection, unless one was pinned meanwhile. Returns the
+   * fingerprint now pinned (which differs from `fingerprint` if another process pinned first).
+   */
+  learnHostKey(instanceId: string, fingerprint: string): Promise<string>;
+  /** For `rekey`: MACs the target's record again under `keys`; false when nothing is MAC'd (files) or it is already. */
+  moveUnder(kind: Target['kind'], instanceId: string, keys: Keyring): Promise<boolean>;
+}
+
+/** The home's `targets.json`. */
+export class FileTargetRegistry implements TargetRegistry {
   private readonly file: string;
   private readonly lock: string;
 
@@ -84,7 +71,7 @@ export class TargetRegistry {
     this.lock = home.path('.locks', 'targets.lock');
   }
 
-  list(): Target[] {
+  private read(): Target[] {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -104,64 +91,50 @@ export class TargetRegistry {
     return parsed.targets;
   }
 
-  find(kind: Target['kind'], instanceId: string): Target | undefined {
-    return this.list().find((t) => t.kind === kind && t.instanceId === instanceId);
+  async list(): Promise<Target[]> {
+    return this.read();
+  }
+
+  async find(kind: Target['kind'], instanceId: string): Promise<Target | undefined> {
+    return this.read().find((t) => t.kind === kind && t.instanceId === instanceId);
   }
 
   /** Read-modify-write of the whole file under its lock. */
   private update<T>(change: (targets: Target[]) => { targets: Target[]; result: T }): T {
     ensureDir(join(this.file, '..', '.locks'));
     return withLock(this.lock, 'the targets file', (lock) => {
-      const { targets, result } = change(this.list());
-      const sorted = [...targets].sort((a, b) => (a.kind + a.instanceId < b.kind + b.instanceId ? -1 : 1));
-      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, targets: sorted }, null, 2)}\n`, lock.fence);
+      const { targets, result } = change(this.read());
+      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, targets: sortTargets(targets) }, null, 2)}\n`, lock.fence);
       return result;
     });
   }
 
-  /**
-   * Adds or replaces the target of an instance. An SSH target re-added at the same host and port
-   * without a fingerprint keeps the one pinned before: re-adding must not reopen trust on first use.
-   * Returns the target as stored.
-   */
-  put(target: Target): Target {
+  async put(target: Target): Promise<Target> {
     return this.update((targets) => {
       const before = targets.find((t) => t.kind === target.kind && t.instanceId === target.instanceId);
-      const stored = { ...target };
-      if (
-        stored.kind === 'ssh' &&
-        before?.kind === 'ssh' &&
-        !stored.hostKeyFingerprint &&
-        before.hostKeyFingerprint &&
-        before.host === stored.host &&
-        before.port === stored.port
-      ) {
-        stored.hostKeyFingerprint = before.hostKeyFingerprint;
-        if (before.hostKeyLearned) stored.hostKeyLearned = true;
-      }
+      const stored = targetToStore(before, target);
       return { targets: [...targets.filter((t) => t !== before), stored], result: stored };
     });
   }
 
-  remove(kind: Target['kind'], instanceId: string): boolean {
+  async remove(kind: Target['kind'], instanceId: string): Promise<boolean> {
     return this.update((targets) => {
       const kept = targets.filter((t) => !(t.kind === kind && t.instanceId === instanceId));
       return { targets: kept, result: kept.length !== targets.length };
     });
   }
 
-  /**
-   * Pins a host key learned on a first connection, unless one was pinned meanwhile. Returns the
-   * fingerprint now pinned (which differs from `fingerprint` if another process pinned first).
-   */
-  learnHostKey(instanceId: string, fingerprint: string): string {
+  async learnHostKey(instanceId: string, fingerprint: string): Promise<string> {
     return this.update((targets) => {
-      const target = targets.find((t): t is SshTarget => t.kind === 'ssh' && t.instanceId === instanceId);
-      if (!target) return { targets, result: fingerprint };
-      if (target.hostKeyFingerprint) return { targets, result: target.hostKeyFingerprint };
-      target.hostKeyFingerprint = fingerprint;
-      target.hostKeyLearned = true;
-      return { targets, result: fingerprint };
+      const at = targets.findIndex((t) => t.kind === 'ssh' && t.instanceId === instanceId);
+      const { next, pinned } = learnedHostKey(targets[at], fingerprint);
+      if (next) targets[at] = targetFields(next);
+      return { targets, result: pinned };
     });
+  }
+
+  /** targets.json is not MAC'd (it lives in the home, with the master key file): nothing to move. */
+  async moveUnder(_kind: Target['kind'], _instanceId: string, _keys: Keyring): Promise<boolean> {
+    return false;
   }
 }

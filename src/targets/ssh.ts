@@ -84,18 +84,28 @@ export class SshSession implements TargetSession {
       port: this.target.port,
       username: value.UserName,
       readyTimeout: CONNECT_TIMEOUT_MS,
-      hostVerifier: (key: Buffer) => {
+      // Answered through `verify`: pinning a learned key is a write to the store (a database's, maybe).
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         const offered = hostKeyFingerprint(key);
-        let pinned = this.target.hostKeyFingerprint;
-        if (!pinned) {
-          pinned = this.registry.learnHostKey(this.target.instanceId, offered);
-          this.target.hostKeyFingerprint = pinned;
-        }
-        if (offered === pinned) return true;
-        hostKeyProblem =
-          `the host key of ${this.where()} has changed: pinned ${pinned}, offered ${offered}. ` +
-          `If the change is expected, pin the new key: kms-local target add --InstanceId ${this.target.instanceId} --Host ${this.target.host} --Port ${this.target.port} --HostKeyFingerprint ${offered}`;
-        return false;
+        const check = (pinned: string): boolean => {
+          if (offered === pinned) return true;
+          hostKeyProblem =
+            `the host key of ${this.where()} has changed: pinned ${pinned}, offered ${offered}. ` +
+            `If the change is expected, pin the new key: kms-local target add --InstanceId ${this.target.instanceId} --Host ${this.target.host} --Port ${this.target.port} --HostKeyFingerprint ${offered}`;
+          return false;
+        };
+        const known = this.target.hostKeyFingerprint;
+        if (known) return verify(check(known));
+        this.registry.learnHostKey(this.target.instanceId, offered).then(
+          (pinned) => {
+            this.target.hostKeyFingerprint = pinned;
+            verify(check(pinned));
+          },
+          (err: unknown) => {
+            hostKeyProblem = `the host key of ${this.where()} could not be pinned: ${(err as Error).message}`;
+            verify(false);
+          },
+        );
       },
     };
     if ('PrivateKey' in value) {

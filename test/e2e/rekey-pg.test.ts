@@ -4,7 +4,7 @@
  * under the new master key, each in its own transaction; a host given only the new key then reads
  * everything, one still on the old key is refused clearly; a rekey killed between two records
  * leaves everything readable with both keys and a rerun finishes; the store's principals (their
- * sealed AccessKey secrets) move too; writes meanwhile never put a
+ * sealed AccessKey secrets) and rotation targets (MAC'd) move too; writes meanwhile never put a
  * record back under the old key; a record made under the old key during the move (by a host the
  * store's own key check let through) is caught.
  */
@@ -62,7 +62,7 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
       ...['kms_local_secrets', 'kms_local_keys', 'kms_local_aliases'].map(
         (table) => `SELECT count(*) AS n FROM ${table} WHERE record LIKE '%"keyId": "${keyId}"%' OR record LIKE '%"masterKeyId": "${keyId}"%'`,
       ),
-      `SELECT count(*) AS n FROM kms_local_principals WHERE record LIKE '{"keyId":"${keyId}"%'`,
+      ...['kms_local_principals', 'kms_local_targets'].map((table) => `SELECT count(*) AS n FROM ${table} WHERE record LIKE '{"keyId":"${keyId}"%'`),
     ].join(' UNION ALL ');
     const out = spawnSync(join(bin!, 'psql'), ['-X', '-tA', '-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', database, '-c', `SELECT sum(n) FROM (${query}) t`], {
       encoding: 'utf8',
@@ -102,16 +102,18 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
     // A principal of the store: its AccessKey secret is sealed under the master key too.
     const akSecret = `team-${randomBytes(9).toString('base64url')}`;
     ok(a.run(['configure', 'set', '--profile', 'ci', '--access-key-id', 'LTAIrekeyTeam000000001', '--access-key-secret', akSecret, '--region', 'cn-hangzhou']));
+    // A rotation target of the store: its row is MAC'd under the master key.
+    ok(a.run(['target', 'add', '--InstanceId', 'i-web', '--Host', '10.0.0.7', '--Port', '22']));
 
     const rekeyer = host(url, { master: oldKey, next: newKey });
     const result = ok(rekeyer.run(['rekey', '--yes']));
-    // 3 + 1 + 1 secrets, one key and one principal; the alias table is moved, not counted.
-    expect(result.json).toMatchObject({ Total: 7, Rekeyed: 7, AlreadyRekeyed: 0, Failed: [] });
+    // 3 + 1 + 1 secrets, one key, one principal and one target; the alias table is moved, not counted.
+    expect(result.json).toMatchObject({ Total: 8, Rekeyed: 8, AlreadyRekeyed: 0, Failed: [] });
     expect(result.json.SharedStore).toContain('every host using it must now be given the new master key');
     expect(result.json.SharedStore).toContain(result.json.ToKeyId);
     expect(result.stdout).not.toContain(server.superPassword);
     expect(rowsUnder(database, result.json.FromKeyId)).toBe(0);
-    expect(rowsUnder(database, result.json.ToKeyId)).toBe(8);
+    expect(rowsUnder(database, result.json.ToKeyId)).toBe(9);
 
     const switched = host(url, { master: newKey });
     readAll(switched, { ...values, sealed: 'under-a-key' });
@@ -120,6 +122,7 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
     expect(switched.run(['kms', 'Decrypt', '--CiphertextBlob', blob]).json.Plaintext).toBe('aGVsbG8=');
     const principal = JSON.parse(ok(switched.run(['configure', 'get', '--profile', 'ci'])).stdout);
     expect(principal.access_key_secret).toBe(`${'*'.repeat(akSecret.length - 3)}${akSecret.slice(-3)}`);
+    expect(ok(switched.run(['target', 'list'])).json.Targets.Target).toEqual([{ Type: 'ECS', InstanceId: 'i-web', Host: '10.0.0.7', Port: 22 }]);
 
     const stale = a.run(['kms', 'GetSecretValue', '--SecretName', 'team/s1']);
     expect(stale.code).toBe(1);
@@ -127,7 +130,7 @@ describeIfPostgres('rekey of a PostgreSQL store', () => {
     expect(serviceError(stale.stderr)?.message).toContain(result.json.ToKeyId);
 
     const rerun = ok(rekeyer.run(['rekey', '--yes']));
-    expect(rerun.json).toMatchObject({ Total: 7, Rekeyed: 0, AlreadyRekeyed: 7, Failed: [] });
+    expect(rerun.json).toMatchObject({ Total: 8, Rekeyed: 0, AlreadyRekeyed: 8, Failed: [] });
   });
 
   test('killed between two records: a host with both keys reads everything, a rerun finishes', () => {

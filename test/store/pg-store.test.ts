@@ -140,7 +140,7 @@ describeIfPostgres('the PostgreSQL store on a real server', () => {
       expect(await backend.regions()).toEqual([]);
       expect(await tables()).toEqual([]);
       await secrets.mutate('s', () => ({ result: undefined }));
-      expect((await tables()).map((r) => r.t)).toEqual(['kms_local_aliases', 'kms_local_audit', 'kms_local_keys', 'kms_local_meta', 'kms_local_nonces', 'kms_local_principals', 'kms_local_schema_version', 'kms_local_secrets']);
+      expect((await tables()).map((r) => r.t)).toEqual(['kms_local_aliases', 'kms_local_audit', 'kms_local_keys', 'kms_local_meta', 'kms_local_nonces', 'kms_local_principals', 'kms_local_schema_version', 'kms_local_secrets', 'kms_local_targets']);
       const versions = await sqlOn<{ version: number }>(url, 'SELECT version FROM kms_local_schema_version ORDER BY version');
       expect(versions.map((v) => v.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_x, i) => i + 1));
       await closeBackendOf(home);

@@ -13,6 +13,8 @@ import { ServiceError } from '../../errors/errors.js';
 import { PgSecretStorage } from './secrets.js';
 import { PgKeyStorage } from './keys.js';
 import { PgPrincipalStorage } from './principals.js';
+import { PgTargetRegistry } from './targets.js';
+import type { TargetRegistry } from '../../targets/registry.js';
 import { PgAuditSink } from './audit.js';
 import { PgNonceClaims } from './nonces.js';
 
@@ -128,6 +130,10 @@ export class PgBackend implements StoreBackend {
 
   nonces(): NonceClaims {
     return (this.claims ??= new PgNonceClaims(this.connection, this.ready));
+  }
+
+  targets(): TargetRegistry {
+    return new PgTargetRegistry(this.connection, this.ready, this.home);
   }
 
   async regions(): Promise<string[]> {

@@ -7,7 +7,7 @@
 import type { PoolClient } from 'pg';
 import { advisoryLock, lockIdOf } from './connection.js';
 
-export type Table = 'kms_local_secrets' | 'kms_local_keys' | 'kms_local_aliases' | 'kms_local_principals';
+export type Table = 'kms_local_secrets' | 'kms_local_keys' | 'kms_local_aliases' | 'kms_local_principals' | 'kms_local_targets';
 
 /** The primary key of a record: column names (fixed strings of ours) and their values. */
 export type RowKey = readonly (readonly [column: string, value: string])[];

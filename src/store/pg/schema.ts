@@ -34,6 +34,9 @@ export interface Migration {
  *
  * Version 3 adds the SignatureNonces `serve` replicas spent (nonces.ts): a hash of AccessKeyId and
  * nonce, and when the row may go (epoch milliseconds of the hosts' clocks); nothing of a request.
+ *
+ * Version 4 adds the rotation targets (`kind`, `instance_id`, `record`): where a dynamic secret's
+ * system is, no credential, the row MAC'd under the master key (pg/targets.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -113,6 +116,19 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (access_key_id, nonce_hash)
       )`,
       `CREATE INDEX kms_local_nonces_expires ON kms_local_nonces (expires_at)`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'rotation targets',
+    statements: [
+      `CREATE TABLE kms_local_targets (
+        kind text NOT NULL,
+        instance_id text NOT NULL,
+        record text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (kind, instance_id)
+      )`,
     ],
   },
 ];
