@@ -4,7 +4,9 @@
  * (begin, adopt/commit, fail), never while the target is being talked to.
  */
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { markerIsStale as staleMarker, ownerToken as ownerTokenOf, type RunnerPlace } from '../core/rotation-marker.js';
 import { ServiceError } from '../errors/errors.js';
 import { findVersion, type RotationStep, type SecretRecord } from '../core/model.js';
 import { ownerOf, parseCustomData, requireDynamic, type DynamicValue } from '../core/dynamic.js';
@@ -47,17 +49,35 @@ export interface RotateOutcome {
   rotated: boolean;
 }
 
-function ownerToken(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+let place: RunnerPlace | undefined;
+
+/**
+ * Where this process runs, for rotation markers (src/core/rotation-marker.ts): the host name, and
+ * a scope that says which process ids it can check: the boot and the pid namespace. Two hosts (or
+ * containers) with one host name on a shared store get different scopes. Empty when unknown.
+ */
+function here(): RunnerPlace {
+  if (place) return place;
+  let scope = '';
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const pidNamespace = readlinkSync('/proc/self/ns/pid');
+    scope = createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
+  } catch {
+    /* not Linux: the host name alone decides, as before */
+  }
+  return (place = { host: hostname(), scope });
 }
 
-/** A rotation marker is stale when its process is gone (same host) or it is far too old. */
+function ownerToken(): string {
+  return ownerTokenOf(here(), process.pid, randomBytes(4).toString('hex'));
+}
+
+/** A rotation marker is stale when its lease ran out, or its process is one this host can check and it is gone. */
 function markerIsStale(secret: SecretRecord, nowMs: number): boolean {
   const marker = secret.rotation?.inProgress;
   if (!marker) return false;
-  if (nowMs - Date.parse(marker.startedAt) > MARKER_MAX_AGE_MS) return true;
-  const [host, pid] = marker.owner.split(':');
-  return host === hostname() && !isProcessAlive(Number(pid));
+  return staleMarker(marker, here(), nowMs, MARKER_MAX_AGE_MS, isProcessAlive);
 }
 
 async function valueOf(ctx: Context, secret: SecretRecord, versionId: string): Promise<DynamicValue> {
