@@ -2,13 +2,16 @@
  * Rotation targets on a PostgreSQL store shared by two hosts, from the outside (bin/kms-local.js,
  * two homes, one database, a real server on loopback): a target added on host A is listed and
  * used on host B, so that any host of the team rotates a dynamic secret; no targets.json is made;
- * a target removed on B is gone for A. The rotation target is the same PostgreSQL server.
+ * a target removed on B is gone for A; a rotation running on A is not taken over by B, and one that
+ * died is. The rotation target is the same PostgreSQL server.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { BIN, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { freshDatabase } from '../support/store-records.js';
 
@@ -70,5 +73,45 @@ describeIfPostgres('rotation targets on a PostgreSQL store shared by two hosts',
     const refused = serviceError(onA('kms', 'RotateSecret', '--SecretName', 'team/db', '--VersionId', 'v3').stderr);
     expect(refused?.code).toBe('Rejected.TargetNotFound');
     expect(refused?.message).toContain('kms-local target add --DBInstanceId rm-team');
+  });
+
+  test("a rotation running on A is refused on B (RotationInProgress); once A's process is gone, B takes over and finishes", async () => {
+    server.sql("CREATE ROLE app_busy LOGIN PASSWORD 'Initial-busy-Pw1'");
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    ok(onA('target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', '127.0.0.1', '--Port', String((silent.address() as { port: number }).port)));
+    ok(
+      onA(
+        'kms', 'CreateSecret', '--SecretName', 'team/busy', '--VersionId', 'v1', '--SecretType', 'Rds',
+        '--ExtendedConfig', JSON.stringify({ SecretSubType: 'SingleUser', DBInstanceId: 'rm-busy' }),
+        '--SecretData', JSON.stringify({ Accounts: [{ AccountName: 'app_busy', AccountPassword: 'Initial-busy-Pw1' }] }),
+      ),
+    );
+    // A's rotation hangs at login on a server that never answers.
+    const first = spawn(process.execPath, [BIN, 'kms', 'RotateSecret', '--SecretName', 'team/busy', '--VersionId', 'v2'], {
+      env: { ...process.env, ...env, KMS_LOCAL_HOME: homeA, NODE_OPTIONS: '' },
+      stdio: 'ignore',
+    });
+    try {
+      for (let i = 0; i < 100 && !ok(onB('kms', 'DescribeSecret', '--SecretName', 'team/busy')).json.RotationStatus?.InProgress; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ok(onB('kms', 'DescribeSecret', '--SecretName', 'team/busy')).json.RotationStatus.InProgress.VersionId).toBe('v2');
+      expect(serviceError(onB('kms', 'RotateSecret', '--SecretName', 'team/busy', '--VersionId', 'v3').stderr)?.code).toBe('Rejected.RotationInProgress');
+    } finally {
+      if (first.exitCode === null && first.signalCode === null) {
+        const exited = new Promise((r) => first.once('exit', r));
+        first.kill('SIGKILL');
+        await exited;
+      }
+      sockets.forEach((socket) => socket.destroy());
+      silent.close();
+    }
+    ok(onB('target', 'add', '--DBInstanceId', 'rm-busy', '--Engine', 'postgresql', '--Host', server.host, '--Port', String(server.port)));
+    ok(onB('kms', 'RotateSecret', '--SecretName', 'team/busy', '--VersionId', 'v4'));
+    const now = current(onA, 'team/busy');
+    expect(server.canLogin('app_busy', now.AccountPassword)).toBe(true);
+    expect(ok(onA('kms', 'DescribeSecret', '--SecretName', 'team/busy')).json.RotationStatus).toBeUndefined();
   });
 });
