@@ -425,9 +425,9 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
     for (const [region, plan] of plans) {
       const counts = noRegionCounts();
       summary.Regions[region] = counts;
-      await copyKeys(to, region, plan.Key, counts.Keys, step);
+      await copyRecords('Key', to.backend.keys(region, realClock), region, plan.Key, counts.Keys, step);
       await copyAliases(to, region, plan.Alias, counts.Aliases, step);
-      await copySecrets(to, region, plan.Secret, counts.Secrets, step);
+      await copyRecords('Secret', to.backend.secrets(region, realClock), region, plan.Secret, counts.Secrets, step);
       addTotals(summary.Totals, counts);
     }
     await copyPrincipals(to, principalPlan, summary.Principals, step);
@@ -441,28 +441,20 @@ export async function copyStore(from: StoreSide, to: StoreSide, options: CopyOpt
   return summary;
 }
 
-async function copySecrets(to: StoreSide, region: string, writes: PlannedWrite<SecretRecord>[], counts: CopyCounts, step: () => void): Promise<void> {
-  const storage = to.backend.secrets(region, realClock);
-  for (const write of writes) {
-    if (write.decision !== 'skip') {
-      const done = await storage.mutate(write.source.ref.Id, (current) => {
-        const now = current && digestOf('Secret', region, current);
-        if (now === write.source.digest) return { result: 'skip' as const };
-        if (!stillAsPlanned(write.planned, now)) throw changedMeanwhile(write.source.ref);
-        return { next: write.source.record, result: write.decision };
-      });
-      countDecision(counts, done);
-    } else countDecision(counts, 'skip');
-    step();
-  }
+/** What a secret or key storage offers a copy: one locked read-modify-write per record. */
+interface RecordWriter<R> {
+  mutate<T>(id: string, change: (current: R | undefined) => { next?: R | null; result: T }): Promise<T>;
 }
 
-async function copyKeys(to: StoreSide, region: string, writes: PlannedWrite<KeyRecord>[], counts: CopyCounts, step: () => void): Promise<void> {
-  const storage = to.backend.keys(region, realClock);
+/**
+ * Writes the planned secrets or keys of a region, each under the destination's lock: skipped when
+ * it already holds the source's record, refused when it changed since the plan read it.
+ */
+async function copyRecords<R>(kind: 'Secret' | 'Key', storage: RecordWriter<R>, region: string, writes: PlannedWrite<R>[], counts: CopyCounts, step: () => void): Promise<void> {
   for (const write of writes) {
     if (write.decision !== 'skip') {
       const done = await storage.mutate(write.source.ref.Id, (current) => {
-        const now = current && digestOf('Key', region, current);
+        const now = current && digestOf(kind, region, current);
         if (now === write.source.digest) return { result: 'skip' as const };
         if (!stillAsPlanned(write.planned, now)) throw changedMeanwhile(write.source.ref);
         return { next: write.source.record, result: write.decision };

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import pg from 'pg';
 import { ServiceError } from '../../src/errors/errors.js';
 import { Home } from '../../src/store/home.js';
 import type { StoreBackend } from '../../src/store/backend.js';
@@ -16,7 +15,7 @@ import { PgBackend } from '../../src/store/pg/backend.js';
 import { auditRecord } from '../../src/audit/audit-log.js';
 import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { encodingsOf, freshDatabase } from '../support/store-records.js';
+import { encodingsOf, freshDatabase, sqlOn } from '../support/store-records.js';
 import { MASTER, principalSuite } from '../support/principal-suite.js';
 
 const pgBin = findPostgres();
@@ -38,16 +37,6 @@ function pgBackend(home: Home, url: string): PgBackend {
   backends.push(backend);
   urlOf.set(backend, url);
   return backend;
-}
-
-async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 beforeAll(async () => {

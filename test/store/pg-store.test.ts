@@ -18,7 +18,7 @@ import { PgBackend } from '../../src/store/pg/backend.js';
 import { SCHEMA_VERSION } from '../../src/store/pg/schema.js';
 import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { encodingsOf, freshDatabase, keyRecord, secretRecord, valueOf } from '../support/store-records.js';
+import { encodingsOf, freshDatabase, keyRecord, secretRecord, sqlOn, valueOf } from '../support/store-records.js';
 
 const REGION = 'cn-hangzhou';
 const pgBin = findPostgres();
@@ -56,16 +56,6 @@ function writeNothing(backend: StoreBackend): Promise<void> {
 }
 
 /** Runs SQL on one database of the server, as its superuser. */
-async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 afterAll(async () => {
   await Promise.all(backends.map((b) => b.close()));
   homes.forEach(removeHome);

@@ -8,14 +8,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import pg from 'pg';
 import { Home } from '../../src/store/home.js';
 import { FileBackend, type StoreBackend } from '../../src/store/backend.js';
 import { PgBackend } from '../../src/store/pg/backend.js';
 import type { Target } from '../../src/targets/registry.js';
 import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
-import { freshDatabase } from '../support/store-records.js';
+import { freshDatabase, sqlOn } from '../support/store-records.js';
 
 const pgBin = findPostgres();
 const describeIfPostgres = pgBin ? describe : describe.skip;
@@ -37,16 +36,6 @@ function pgBackend(home: Home, url: string): PgBackend {
   const backend = new PgBackend(home, url, { poolMax: 3 });
   backends.push(backend);
   return backend;
-}
-
-async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 beforeAll(async () => {

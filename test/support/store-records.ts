@@ -3,6 +3,7 @@
  * store to live in (on a server from test/support/postgres.ts).
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { Home } from '../../src/store/home.js';
 import type { KeyStorage } from '../../src/store/backend.js';
 import { ACS_CURRENT, type SecretRecord } from '../../src/core/model.js';
@@ -85,4 +86,15 @@ export function encodingsOf(bytes: Buffer): string[] {
     forms.push(shifted.slice(pad === 0 ? 0 : 4, -4));
   }
   return forms;
+}
+
+/** Runs one statement on a database as the URL's user, outside kms-local (to look at or damage its tables). */
+export async function sqlOn<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }
