@@ -68,6 +68,29 @@ export class Shard {
     return parseLine(this.lines.slice(at + 1, this.lines.indexOf('\n', at + 1)))[1];
   }
 
+  /**
+   * Adds the names of its live entries (tombstones left out) to `into`. A listing reads every
+   * shard, so lines are not parsed one by one: a secret name holds no quote, comma or brace, so an
+   * entry line is `["<name>",{...}]` and the name ends at the first `",{`. A line with an escape in
+   * the name is parsed in full.
+   */
+  addLiveNames(into: Set<string>): void {
+    const text = this.lines;
+    // The text starts with the header's newline and ends with a newline.
+    for (let start = text.indexOf('\n') + 1; start > 0 && start < text.length; ) {
+      const end = text.indexOf('\n', start);
+      const cut = text.indexOf('",{', start);
+      const line = text.slice(start, end);
+      if (cut < 0 || cut > end || !line.startsWith('["') || line.slice(2, cut - start).includes('\\')) {
+        const [name, entry] = parseLine(line);
+        if (!('deleted' in entry)) into.add(name);
+      } else if (!line.includes('"deleted":true', cut - start)) {
+        into.add(line.slice(2, cut - start));
+      }
+      start = end + 1;
+    }
+  }
+
   entries(): Map<string, ManifestEntry> {
     if (!this.parsed) {
       const parsed = new Map<string, ManifestEntry>();
@@ -357,15 +380,15 @@ export class Manifest {
     this.known = true;
   }
 
-  /** Every entry of every shard; undefined when the folder has no manifest yet. Throws ManifestDamaged. */
-  all(): Map<string, ManifestEntry> | undefined {
-    const all = new Map<string, ManifestEntry>();
+  /** The names of every live entry of every shard; undefined without a manifest. Throws ManifestDamaged. */
+  liveNames(): Set<string> | undefined {
+    const live = new Set<string>();
     for (const shard of SHARDS) {
       const found = this.readShard(shard);
       if (!found) return undefined;
-      for (const [name, entry] of found.entries()) all.set(name, entry);
+      found.addLiveNames(live);
     }
-    return all;
+    return live;
   }
 
   /** Writes every shard again under `keys` (for rekey); false when there is no manifest. */

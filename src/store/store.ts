@@ -17,7 +17,7 @@ import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
-import { Manifest, ManifestDamaged, NotLatest, type FileStamp, type ManifestEntry } from './manifest.js';
+import { Manifest, ManifestDamaged, NotLatest, type FileStamp } from './manifest.js';
 
 export interface StoreOptions {
   /** The real clock, which alone decides when an expired secret's file is removed. */
@@ -360,17 +360,15 @@ export class SecretStore {
 
   /** The names the manifest holds as live (or written, not yet recorded); undefined without a manifest. */
   private liveNames(): Set<string> | undefined {
-    let all: Map<string, ManifestEntry> | undefined;
+    let live: Set<string> | undefined;
     try {
-      all = this.manifest.all();
+      live = this.manifest.liveNames();
     } catch (err) {
       if (!(err instanceof ManifestDamaged)) throw err;
       this.home.onWarning?.(`ListSecrets could not check the index of the region against its manifest (${err.message}); secrets are read from their files`);
       return undefined;
     }
-    if (!all) return undefined;
-    const live = new Set<string>();
-    for (const [name, entry] of all) if (!('deleted' in entry)) live.add(name);
+    if (!live) return undefined;
     // A secret whose writer is at work (or died before recording its file) may not be in the
     // manifest yet: its file decides, read through the checks.
     for (const name of this.locked()) {
