@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ServiceError } from '../../src/errors/errors.js';
-import { ACS_CURRENT, type SecretRecord } from '../../src/core/model.js';
+import type { SecretRecord } from '../../src/core/model.js';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { fileNameFor } from '../../src/store/secret-file.js';
 import { listFiles, makeHome, makeEmptyHome, removeHome, runCli, runCliAsync } from '../support/cli.js';
+import { NOW, secretRecord } from '../support/store-records.js';
 
 const REGION = 'cn-hangzhou';
-const NOW = '2026-03-01T08:00:00Z';
 const homes: string[] = [];
 
 function tempHome(env: Record<string, string | undefined> = {}): Home {
@@ -25,31 +25,6 @@ function tempHome(env: Record<string, string | undefined> = {}): Home {
 
 function storeOf(home: Home, region = REGION): SecretStore {
   return new SecretStore(home, region, () => Date.parse(NOW));
-}
-
-/** A one-version secret whose value is sealed under the home's master key. */
-function recordOf(home: Home, name: string, value: string): SecretRecord {
-  const keys = home.keys();
-  const plaintext = Buffer.from(value, 'utf8');
-  return {
-    name,
-    type: 'Generic',
-    description: 'made by the store test',
-    createTime: NOW,
-    updateTime: NOW,
-    encryptionKeyId: keys.keyId,
-    tags: [{ TagKey: 'env', TagValue: 'test' }],
-    versions: [
-      {
-        versionId: 'v1',
-        createTime: NOW,
-        stages: [ACS_CURRENT],
-        dataType: 'text',
-        digest: keys.digest(name, 'text', plaintext),
-        payload: keys.sealValue(name, 'v1', plaintext),
-      },
-    ],
-  };
 }
 
 function save(store: SecretStore, record: SecretRecord): void {
@@ -79,7 +54,7 @@ describe('SecretStore', () => {
   test('round trip: what is saved is read back, and the value decrypts', () => {
     const home = tempHome();
     const store = storeOf(home);
-    const record = recordOf(home, 'db_cred', '{"uname": "alice", "pwd": "s3cr3t"}');
+    const record = secretRecord(home, 'db_cred', '{"uname": "alice", "pwd": "s3cr3t"}');
     save(store, record);
     expect(store.get('db_cred')).toEqual(record);
     expect(readValue(home, store, 'db_cred')).toBe('{"uname": "alice", "pwd": "s3cr3t"}');
@@ -90,7 +65,7 @@ describe('SecretStore', () => {
   test('a mutation returning null deletes the file; undefined leaves it untouched', () => {
     const home = tempHome();
     const store = storeOf(home);
-    save(store, recordOf(home, 'gone', 'x1'));
+    save(store, secretRecord(home, 'gone', 'x1'));
     const file = join(home.root, 'store', REGION, fileNameFor('gone'));
     const before = readFileSync(file);
     expect(store.mutate('gone', () => ({ result: 42 }))).toBe(42);
@@ -102,7 +77,7 @@ describe('SecretStore', () => {
 
   test('regions are separate namespaces', () => {
     const home = tempHome();
-    save(storeOf(home, 'cn-hangzhou'), recordOf(home, 'shared-name', 'hz-value'));
+    save(storeOf(home, 'cn-hangzhou'), secretRecord(home, 'shared-name', 'hz-value'));
     expect(storeOf(home, 'cn-shanghai').get('shared-name')).toBeUndefined();
     expect(storeOf(home, 'cn-shanghai').list()).toEqual([]);
   });
@@ -145,7 +120,7 @@ describe('SecretStore', () => {
   test('names with / + = . and 192 characters round-trip through real files', () => {
     const home = tempHome();
     const store = storeOf(home);
-    for (const [i, name] of awkwardNames.entries()) save(store, recordOf(home, name, `value-${i}`));
+    for (const [i, name] of awkwardNames.entries()) save(store, secretRecord(home, name, `value-${i}`));
     for (const [i, name] of awkwardNames.entries()) expect(readValue(home, store, name)).toBe(`value-${i}`);
     // Nothing was written outside the region folder, and each secret is one plain file in it.
     const regionDir = join(home.root, 'store', REGION);
@@ -158,7 +133,7 @@ describe('SecretStore', () => {
   test('files are 0600 and folders 0700', () => {
     const home = tempHome();
     const store = storeOf(home);
-    save(store, recordOf(home, 'mode/check', 'v'));
+    save(store, secretRecord(home, 'mode/check', 'v'));
     const mode = (path: string): number => statSync(path).mode & 0o777;
     for (const dir of [home.root, join(home.root, 'store'), join(home.root, 'store', REGION), join(home.root, 'store', REGION, '.locks')]) {
       expect(mode(dir).toString(8)).toBe('700');
@@ -169,7 +144,7 @@ describe('SecretStore', () => {
 
   test('the value is not stored in clear', () => {
     const home = tempHome();
-    save(storeOf(home), recordOf(home, 'clear', 'plain-text-needle'));
+    save(storeOf(home), secretRecord(home, 'clear', 'plain-text-needle'));
     for (const file of listFiles(home.root)) {
       const bytes = readFileSync(join(home.root, file));
       expect(bytes.includes('plain-text-needle')).toBe(false);
@@ -201,7 +176,7 @@ describe('tamper detection', () => {
   test.each(targets)('a flipped byte in $name -> Rejected.IntegrityCheckFailed naming the secret, no value', ({ find }) => {
     const home = tempHome();
     const store = storeOf(home);
-    save(store, recordOf(home, NAME, VALUE));
+    save(store, secretRecord(home, NAME, VALUE));
     const file = join(home.root, 'store', REGION, fileNameFor(NAME));
     const bytes = readFileSync(file);
     const at = find(bytes.toString('utf8'));
@@ -213,14 +188,14 @@ describe('tamper detection', () => {
     expect(err.message).toContain(`'${NAME}'`);
     expect(err.message).not.toContain(VALUE);
     // A write is refused too: a tampered file is never silently replaced.
-    expect(serviceErrorOf(() => save(store, recordOf(home, NAME, 'replacement'))).code).toBe('Rejected.IntegrityCheckFailed');
+    expect(serviceErrorOf(() => save(store, secretRecord(home, NAME, 'replacement'))).code).toBe('Rejected.IntegrityCheckFailed');
   });
 
   test('a file copied under another secret\'s name is detected', () => {
     const home = tempHome();
     const store = storeOf(home);
-    save(store, recordOf(home, 'first', 'one'));
-    save(store, recordOf(home, 'second', 'two'));
+    save(store, secretRecord(home, 'first', 'one'));
+    save(store, secretRecord(home, 'second', 'two'));
     const dir = join(home.root, 'store', REGION);
     writeFileSync(join(dir, fileNameFor('second')), readFileSync(join(dir, fileNameFor('first'))));
     expect(serviceErrorOf(() => store.get('second')).code).toBe('Rejected.IntegrityCheckFailed');
@@ -229,7 +204,7 @@ describe('tamper detection', () => {
   test('a truncated file is detected', () => {
     const home = tempHome();
     const store = storeOf(home);
-    save(store, recordOf(home, 'short', 'v'));
+    save(store, secretRecord(home, 'short', 'v'));
     const file = join(home.root, 'store', REGION, fileNameFor('short'));
     writeFileSync(file, readFileSync(file).subarray(0, 100));
     expect(serviceErrorOf(() => store.get('short')).code).toBe('Rejected.IntegrityCheckFailed');
@@ -242,14 +217,14 @@ describe('master keys', () => {
 
   test('KMS_LOCAL_MASTER_KEY is used, and no key file is made', () => {
     const home = tempHome({ KMS_LOCAL_MASTER_KEY: keyA });
-    save(storeOf(home), recordOf(home, 'k', 'v'));
+    save(storeOf(home), secretRecord(home, 'k', 'v'));
     expect(existsSync(join(home.root, 'master.key'))).toBe(false);
     expect(readValue(home, storeOf(home), 'k')).toBe('v');
   });
 
   test('a wrong master key -> a clear IntegrityCheckFailed that points at KMS_LOCAL_MASTER_KEY', () => {
     const home = tempHome({ KMS_LOCAL_MASTER_KEY: keyA });
-    save(storeOf(home), recordOf(home, 'locked', 'locked-value'));
+    save(storeOf(home), secretRecord(home, 'locked', 'locked-value'));
     const other = new Home({ KMS_LOCAL_HOME: home.root, KMS_LOCAL_MASTER_KEY: keyB });
     const err = serviceErrorOf(() => storeOf(other).get('locked'));
     expect(err.code).toBe('Rejected.IntegrityCheckFailed');
