@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
 import { appendLine } from '../store/fs-safe.js';
+import { formatTime } from '../core/time.js';
 
 export interface AuditRecord {
   time: string;
@@ -49,6 +50,11 @@ function nameOf(value: unknown): string | undefined {
   if (given === undefined) return undefined;
   const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(given);
   return arn ? arn[1] : given;
+}
+
+/** The record of a secret removed once the real clock passed its PlannedDeleteTime (either store). */
+export function purgeRecord(secretName: string, realNowMs: number, requestId: string): AuditRecord {
+  return { time: formatTime(realNowMs), operation: 'PurgeSecret', secretName, versionId: null, requestId, outcome: 'success', errorCode: null };
 }
 
 export function errorCodeOf(err: unknown): string {

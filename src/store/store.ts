@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { MetadataIndex } from './metadata-index.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../core/lifecycle.js';
-import { formatTime } from '../core/time.js';
-import { appendAudit } from '../audit/audit-log.js';
+import { appendAudit, purgeRecord } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
 import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
@@ -256,15 +255,7 @@ export class SecretStore {
   /** Removes an expired secret's file and records it: a purge is a change like any other. */
   private purge(secret: SecretRecord, lock: HeldLock, generation: number): void {
     this.remove(secret.name, lock, generation);
-    appendAudit(this.home, {
-      time: formatTime(this.realNowMs()),
-      operation: 'PurgeSecret',
-      secretName: secret.name,
-      versionId: null,
-      requestId: this.requestId(),
-      outcome: 'success',
-      errorCode: null,
-    });
+    appendAudit(this.home, purgeRecord(secret.name, this.realNowMs(), this.requestId()));
   }
 
   /** Unlinks the file, then leaves a tombstone at `generation`: a copy of the file put back is refused. */

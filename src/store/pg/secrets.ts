@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../../core/model.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../../core/lifecycle.js';
-import { formatTime } from '../../core/time.js';
 import { IntegrityError } from '../../crypto/envelope.js';
 import type { Home } from '../home.js';
 import type { SecretStorage } from '../backend.js';
@@ -17,6 +16,7 @@ import { isUnder, rewrapRecord } from '../rewrap.js';
 import type { Keyring } from '../../crypto/envelope.js';
 import type { PgConnection } from './connection.js';
 import { PgAuditSink } from './audit.js';
+import { purgeRecord } from '../../audit/audit-log.js';
 import type { Ready } from './backend.js';
 import { deleteRecord, lockRecord, readRecord, writeRecord, type RowKey } from './rows.js';
 
@@ -127,15 +127,7 @@ export class PgSecretStorage implements SecretStorage {
 
   /** A purge is recorded like any other change (after it is committed), in the store's trail. */
   private async auditPurge(secret: SecretRecord): Promise<void> {
-    await new PgAuditSink(this.db, this.ready).append({
-      time: formatTime(this.realNowMs()),
-      operation: 'PurgeSecret',
-      secretName: secret.name,
-      versionId: null,
-      requestId: this.requestId(),
-      outcome: 'success',
-      errorCode: null,
-    });
+    await new PgAuditSink(this.db, this.ready).append(purgeRecord(secret.name, this.realNowMs(), this.requestId()));
   }
 
   async list(): Promise<SecretMetadata[]> {
