@@ -234,7 +234,12 @@ export class Manifest {
 
   /**
    * Why a file of `name` stamped `file` is not the latest copy kms-local wrote, given the entry read
-   * before the file; undefined when it is. `writerAtWork`: whether the name's lock exists.
+   * before the file; undefined when it is. A file one generation past its entry is a writer between
+   * its two steps, or one killed there. Past a live entry it is accepted whether or not a lock
+   * exists: the killed writer's lock may have been broken since by another writer, killed in turn,
+   * and anyone able to put a shard back could plant a lock as well. A name with no live entry (never
+   * written here, or deleted) needs its lock to exist (`writerAtWork`), so that a file copied in
+   * from another home is not taken for a creation in progress; the next writer records either.
    */
   judge(entry: ManifestEntry | undefined | 'legacy', file: FileStamp, writerAtWork: () => boolean): string | undefined {
     const g = file.generation;
@@ -242,7 +247,7 @@ export class Manifest {
       return g === 0 ? undefined : `its file is generation ${g}, but the folder's manifest (${this.dir}) is gone: was it removed or the folder restored from a copy?`;
     }
     if (entry && !('deleted' in entry) && g === entry.g && file.mac.startsWith(entry.m)) return undefined;
-    if (g === (entry?.g ?? 0) + 1 && writerAtWork()) return undefined;
+    if (g === (entry?.g ?? 0) + 1 && ((entry && !('deleted' in entry)) || writerAtWork())) return undefined;
     if (!entry) return `its file (generation ${g}) is not recorded in the manifest: it was not written by kms-local here, or put back by hand`;
     if ('deleted' in entry) return `it was deleted (at generation ${entry.g}), and an older copy of its file (generation ${g}) was put back`;
     if (g < entry.g) return `its file is an older copy (generation ${g}; the latest is generation ${entry.g}): a file was put back`;
@@ -254,7 +259,7 @@ export class Manifest {
    * The file of `name` as `readFile` gives it, checked: the entry is read first, then the file (a
    * file can only be newer than an entry read before it, never older, unless an older copy was put
    * back). A file newer than that can be a writer that finished in between: both are read again
-   * before saying so. `writerAtWork`: whether the name's lock exists. Throws NotLatest.
+   * before saying so. `writerAtWork`: whether the name's lock exists (see judge). Throws NotLatest.
    */
   read<T extends FileStamp>(name: string, readFile: () => T | undefined, writerAtWork: () => boolean): { file?: T; entry: ManifestEntry | undefined | 'legacy' } {
     for (let attempt = 1; ; attempt++) {

@@ -261,6 +261,22 @@ describe('a writer killed at any step never makes a false alarm, and what it lef
     expectRefused(kms(home, ['GetSecretValue', '--SecretName', 'k']), 'k', /deleted/);
   });
 
+  // What the crash-safety test's writers met: a writer killed between its file and its entry, and
+  // its lock broken since by a second writer that was killed in turn, so no lock is left at all.
+  test('a file one generation past its entry reads back with no lock left, and the next write records it', () => {
+    const home = newHome();
+    ok(kms(home, ['CreateSecret', '--SecretName', 'k', '--SecretData', 'one', '--VersionId', 'v1']));
+    const killed = kms(home, ['PutSecretValue', '--SecretName', 'k', '--SecretData', 'two', '--VersionId', 'v2'], { KMS_LOCAL_TEST_CRASH_AT: 'after-rename:1' });
+    expect(killed.code).not.toBe(0);
+    rmSync(join(home, 'store', REGION, '.locks'), { recursive: true, force: true });
+    expect(ok(kms(home, ['GetSecretValue', '--SecretName', 'k'])).SecretData).toBe('two');
+    const unrecorded = readFileSync(fileOf(home, 'k'));
+    ok(kms(home, ['PutSecretValue', '--SecretName', 'k', '--SecretData', 'three', '--VersionId', 'v3']));
+    ok(kms(home, ['PutSecretValue', '--SecretName', 'k', '--SecretData', 'four', '--VersionId', 'v4']));
+    writeFileSync(fileOf(home, 'k'), unrecorded);
+    expectRefused(kms(home, ['GetSecretValue', '--SecretName', 'k']), 'k', /older copy/);
+  });
+
   test('the first write of a new region killed while enrolling it leaves nothing in the way', () => {
     const home = newHome();
     const killed = kms(home, ['CreateSecret', '--SecretName', 'k', '--SecretData', 'one', '--VersionId', 'v1'], { KMS_LOCAL_TEST_CRASH_AT: 'manifest-staged' });
