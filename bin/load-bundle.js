@@ -25,7 +25,7 @@ const Module = require('node:module');
 const { createHash } = require('node:crypto');
 
 const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'kms-local.cjs');
-const CACHE = `${BUNDLE}.cache`;
+const LAZY_BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'kms-local-lazy.cjs');
 const FORMAT = 'kms-local-code-cache-1';
 const HEADER = 32;
 
@@ -38,21 +38,21 @@ function header(identity, data) {
   return createHash('sha256').update(identity).update(data).digest();
 }
 
-/** The bundle's text and identity from one open file, so both describe the same bytes. */
-function readBundle() {
-  const fd = fs.openSync(BUNDLE, 'r');
+/** A bundle's text and identity from one open file, so both describe the same bytes. */
+function readBundle(file) {
+  const fd = fs.openSync(file, 'r');
   try {
-    // The build makes the bundle ASCII (scripts/bundle.mjs checks it): latin1 decodes it at twice
-    // the speed of utf8, to a one-byte string.
+    // The build makes the bundles ASCII (scripts/bundle.mjs checks it): latin1 decodes them at
+    // twice the speed of utf8, to a one-byte string.
     return { source: fs.readFileSync(fd).toString('latin1'), identity: bundleIdentity(fd) };
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function readCache(identity) {
+function readCache(cachePath, identity) {
   try {
-    const cache = fs.readFileSync(CACHE);
+    const cache = fs.readFileSync(cachePath);
     const data = cache.subarray(HEADER);
     return cache.length > HEADER && header(identity, data).equals(cache.subarray(0, HEADER)) ? data : undefined;
   } catch {
@@ -61,8 +61,8 @@ function readCache(identity) {
 }
 
 /** Saves what V8 has compiled so far: temp file, fsync and rename, so readers never see half. */
-function writeCache(script, identity) {
-  const temp = `${CACHE}.${process.pid}.tmp`;
+function writeCache(script, identity, cachePath) {
+  const temp = `${cachePath}.${process.pid}.tmp`;
   try {
     const data = script.createCachedData();
     const fd = fs.openSync(temp, 'w', 0o644);
@@ -72,7 +72,7 @@ function writeCache(script, identity) {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, CACHE);
+    fs.renameSync(temp, cachePath);
   } catch {
     try {
       fs.unlinkSync(temp);
@@ -83,18 +83,38 @@ function writeCache(script, identity) {
 }
 
 /**
- * Loads the bundle and returns its `run(argv)` (src/cli/entry.ts). `refresh` is when to save a new cache: 'stale' (the default: only when there was
- * none or V8 rejected it) or 'always' (the build's training run).
+ * Runs one bundle file through its code cache (`<file>.cache`) and returns its exports. `refresh`
+ * is when to save a new cache: 'stale' (only when there was none or V8 rejected it) or 'always'.
  */
-function loadBundle({ refresh = 'stale' } = {}) {
-  const { source, identity } = readBundle();
-  const cachedData = refresh === 'always' ? undefined : readCache(identity);
-  globalThis[Symbol.for('kms-local.importPackage')] = (specifier) => import(specifier);
-  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, identity));
-  const mod = { exports: {}, filename: BUNDLE, id: BUNDLE };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
-  return { run: mod.exports.run, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+function runBundle(file, refresh) {
+  const cachePath = `${file}.cache`;
+  const { source, identity } = readBundle(file);
+  const cachedData = refresh === 'always' ? undefined : readCache(cachePath, identity);
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, identity, cachePath));
+  const mod = { exports: {}, filename: file, id: file };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  return { exports: mod.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-module.exports = { loadBundle, BUNDLE, CACHE };
+/**
+ * Loads the main bundle and returns its `run(argv)` (src/cli/entry.ts). The lazy bundle
+ * (scripts/bundle.mjs) is loaded, through its own cache, the first time the main bundle asks for
+ * it, and is given the main bundle's instances of the modules both use. `refresh`: see runBundle
+ * ('always' is the build's training run).
+ */
+function loadBundle({ refresh = 'stale' } = {}) {
+  globalThis[Symbol.for('kms-local.importPackage')] = (specifier) => import(specifier);
+  const main = runBundle(BUNDLE, refresh);
+  let lazy;
+  globalThis[Symbol.for('kms-local.loadLazy')] = () => {
+    if (lazy === undefined) {
+      globalThis[Symbol.for('kms-local.shared')] = main.exports.sharedModules;
+      lazy = runBundle(LAZY_BUNDLE, refresh).exports;
+    }
+    return lazy;
+  };
+  return { run: main.exports.run, cacheUsed: main.cacheUsed };
+}
+
+module.exports = { loadBundle, BUNDLE, LAZY_BUNDLE };

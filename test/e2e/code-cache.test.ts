@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, cliEnvironment, makeHome, removeHome } from '../support/cli.js';
@@ -13,14 +13,15 @@ import { REPO_ROOT, cliEnvironment, makeHome, removeHome } from '../support/cli.
 let copy: string;
 let home: string;
 const cachePath = () => join(copy, 'dist', 'bundle', 'kms-local.cjs.cache');
+const lazyBundlePath = () => join(copy, 'dist', 'bundle', 'kms-local-lazy.cjs');
 
-/** A private install: bin/, dist/bundle/ (bundle and its cache) and the repository's node_modules. */
+/** A private install: bin/, dist/bundle/ (both bundles and their caches) and the repository's node_modules. */
 function makeCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kms-local-code-cache-test-'));
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'dist', 'bundle'), { recursive: true });
   for (const file of ['kms-local.js', 'load-bundle.js', 'package.json']) copyFileSync(join(REPO_ROOT, 'bin', file), join(dir, 'bin', file));
-  for (const file of ['kms-local.cjs', 'kms-local.cjs.cache']) copyFileSync(join(REPO_ROOT, 'dist', 'bundle', file), join(dir, 'dist', 'bundle', file));
+  for (const file of readdirSync(join(REPO_ROOT, 'dist', 'bundle'))) copyFileSync(join(REPO_ROOT, 'dist', 'bundle', file), join(dir, 'dist', 'bundle', file));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -92,10 +93,52 @@ describe('code cache', () => {
     expect(existsSync(join(cachePath(), 'x'))).toBe(false);
   });
 
-  test('the bundle has no literal import() but the one in importPackage: code-cached code has no module loader', () => {
+  test('the bundles have no literal import() but the one in importPackage: code-cached code has no module loader', () => {
     const bundle = readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'kms-local.cjs'), 'latin1');
     const literal = [...bundle.matchAll(/\bimport\(/g)].map((m) => bundle.slice(Math.max(0, m.index! - 60), m.index! + 30));
     expect(literal).toHaveLength(1);
     expect(literal[0]).toMatch(/viaLoader\?viaLoader\(specifier\):import\(specifier\)/);
+    expect(readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'kms-local-lazy.cjs'), 'latin1')).not.toMatch(/\bimport\(/);
+  });
+});
+
+describe('the lazy bundle (scripts/bundle.mjs)', () => {
+  test('the everyday commands never read it: they run with it gone', () => {
+    rmSync(lazyBundlePath());
+    const created = runCopy(['kms', 'CreateSecret', '--SecretName', 'a', '--SecretData', 'value-a', '--VersionId', 'v1']);
+    expect(created.stderr).toBe('');
+    const read = runCopy(['kms', 'GetSecretValue', '--SecretName', 'a']);
+    expect({ status: read.status, value: JSON.parse(read.stdout).SecretData }).toEqual({ status: 0, value: 'value-a' });
+    const put = runCopy(['kms', 'PutSecretValue', '--SecretName', 'a', '--SecretData', 'value-b', '--VersionId', 'v2']);
+    expect({ status: put.status, stderr: put.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(runCopy(['kms', 'ListSecrets']).status).toBe(0);
+  });
+
+  test('a command that needs it loads it through a cache of its own, replaced when stale', () => {
+    expect(existsSync(join(REPO_ROOT, 'dist', 'bundle', 'kms-local-lazy.cjs.cache'))).toBe(true);
+    const lazyCache = `${lazyBundlePath()}.cache`;
+    const copied = statSync(lazyCache).mtimeMs;
+    // The copy's lazy bundle has another identity than the one its cache was made for.
+    const read = runCopy(['kms', 'GetRandomPassword', '--PasswordLength', '12', '--cli-query', 'RandomPassword']);
+    expect({ status: read.status, length: JSON.parse(read.stdout).length }).toEqual({ status: 0, length: 12 });
+    expect(statSync(lazyCache).mtimeMs).toBeGreaterThan(copied);
+    const header = readFileSync(lazyCache).subarray(0, 32);
+    expect(runCopy(['kms', 'GetRandomPassword', '--cli-query', 'RandomPassword']).status).toBe(0);
+    expect(readFileSync(lazyCache).subarray(0, 32)).toEqual(header);
+  });
+
+  test('its code uses the main bundle\'s modules: an error class thrown in it is the one the main bundle renders', () => {
+    // CliError comes from src/errors (in the main bundle); a second copy of the class in the lazy
+    // bundle would fail the main bundle's instanceof and print as an internal error.
+    const out = runCopy(['kms', 'GetRandomPassword', '--cli-query', 'Random[']);
+    expect({ status: out.status, stderr: out.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/^ERROR: JMESPath query failed: /) });
+    expect(out.stderr).not.toMatch(/internal|stack|at /i);
+  });
+
+  test('with the lazy bundle missing, a command that needs it fails with an error naming the file', () => {
+    rmSync(lazyBundlePath());
+    const out = runCopy(['kms', 'GetRandomPassword', '--cli-query', 'RandomPassword']);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain('kms-local-lazy.cjs');
   });
 });
