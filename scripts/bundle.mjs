@@ -37,9 +37,10 @@ const common = {
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  // The sources are ES modules; the few uses of import.meta.url get the bundle's own URL.
-  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { 'import.meta.url': '__bundleUrl' },
+  // The sources are ES modules; the few uses of import.meta.url get the bundle's own URL, made
+  // when first asked (making it at every start cost about 0.2 ms).
+  banner: { js: 'const __bundle = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
+  define: { 'import.meta.url': '__bundle.url' },
   // Whitespace and syntax only: names stay, so a stack (KMS_LOCAL_DEBUG=1) still reads; a smaller
   // bundle is less to read, decode and deserialise from the code cache at every start.
   minifyWhitespace: true,

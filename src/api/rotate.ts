@@ -3,7 +3,7 @@
  * src/core/rotation.ts. The secret's lock is held only for the three short store transactions
  * (begin, adopt/commit, fail), never while the target is being talked to.
  */
-import { hostname } from 'node:os';
+import { hostname } from '../os-lazy.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { markerIsStale as staleMarker, ownerToken as ownerTokenOf, type RunnerPlace } from '../core/rotation-marker.js';

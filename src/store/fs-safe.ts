@@ -22,7 +22,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname } from '../os-lazy.js';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { storageError } from '../errors/errors.js';

@@ -2,7 +2,7 @@
  * The kms-local home (docs/design.md §3): where configuration, keys and the store live.
  * Nothing here is created until it is needed, and everything is created once, atomically.
  */
-import { homedir } from 'node:os';
+import { homedir } from '../os-lazy.js';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
