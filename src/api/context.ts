@@ -39,13 +39,18 @@ export function clockFrom(env: Env): number {
   return ms;
 }
 
-export function createContext(home: Home, region: string, nowMs: number): Context {
+export function createContext(home: Home, region: string, nowMs: number, requestId: string = randomUUID()): Context {
   if (!isRegionId(region)) throw invalidParameter(`RegionId '${region}' is not a region id.`);
   home.checkSafe();
   if (!isKnownRegion(region) && !isKnownRegion(region, extraRegionsOf(home.path(CONFIG_FILE)))) {
     throw invalidParameter(`RegionId '${region}' is not an Alibaba Cloud region; a private region is added with \`kms-local configure set --extra-regions ${region}\`.`);
   }
   home.checkKeyVariables();
+  const backend = backendOf(home);
+  // The key store and the audit sink are made when a handler first asks: a GetSecretValue of
+  // `serve` uses neither, and making them was work on every request.
+  let keyStore: KeyStorage | undefined;
+  let audit: AuditSink | undefined;
   const ctx = {
     home,
     region,
@@ -54,16 +59,18 @@ export function createContext(home: Home, region: string, nowMs: number): Contex
     get now() {
       return formatTime(nowMs);
     },
-    requestId: randomUUID(),
+    requestId,
+    get keyStore() {
+      return (keyStore ??= backend.keys(region, () => nowMs));
+    },
+    get audit() {
+      return (audit ??= backend.audit());
+    },
   } as Context;
   // A purge the request triggers is audited under the request's id (which a caller may still set).
-  const backend = backendOf(home);
   ctx.store = backend.secrets(region, () => nowMs, { requestId: () => ctx.requestId, oneRequest: true });
-  ctx.keyStore = backend.keys(region, () => nowMs);
-  ctx.audit = backend.audit();
   return ctx;
 }
-
 
 export function arnOf(ctx: Context, secretName: string): string {
   return `acs:kms:${ctx.region}:${ctx.home.accountId()}:secret/${secretName}`;

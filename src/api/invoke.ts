@@ -69,8 +69,7 @@ export async function invoke(op: OperationSpec, sent: Record<string, string>, ta
   if (missing.length > 0) {
     throw new ServiceError('MissingParameter', `The required parameter ${missing.join(', ')} is missing.`);
   }
-  const ctx = createContext(target.home, target.region, target.nowMs);
-  if (target.requestId) ctx.requestId = target.requestId;
+  const ctx = createContext(target.home, target.region, target.nowMs, target.requestId || undefined);
   const values = validateParams(op.params, raw);
   if (target.caller) {
     await backendOf(target.home).open();

@@ -35,7 +35,7 @@ export interface RawRequest {
   path: string;
   query: Map<string, string>;
   /** Parameters of an application/x-www-form-urlencoded body. */
-  form: Map<string, string>;
+  form: ReadonlyMap<string, string>;
   headers: Acs3Request['headers'];
   body: Buffer;
 }

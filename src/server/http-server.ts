@@ -92,6 +92,8 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
 }
 
 const NO_BODY = Buffer.alloc(0);
+/** The form of a request without one (never changed: authenticate only reads it). */
+const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 
 /** Whether a body follows the headers: HTTP/1.1 says so with Content-Length or Transfer-Encoding only (RFC 9112 6.3). */
 function hasBody(req: IncomingMessage): boolean {
@@ -155,7 +157,7 @@ export function createKmsServer(opts: ServerOptions): Server {
       method,
       path,
       query: parseParams(cut < 0 ? '' : url.slice(cut + 1), 'query'),
-      form: isForm(req) && body.length > 0 ? parseParams(body.toString('utf8'), 'body') : new Map(),
+      form: isForm(req) && body.length > 0 ? parseParams(body.toString('utf8'), 'body') : NO_PARAMS,
       headers: req.headers,
       body,
     };

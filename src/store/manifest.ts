@@ -28,7 +28,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Keyring } from '../crypto/envelope.js';
 import { DIR_MODE, FILE_MODE, fsyncDir, reachPoint, readTextIfExists, writeAll, writeFileAtomic } from './fs-safe.js';
 import { withLock } from './lock.js';
@@ -61,11 +61,20 @@ export class Shard {
     this.lines = lines;
   }
 
+  /**
+   * The entries found before by get(): a shard lives as long as its file is unchanged (serve's
+   * cache of verified shards), and serve asks it for the same names on every request.
+   */
+  private found?: Map<string, ManifestEntry | undefined>;
+
   get(name: string): ManifestEntry | undefined {
     if (this.parsed) return this.parsed.get(name);
+    const found = (this.found ??= new Map());
+    if (found.has(name)) return found.get(name);
     const at = this.lines.indexOf(`\n[${JSON.stringify(name)},`);
-    if (at < 0) return undefined;
-    return parseLine(this.lines.slice(at + 1, this.lines.indexOf('\n', at + 1)))[1];
+    const entry = at < 0 ? undefined : parseLine(this.lines.slice(at + 1, this.lines.indexOf('\n', at + 1)))[1];
+    found.set(name, entry);
+    return entry;
   }
 
   /**
@@ -151,8 +160,18 @@ export interface ManifestOptions {
   cache?: () => ReadCache<Shard> | undefined;
 }
 
+/** Shards of names hashed before: serve reads the same few names over and over (cleared when many). */
+const shardsOfNames = new Map<string, string>();
+const SHARDS_OF_NAMES_MAX = 20_000;
+
 export function shardOf(name: string): string {
-  return SHARDS[createHash('sha256').update(name).digest()[0]! & 0x0f]!;
+  let shard = shardsOfNames.get(name);
+  if (shard === undefined) {
+    shard = SHARDS[createHash('sha256').update(name).digest()[0]! & 0x0f]!;
+    if (shardsOfNames.size >= SHARDS_OF_NAMES_MAX) shardsOfNames.clear();
+    shardsOfNames.set(name, shard);
+  }
+  return shard;
 }
 
 function isEntry(value: unknown): value is ManifestEntry {
@@ -170,11 +189,13 @@ export class Manifest {
 
   constructor(options: ManifestOptions) {
     this.options = options;
-    this.dir = join(options.dir, MANIFEST_DIR);
+    // A store makes one per request in serve: the folders it is given are normal already, so
+    // they are joined by hand rather than by path.join (whose work showed in serve's profile).
+    this.dir = `${options.dir}${sep}${MANIFEST_DIR}`;
   }
 
   private shardPath(shard: string): string {
-    return join(this.dir, `${shard}.shard`);
+    return `${this.dir}${sep}${shard}.shard`;
   }
 
   private macText(body: string): string {

@@ -70,7 +70,8 @@ export class SecretStore {
     this.oneRequest = options.oneRequest ?? false;
     this.manifest = new Manifest({
       dir: this.dir,
-      lockDir: join(this.dir, '.locks'),
+      // `dir` is normal already: joined by hand, as path.join's work showed on every request of serve.
+      lockDir: `${this.dir}${sep}.locks`,
       scope: `secrets of ${region}`,
       keyring: (keyId) => home.keyring(keyId),
       writeKeys: () => home.manifestKeys(),
@@ -91,7 +92,7 @@ export class SecretStore {
   }
 
   private lockOf(name: string): string {
-    return join(this.dir, '.locks', `${fileNameFor(name)}.lock`);
+    return `${this.dir}${sep}.locks${sep}${fileNameFor(name)}.lock`;
   }
 
   private readFile(name: string): StampedSecret | undefined {
