@@ -202,6 +202,16 @@ describe('the fence of a lock', () => {
     expect(existsSync(join(dir, 'moved-away'))).toBe(true);
   });
 
+  test('a released lock leaves nothing behind, also when a failed write left a temp file in it', () => {
+    const dir = newHome();
+    const clean = acquireLock(join(dir, 'a.lock'), "secret 'a'");
+    clean.release();
+    const littered = acquireLock(join(dir, 'b.lock'), "secret 'b'");
+    writeFileSync(join(littered.fence.tempDir, 'left-by-a-failed-write.tmp'), 'partial');
+    littered.release();
+    expect(readdirSync(dir).filter((entry) => entry.includes('lock') || entry.startsWith('.'))).toEqual([]);
+  });
+
   test('a change whose lock was moved while its lease was valid runs again, and commits once', () => {
     const dir = newHome();
     const file = join(dir, 'file.json');
