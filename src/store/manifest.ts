@@ -79,22 +79,25 @@ export class Shard {
 
   /**
    * Adds the names of its live entries (tombstones left out) to `into`. A listing reads every
-   * shard, so lines are not parsed one by one: a secret name holds no quote, comma or brace, so an
-   * entry line is `["<name>",{...}]` and the name ends at the first `",{`. A line with an escape in
-   * the name is parsed in full.
+   * shard, so lines are not parsed one by one: kms-local writes an entry line as
+   * `["<name>",{"g":<n>,"m":"<mac>"}]` or `["<name>",{"g":<n>,"deleted":true}]`, and a name with
+   * no escape in it ends at the first quote. Any other line (an escape in the name) is parsed in full.
    */
   addLiveNames(into: Set<string>): void {
     const text = this.lines;
     // The text starts with the header's newline and ends with a newline.
     for (let start = text.indexOf('\n') + 1; start > 0 && start < text.length; ) {
       const end = text.indexOf('\n', start);
-      const cut = text.indexOf('",{', start);
-      const line = text.slice(start, end);
-      if (cut < 0 || cut > end || !line.startsWith('["') || line.slice(2, cut - start).includes('\\')) {
-        const [name, entry] = parseLine(line);
-        if (!('deleted' in entry)) into.add(name);
-      } else if (!line.includes('"deleted":true', cut - start)) {
-        into.add(line.slice(2, cut - start));
+      const close = text.indexOf('"', start + 2);
+      const name = text.slice(start + 2, close);
+      // The comma after the generation's digits, then `"m"` (live) or `"deleted"` (a tombstone).
+      const comma = close < end ? text.indexOf(',', close + ENTRY_OPENING.length) : -1;
+      const kind = comma > 0 && comma < end && text.charCodeAt(comma + 1) === QUOTE ? text.charCodeAt(comma + 2) : 0;
+      if (!text.startsWith('["', start) || !text.startsWith(ENTRY_OPENING, close) || name.includes('\\') || (kind !== LIVE && kind !== TOMBSTONE)) {
+        const [parsedName, entry] = parseLine(text.slice(start, end));
+        if (!('deleted' in entry)) into.add(parsedName);
+      } else if (kind === LIVE) {
+        into.add(name);
       }
       start = end + 1;
     }
@@ -113,6 +116,12 @@ export class Shard {
     return this.parsed;
   }
 }
+
+/** How an entry line goes on after its name (see Shard.addLiveNames). */
+const ENTRY_OPENING = '",{"g":';
+const QUOTE = 34;
+const LIVE = 'm'.charCodeAt(0);
+const TOMBSTONE = 'd'.charCodeAt(0);
 
 /** One entry line; the shard's MAC was checked, so a bad line is a bug, not an attack. */
 function parseLine(line: string): [string, ManifestEntry] {

@@ -28,6 +28,9 @@ describe('Shard.addLiveNames', () => {
     },
     { rule: 'a name that needs an escape is parsed in full', entries: [['we"ird\\', { g: 1, m: 'x' }]], live: ['we"ird\\'] },
     { rule: 'a name that looks like the end of an entry is parsed in full', entries: [['a",{b', { g: 1, deleted: true }], ['c', { g: 1, m: 'x' }]], live: ['c'] },
+    { rule: 'a name with an escape and no quote is parsed in full', entries: [['tab\there', { g: 1, m: 'x' }], ['nl\nx', { g: 2, deleted: true }]], live: ['tab\there'] },
+    { rule: 'a name that spells a tombstone is read as a name', entries: [['deleted', { g: 3, m: 'x' }], ['m', { g: 1, deleted: true }]], live: ['deleted'] },
+    { rule: 'an entry whose generation has many digits', entries: [['big', { g: 9007199254740991, m: 'x' }], ['big2', { g: 1234567890, deleted: true }]], live: ['big'] },
   ];
   test.each(cases)('$rule', ({ entries, live }) => {
     expect([...liveOf(entries)].sort()).toEqual([...live].sort());
