@@ -101,22 +101,31 @@ export function matchesFilters(secret: SecretMetadata, filters: readonly SecretF
   return filters.every((f) => f.values.length === 0 || f.values.some((v) => matchesValue(secret, f.key, v, ctx)));
 }
 
-export interface SecretPage<T extends SecretMetadata> {
+export interface SecretPage<T> {
   total: number;
   secrets: T[];
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+export type ListOptions = { filters: readonly SecretFilter[]; pageNumber: number; pageSize: number } & FilterContext;
+
 /**
  * ListSecrets: the matching secrets (pending deletion included), ordered by SecretName (code units,
- * so the order is the same everywhere), one page of them.
+ * so the order is the same everywhere), one page of them. `metadataOf` gives a secret's metadata,
+ * asked only when a filter sets a condition: a store may read each secret's metadata lazily, and
+ * an unfiltered page then costs the metadata of its own secrets only.
  */
-export function listSecrets<T extends SecretMetadata>(
+export function listSecrets<T extends SecretMetadata>(secrets: readonly T[], opts: ListOptions): SecretPage<T>;
+export function listSecrets<T extends { readonly name: string }>(secrets: readonly T[], opts: ListOptions, metadataOf: (secret: T) => SecretMetadata): SecretPage<T>;
+export function listSecrets<T extends { readonly name: string }>(
   secrets: readonly T[],
-  opts: { filters: readonly SecretFilter[]; pageNumber: number; pageSize: number } & FilterContext,
+  opts: ListOptions,
+  metadataOf: (secret: T) => SecretMetadata = (secret) => secret as unknown as SecretMetadata,
 ): SecretPage<T> {
-  const matching = secrets.filter((s) => matchesFilters(s, opts.filters, opts)).sort((a, b) => byCodeUnits(a.name, b.name));
+  const conditions = opts.filters.filter((f) => f.values.length > 0);
+  const matching = conditions.length === 0 ? [...secrets] : secrets.filter((s) => matchesFilters(metadataOf(s), conditions, opts));
+  matching.sort((a, b) => byCodeUnits(a.name, b.name));
   const start = (opts.pageNumber - 1) * opts.pageSize;
   return { total: matching.length, secrets: matching.slice(start, start + opts.pageSize) };
 }

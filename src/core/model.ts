@@ -98,6 +98,20 @@ export interface SecretRecord {
 /** What ListSecrets and the metadata index know of a secret: everything but its versions. */
 export type SecretMetadata = Omit<SecretRecord, 'versions'>;
 
+/**
+ * A secret of a listing: its name, and its metadata when asked. A listing needs every name but the
+ * metadata of only the secrets it shows (or filters on), which a store may read lazily.
+ */
+export interface ListedSecret {
+  readonly name: string;
+  metadata(): SecretMetadata;
+}
+
+/** Metadata already at hand, as a ListedSecret. */
+export function listedOf(meta: SecretMetadata): ListedSecret {
+  return { name: meta.name, metadata: () => meta };
+}
+
 /** The version that holds a stage, if any. */
 export function holderOf(secret: SecretRecord, stage: string): SecretVersion | undefined {
   return secret.versions.find((v) => v.stages.includes(stage));

@@ -10,7 +10,7 @@
  * Records hold only ciphertext and MACs: values and key material are sealed under the master key
  * on the host, whichever store keeps them.
  */
-import type { SecretMetadata, SecretRecord } from '../core/model.js';
+import type { ListedSecret, SecretMetadata, SecretRecord } from '../core/model.js';
 import type { KeyRecord, KeyVersionRecord } from '../core/keys.js';
 import type { EncryptedPayload } from '../core/model.js';
 import type { Keyring } from '../crypto/envelope.js';
@@ -37,6 +37,8 @@ export interface SecretStorage {
   mutate<T>(name: string, change: (current: SecretRecord | undefined) => Mutation<T>): Promise<T>;
   /** The metadata of every present secret of the region (expired ones are left out, and purged). */
   list(): Promise<SecretMetadata[]>;
+  /** The same secrets as list(), each with its metadata read only when asked (ListSecrets shows one page). */
+  listing(): Promise<ListedSecret[]>;
   /** The name of every stored secret, whatever its state (for scans and copies). */
   names(): Promise<string[]>;
   /**
@@ -166,6 +168,9 @@ export class FileSecretStorage implements SecretStorage {
   }
   async list() {
     return this.files.list();
+  }
+  async listing() {
+    return this.files.listing();
   }
   async names() {
     return this.files.names();

@@ -3,8 +3,10 @@
  * the encrypted files so that ListSecrets reads one small snapshot and a journal instead of opening
  * and verifying thousands of files.
  *
- * Layout under `<region>/.index/`: `generation` (a number), `snapshot-<g>.json` (name -> metadata)
- * and `journal-<g>.jsonl` (changes since that snapshot, one JSON line each). Writers, already
+ * Layout under `<region>/.index/`: `generation` (a number), `snapshot-<g>.lines` (every secret's
+ * metadata, one line each in name order, read lazily: src/store/index-snapshot.ts; stores made
+ * before it have `snapshot-<g>.json`, still read, and rewritten as `.lines` by the next reader that
+ * finds the index lock free) and `journal-<g>.jsonl` (changes since that snapshot, one JSON line each). Writers, already
  * holding the secret's lock, append under the short index lock:
  *   1. `{"dirty":name}` (fsynced) before the secret file changes;
  *   2. `{"name":name,"meta":...}` or `{"name":name,"removed":true}` after it changed.
@@ -15,12 +17,15 @@
  * writes, the index is built (again) by reading every secret file once. A secret file that cannot
  * be read is left out with a warning naming it, and stays marked dirty, so that it is tried again.
  */
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
 import { appendLine, ensureDir, readTextIfExists, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { LockLost, waitUntilFree, withLock, withLockIfFree, type HeldLock } from './lock.js';
 import { ServiceError } from '../errors/errors.js';
+import { ParsedSecret, decodeJsonSnapshot, decodeSnapshot, encodeSnapshot, isMetadata, type IndexedSecret } from './index-snapshot.js';
+
+export type { IndexedSecret } from './index-snapshot.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
 
@@ -78,7 +83,7 @@ export class MetadataIndex {
   }
 
   private compactionThreshold(g: number): number {
-    const snapshotBytes = readTextIfExists(this.path(`snapshot-${g}.json`))?.length ?? 0;
+    const snapshotBytes = sizeIfExists(this.path(`snapshot-${g}.lines`)) ?? sizeIfExists(this.path(`snapshot-${g}.json`)) ?? 0;
     return Math.max(COMPACT_MIN_BYTES, snapshotBytes);
   }
 
@@ -112,11 +117,12 @@ export class MetadataIndex {
    * edit): then nothing in it can be trusted and the index is rebuilt from the files.
    */
   private replay(g: number): Replayed | undefined | 'corrupt' {
-    const snapshot = readTextIfExists(this.path(`snapshot-${g}.json`));
+    const snapshot = this.readSnapshot(g);
     const journal = readTextIfExists(this.path(`journal-${g}.jsonl`));
     if (snapshot === undefined || journal === undefined) return undefined;
-    const entries = parseSnapshot(snapshot);
-    if (!entries) return 'corrupt';
+    if (snapshot.entries === undefined) return 'corrupt';
+    // The journal's last word on each name it changed (null: removed), and the names left dirty.
+    const changed = new Map<string, SecretMetadata | null>();
     const dirty = new Set<string>();
     for (const text of journal.split('\n')) {
       if (!text) continue;
@@ -128,16 +134,41 @@ export class MetadataIndex {
         continue;
       }
       dirty.delete(line.name);
-      if ('meta' in line) entries.set(line.name, line.meta);
-      else entries.delete(line.name);
+      changed.set(line.name, 'meta' in line ? line.meta : null);
     }
+    const { firstFormat } = snapshot;
+    if (changed.size === 0 && dirty.size === 0) return { entries: snapshot.entries, unreadable: [], firstFormat };
+    // The snapshot's secrets in their order, then the changed ones (a listing sorts them in).
+    const entries = snapshot.entries.filter((secret) => !changed.has(secret.name) && !dirty.has(secret.name));
+    for (const [name, meta] of changed) if (meta && !dirty.has(name)) entries.push(new ParsedSecret(meta));
     const unreadable: string[] = [];
     for (const name of dirty) {
       const secret = this.readOrSkip(name, unreadable);
-      if (secret) entries.set(name, metadataOf(secret));
-      else entries.delete(name);
+      if (secret) entries.push(new ParsedSecret(metadataOf(secret)));
     }
-    return { entries, unreadable };
+    return { entries, unreadable, firstFormat };
+  }
+
+  /**
+   * The snapshot of generation `g` (entries undefined when it is not what kms-local writes), or
+   * undefined when it is gone; a store made before `.lines` snapshots has a `.json` one.
+   */
+  private readSnapshot(g: number): { entries: IndexedSecret[] | undefined; firstFormat: boolean } | undefined {
+    const lines = readBytesIfExists(this.path(`snapshot-${g}.lines`));
+    if (lines) return { entries: decodeSnapshot(lines, (name) => this.damagedLine(name)), firstFormat: false };
+    const json = readTextIfExists(this.path(`snapshot-${g}.json`));
+    return json === undefined ? undefined : { entries: decodeJsonSnapshot(json), firstFormat: true };
+  }
+
+  /**
+   * A snapshot line its checksum vouches for but that is not metadata (an edit that wrote the
+   * checksum too, or a bug): the secret's file, the truth, gives it instead.
+   */
+  private damagedLine(name: string): SecretMetadata {
+    this.sources.warn(`the metadata index of the region has an entry for '${name}' that is not what kms-local writes; it is read from its file`);
+    const secret = this.sources.read(name);
+    if (!secret) throw new ServiceError('InternalFailure', `The metadata index of the region lists the secret '${name}', which has no file; remove the folder ${this.dir} to have it rebuilt.`);
+    return metadataOf(secret);
   }
 
   /** A secret from its file; one that cannot be read is left out with a warning naming it. */
@@ -162,7 +193,7 @@ export class MetadataIndex {
   }
 
   private removeGeneration(g: number): void {
-    for (const file of [`snapshot-${g}.json`, `journal-${g}.jsonl`]) {
+    for (const file of [`snapshot-${g}.lines`, `snapshot-${g}.json`, `journal-${g}.jsonl`]) {
       try {
         unlinkSync(this.path(file));
       } catch {
@@ -172,13 +203,13 @@ export class MetadataIndex {
   }
 
   private scan(): Replayed {
-    const entries = new Map<string, SecretMetadata>();
+    const entries: IndexedSecret[] = [];
     const unreadable: string[] = [];
-    for (const name of this.sources.names()) {
+    for (const name of new Set(this.sources.names())) {
       const secret = this.readOrSkip(name, unreadable);
-      if (secret) entries.set(name, metadataOf(secret));
+      if (secret) entries.push(new ParsedSecret(metadataOf(secret)));
     }
-    return { entries, unreadable };
+    return { entries, unreadable, firstFormat: false };
   }
 
   /**
@@ -186,23 +217,26 @@ export class MetadataIndex {
    * of: that writer may change the file after it was read here and die before it records the change
    * (its own mark, if it made one, is in the journal being replaced).
    */
-  private publish(entries: Map<string, SecretMetadata>, g: number, lock: HeldLock, unreadable: string[]): void {
+  private publish(entries: IndexedSecret[], g: number, lock: HeldLock, unreadable: string[]): void {
     // An unreadable secret stays marked dirty: every reader tries its file again, and warns.
     const dirty = [...new Set([...this.sources.busy(), ...unreadable])].map((name) => `${JSON.stringify({ dirty: name } satisfies JournalLine)}\n`);
-    writeFileAtomic(this.path(`snapshot-${g}.json`), JSON.stringify(Object.fromEntries(entries)), lock.fence);
+    writeFileAtomic(this.path(`snapshot-${g}.lines`), encodeSnapshot(entries), lock.fence);
     writeFileAtomic(this.path(`journal-${g}.jsonl`), dirty.join(''), lock.fence);
     writeFileAtomic(this.path('generation'), `${g}\n`, lock.fence);
   }
 
-  /** The metadata of every secret of the region. */
-  load(): SecretMetadata[] {
+  /** Every secret of the region: its name, and its metadata when asked. */
+  load(): IndexedSecret[] {
     // A compaction between reading the generation and its files makes them vanish: read again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const g = this.generation();
       if (g === undefined) break;
       const replayed = this.replay(g);
       if (replayed === 'corrupt') break;
-      if (replayed) return [...replayed.entries.values()];
+      if (replayed) {
+        if (replayed.firstFormat) this.rewriteFirstFormat(g);
+        return replayed.entries;
+      }
     }
     // A region with no folder has no secrets: a read creates no folder (a typo must leave no trace).
     if (!existsSync(dirname(this.dir))) return [];
@@ -216,54 +250,62 @@ export class MetadataIndex {
       (lock) => {
         const g = this.generation();
         const replayed = g === undefined ? undefined : this.replay(g);
-        if (replayed && replayed !== 'corrupt') return [...replayed.entries.values()];
+        if (replayed && replayed !== 'corrupt') return replayed.entries;
         const { entries, unreadable } = this.scan();
         this.publish(entries, (g ?? 0) + 1, lock, unreadable);
         if (g !== undefined) this.removeGeneration(g);
-        return [...entries.values()];
+        return entries;
       },
-      () => [...this.scan().entries.values()],
+      () => this.scan().entries,
       () => sweepStaleTemps(this.dir),
     );
+  }
+
+  /**
+   * An index whose snapshot is in the first format, parsed whole at every listing, is compacted into
+   * a `.lines` one by a reader that finds the index lock free. Only an optimisation: the listing
+   * already has its answer, so a failure here is left to the next reader (or writer's compaction).
+   */
+  private rewriteFirstFormat(g: number): void {
+    try {
+      withLockIfFree(
+        this.path('lock'),
+        'the metadata index',
+        (lock) => {
+          if (this.generation() === g) this.compact(g, lock);
+        },
+        () => undefined,
+        () => sweepStaleTemps(this.dir),
+      );
+    } catch {
+      /* the listing stands; the rewrite is tried again */
+    }
   }
 }
 
 interface Replayed {
-  entries: Map<string, SecretMetadata>;
+  entries: IndexedSecret[];
   /** Secrets whose files could not be read (left out, with a warning). */
   unreadable: string[];
+  /** Whether the snapshot was in the first format (`snapshot-<g>.json`). */
+  firstFormat: boolean;
+}
+
+function readBytesIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function sizeIfExists(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.size;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Metadata as kms-local writes it: the fields every reader of the index relies on. */
-function isMetadata(value: unknown, name: string): value is SecretMetadata {
-  return (
-    isObject(value) &&
-    value.name === name &&
-    typeof value.type === 'string' &&
-    typeof value.createTime === 'string' &&
-    typeof value.updateTime === 'string' &&
-    Array.isArray(value.tags)
-  );
-}
-
-function parseSnapshot(text: string): Map<string, SecretMetadata> | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(data)) return undefined;
-  const entries = new Map<string, SecretMetadata>();
-  for (const [name, meta] of Object.entries(data)) {
-    if (!isMetadata(meta, name)) return undefined;
-    entries.set(name, meta);
-  }
-  return entries;
 }
 
 function parseLine(text: string): JournalLine | undefined {

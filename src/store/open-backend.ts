@@ -164,6 +164,9 @@ class DeferredSecretStorage implements SecretStorage {
   async list() {
     return (await this.real()).list();
   }
+  async listing() {
+    return (await this.real()).listing();
+  }
   async names() {
     return (await this.real()).names();
   }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
-import { MetadataIndex } from './metadata-index.js';
+import { MetadataIndex, type IndexedSecret } from './metadata-index.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../core/lifecycle.js';
 import { appendAudit, purgeRecord } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
@@ -373,16 +373,26 @@ export class SecretStore {
     return live;
   }
 
-  /** The metadata of every secret of the region, from the index; expired ones are left out (and purged, by the real clock). */
-  list(): SecretMetadata[] {
+  /**
+   * Every secret of the region, from the index: its name, and its metadata when asked (read then
+   * from the index's snapshot line). Expired ones are left out (and purged, by the real clock).
+   */
+  listing(): IndexedSecret[] {
     // The index is a cache: a name it holds that the manifest does not hold as live (an entry
     // planted by hand, or an older copy of the index put back) is not a secret.
     const live = this.liveNames();
-    return this.index.load().filter((meta) => {
-      if (live && !live.has(meta.name)) return false;
-      const state = this.deletionStateOf(meta);
-      if (state === 'purge') this.get(meta.name);
+    return this.index.load().filter((secret) => {
+      if (live && !live.has(secret.name)) return false;
+      // Only a secret with a PlannedDeleteTime can be past it.
+      if (!secret.pending) return true;
+      const state = this.deletionStateOf(secret.metadata());
+      if (state === 'purge') this.get(secret.name);
       return state === 'present';
     });
+  }
+
+  /** The metadata of every secret of the region (listing(), each read). */
+  list(): SecretMetadata[] {
+    return this.listing().map((secret) => secret.metadata());
   }
 }

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { ACS_CURRENT, type SecretMetadata, type SecretRecord } from '../../src/core/model.js';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
@@ -153,16 +154,42 @@ describe('a damaged metadata index is rebuilt; an unreadable secret file is skip
     return { root, index, generation: () => readFileSync(join(index, 'generation'), 'utf8').trim() };
   }
 
+  /** The snapshot (src/store/index-snapshot.ts) rewritten by `change`; `rehash` writes a checksum that matches. */
+  const editSnapshot = (index: string, g: string, change: (body: string) => string, rehash = false): void => {
+    const file = join(index, `snapshot-${g}.lines`);
+    const text = readFileSync(file, 'utf8');
+    const cut = text.indexOf('\n') + 1;
+    const header = JSON.parse(text.slice(0, cut));
+    const body = change(text.slice(cut));
+    if (rehash) header.sha256 = createHash('sha256').update(body).digest('hex');
+    writeFileSync(file, `${JSON.stringify(header)}\n${body}`);
+  };
+  /** The index in the first snapshot format (`snapshot-<g>.json`, one JSON object), as older stores have it. */
+  const firstFormat = (index: string, g: string, text?: string): void => {
+    const lines = readFileSync(join(index, `snapshot-${g}.lines`), 'utf8').trim().split('\n').slice(1);
+    const entries = Object.fromEntries(lines.map((line) => line.split('\t')).map(([name, , meta]) => [JSON.parse(name!), JSON.parse(meta!)]));
+    rmSync(join(index, `snapshot-${g}.lines`));
+    writeFileSync(join(index, `snapshot-${g}.json`), text ?? JSON.stringify(entries));
+  };
+
   const damages: [string, (index: string, g: string) => void][] = [
-    ['a snapshot that is not JSON', (index, g) => writeFileSync(join(index, `snapshot-${g}.json`), '{"a": {"name": "a", "ty')],
-    ['a snapshot entry that is not metadata', (index, g) => writeFileSync(join(index, `snapshot-${g}.json`), '{"a": null, "b": 5}')],
+    ['a snapshot cut short', (index, g) => writeFileSync(join(index, `snapshot-${g}.lines`), readFileSync(join(index, `snapshot-${g}.lines`)).subarray(0, 150))],
+    ['a snapshot with a header that is not JSON', (index, g) => editSnapshot(index, g, (body) => body.replace(/^/, '{"v":1,'))],
+    ['a snapshot line changed (its checksum fails)', (index, g) => editSnapshot(index, g, (body) => body.replace('"b"\t-', '"b"\tP'))],
+    ['a snapshot line without its pending mark', (index, g) => editSnapshot(index, g, (body) => body.replace('"b"\t-\t', '"b"\t'), true)],
+    ['a snapshot whose names are out of order', (index, g) => editSnapshot(index, g, (body) => body.split('\n').reverse().join('\n').replace(/^\n/, '') + '\n', true)],
+    ['a snapshot with a name twice', (index, g) => editSnapshot(index, g, (body) => body.replace(/^("a".*\n)/, '$1$1'), true)],
+    ['a snapshot that lost a line (its count fails)', (index, g) => editSnapshot(index, g, (body) => body.replace(/^"b".*\n/m, ''), true)],
+    ['a first-format snapshot that is not JSON', (index, g) => firstFormat(index, g, '{"a": {"name": "a", "ty')],
+    ['a first-format snapshot entry that is not metadata', (index, g) => firstFormat(index, g, '{"a": null, "b": 5}')],
     ['a journal line that is not JSON', (index, g) => appendFileSync(join(index, `journal-${g}.jsonl`), '{"name":"a","me\n')],
     ['a journal line of the wrong shape', (index, g) => appendFileSync(join(index, `journal-${g}.jsonl`), 'null\n{"name":"b","meta":{"name":"zzz"}}\n')],
   ];
 
   test.each(damages)('%s: a write exits 0 and is audited as a success, and ListSecrets lists every secret', (_what, damage) => {
     const { root, index, generation } = seeded();
-    damage(index, generation());
+    const damaged = generation();
+    damage(index, damaged);
     const put = cli(root, 'PutSecretValue', '--SecretName', 'b', '--VersionId', 'v2', '--SecretData', 'b-2');
     expect({ code: put.code, stderr: put.stderr }).toEqual({ code: 0, stderr: '' });
     const created = cli(root, 'CreateSecret', '--SecretName', 'd', '--VersionId', 'v1', '--SecretData', 'd-value');
@@ -170,11 +197,37 @@ describe('a damaged metadata index is rebuilt; an unreadable secret file is skip
     expect(listed(root)).toEqual(['a', 'b', 'c', 'd']);
     // Rebuilt as a new generation, which later writes keep up.
     const rebuilt = generation();
+    expect(Number(rebuilt)).toBeGreaterThan(Number(damaged));
     expect(cli(root, 'DeleteSecret', '--SecretName', 'c', '--ForceDeleteWithoutRecovery', 'true').code).toBe(0);
     expect(listed(root)).toEqual(['a', 'b', 'd']);
     expect(generation()).toBe(rebuilt);
     const audit = readFileSync(join(root, 'audit.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(audit.filter((r) => r.outcome !== 'success')).toEqual([]);
+  });
+
+  test('a snapshot line that is not metadata, under a checksum that matches (an edit): the secret is read from its file, with a warning', () => {
+    const { root, index, generation } = seeded();
+    editSnapshot(index, generation(), (body) => body.replace(/^("b"\t-\t).*$/m, '$1{"name":"b","type":5}'), true);
+    const result = cli(root, 'ListSecrets');
+    expect(result.code).toBe(0);
+    expect(result.json.SecretList.Secret.map((s: any) => [s.SecretName, s.SecretType])).toEqual([['a', 'Generic'], ['b', 'Generic'], ['c', 'Generic']]);
+    expect(result.stderr).toMatch(/^WARNING: the metadata index of the region has an entry for 'b' that is not what kms-local writes; it is read from its file\n$/);
+  });
+
+  test('an index in the first snapshot format (a store made before .lines snapshots) is read, journal included, and rewritten as .lines', () => {
+    const { root, index, generation } = seeded();
+    expect(cli(root, 'UpdateSecret', '--SecretName', 'b', '--Description', 'after the snapshot').code).toBe(0);
+    const g = generation();
+    firstFormat(index, g);
+    const result = cli(root, 'ListSecrets', '--Filters', '[{"Key":"Description","Values":["after"]}]');
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.json.SecretList.Secret.map((s: any) => s.SecretName)).toEqual(['b']);
+    expect(result.json.TotalCount).toBe(1);
+    // Compacted into the next generation, in the current format.
+    expect(generation()).toBe(String(Number(g) + 1));
+    expect(readdirSync(index).filter((f) => f.startsWith('snapshot-'))).toEqual([`snapshot-${generation()}.lines`]);
+    expect(listed(root)).toEqual(['a', 'b', 'c']);
+    expect(byName(storeOf(root).list())).toEqual(byName(fromFiles(storeOf(root))));
   });
 
   test('one unreadable secret file: ListSecrets lists the others and warns on stderr naming it, each time, until it is fixed', () => {

@@ -188,6 +188,30 @@ describe('ListSecrets filters', () => {
     expect(page.total).toBe(total);
   });
 
+  /** The secrets as a store's lazy listing gives them; `asked` records whose metadata was read. */
+  const lazily = (asked: string[]) => (s: (typeof secrets)[number]) => {
+    asked.push(s.name);
+    return s;
+  };
+
+  test.each<[string, SecretFilter[]]>([
+    ['no filter', []],
+    ['only empty Values lists', [{ key: 'SecretName', values: [] }, { key: 'TagKey', values: [] }]],
+  ])('a listing with no condition (%s) reads the metadata of no secret, and pages and counts the same', (_case, filters) => {
+    const asked: string[] = [];
+    const page = listSecrets(secrets, { filters, pageNumber: 2, pageSize: 2, creator: ACCOUNT }, lazily(asked));
+    expect(asked).toEqual([]);
+    expect(page).toEqual(listSecrets(secrets, { filters: [], pageNumber: 2, pageSize: 2, creator: ACCOUNT }));
+  });
+
+  test('a listing with a condition reads the metadata of every secret once, and matches as with metadata at hand', () => {
+    const asked: string[] = [];
+    const filters: SecretFilter[] = [{ key: 'TagKey', values: ['team'] }];
+    const page = listSecrets(secrets, { filters, pageNumber: 1, pageSize: 100, creator: ACCOUNT }, lazily(asked));
+    expect([...asked].sort()).toEqual(secrets.map((s) => s.name).sort());
+    expect(page).toEqual(listSecrets(secrets, { filters, pageNumber: 1, pageSize: 100, creator: ACCOUNT }));
+  });
+
   test.each<[string, unknown]>([
     ['not an array', { Key: 'SecretName', Values: ['a'] }],
     ['an item is not an object', ['SecretName']],

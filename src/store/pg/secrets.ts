@@ -4,7 +4,7 @@
  * the sealed, MAC'd text a secret file holds (secret-file.ts), so the database sees no value.
  */
 import { randomUUID } from 'node:crypto';
-import type { SecretMetadata, SecretRecord } from '../../core/model.js';
+import { listedOf, type SecretMetadata, type SecretRecord } from '../../core/model.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../../core/lifecycle.js';
 import { IntegrityError } from '../../crypto/envelope.js';
 import type { Home } from '../home.js';
@@ -142,6 +142,10 @@ export class PgSecretStorage implements SecretStorage {
       if (state === 'present') present.push(metadata);
     }
     return present;
+  }
+
+  async listing() {
+    return (await this.list()).map(listedOf);
   }
 
   async names(): Promise<string[]> {
