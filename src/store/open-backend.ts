@@ -75,7 +75,7 @@ class DeferredPgBackend implements StoreBackend {
 
   /** The real backend (every method of the deferred storages awaits it). */
   real(): Promise<StoreBackend> {
-    this.loading ??= import('../lazy.js').then(({ PgBackend }) => new PgBackend(this.home, this.url, { poolMax: this.poolMax }));
+    this.loading ??= import('../lazy.js').then(({ newPgBackend }) => newPgBackend(this.home, this.url, { poolMax: this.poolMax }));
     return this.loading;
   }
 

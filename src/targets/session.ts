@@ -6,34 +6,27 @@ import type { Target, TargetRegistry } from './registry.js';
 /** `admin`: the account of the target's AdminSecretName, for targets whose accounts cannot change their own passwords. */
 export async function openSession(target: Target, registry: TargetRegistry, admin?: RdsAccountValue): Promise<TargetSession> {
   if (target.kind === 'redis') {
-    const { RedisSession } = await import('../lazy.js');
-    return new RedisSession(target, admin);
+    return (await import('../lazy.js')).newRedisSession(target, admin);
   }
   if (target.kind === 'db') {
     if (target.engine === 'mysql' || target.engine === 'mariadb') {
-      const { MysqlSession } = await import('../lazy.js');
-      return new MysqlSession(target);
+      return (await import('../lazy.js')).newMysqlSession(target);
     }
-    const { PostgresSession } = await import('../lazy.js');
-    return new PostgresSession(target);
+    return (await import('../lazy.js')).newPostgresSession(target);
   }
-  const { SshSession } = await import('../lazy.js');
-  return new SshSession(target, registry);
+  return (await import('../lazy.js')).newSshSession(target, registry);
 }
 
 /** The admin session that creates the accounts of a Redis or PolarDB secret. */
 export async function openAccountCreator(target: Target, registry: TargetRegistry, admin: RdsAccountValue): Promise<AccountCreator> {
   if (target.kind === 'redis') {
-    const { RedisSession } = await import('../lazy.js');
-    return new RedisSession(target, admin);
+    return (await import('../lazy.js')).newRedisSession(target, admin);
   }
   if (target.kind === 'db' && target.engine === 'postgresql') {
-    const { PostgresAccountCreator } = await import('../lazy.js');
-    return new PostgresAccountCreator(target, admin);
+    return (await import('../lazy.js')).newPostgresAccountCreator(target, admin);
   }
   if (target.kind === 'db') {
-    const { MysqlSession } = await import('../lazy.js');
-    return new MysqlSession(target, admin);
+    return (await import('../lazy.js')).newMysqlSession(target, admin);
   }
   throw new Error(`an SSH target (${target.instanceId}) cannot create accounts`);
 }
