@@ -50,6 +50,12 @@ export interface Authenticated {
    */
   region: string | undefined;
   params: Record<string, string>;
+  /**
+   * The nonce's answer when the replay guard's ledger gives it later (the home's log spends the
+   * nonces of one turn of the event loop together): rejects with SignatureNonceUsed for a repeat.
+   * The request must not run before it resolves.
+   */
+  nonceSpent?: Promise<void>;
 }
 
 /** Decodes `a=1&b=2` ('+' is a space, as in every client's encoding); a repeated name is refused. */
@@ -161,8 +167,21 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
 
   // Only a request proven to come from a key holder may spend a nonce.
   const timestampMs = opts.replay.checkTimestamp(timestamp, opts.nowMs);
-  opts.replay.useNonce(accessKeyId, nonce, timestampMs, opts.nowMs);
+  const nonceSpent = opts.replay.useNonce(accessKeyId, nonce, timestampMs, opts.nowMs);
+  try {
+    const { action, region, params } = checkRequest(req, all, signedHeader);
+    const authenticated: Authenticated = { action, accessKeyId, signatureVersion, region, params };
+    if (nonceSpent) authenticated.nonceSpent = nonceSpent;
+    return authenticated;
+  } catch (err) {
+    // Refused after its nonce was spent (as before): the nonce's answer is no longer awaited.
+    nonceSpent?.catch(() => {});
+    throw err;
+  }
+}
 
+/** Where a verified request goes: its action, version and region, and its operation's parameters. */
+function checkRequest(req: RawRequest, all: ReadonlyMap<string, string>, signedHeader: (name: string) => string | undefined): Pick<Authenticated, 'action' | 'region' | 'params'> {
   // What decides where a request goes (its action, version and region) is read only from what the
   // signature covers, so nothing in transit can move a signed request elsewhere.
   const action = all.get('Action') ?? signedHeader('x-acs-action');
@@ -179,5 +198,5 @@ export function authenticate(req: RawRequest, opts: AuthOptions): Authenticated 
     // A region in a header the signature does not cover may have been put there in transit.
     throw new ServiceError('IncompleteSignature', 'The x-acs-region-id header is not covered by the signature: send the region as the RegionId parameter (V1), or sign the header (ACS3).');
   }
-  return { action, accessKeyId, signatureVersion, region, params };
+  return { action, region, params };
 }

@@ -162,11 +162,14 @@ export function createKmsServer(opts: ServerOptions): Server {
       body,
     };
     await opts.refreshKeys?.();
-    const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });
     // Replicas on other hosts share the store, not this home's nonce log: the store spends it too.
-    // Nothing yields between authenticate and takeSpent, so the nonce taken is this request's.
     const shared = sharedNoncesOf();
-    if (shared) await claimShared(shared, replay.takeSpent()!);
+    const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });
+    // Nothing yields between authenticate and takeSpent, so the nonce taken is this request's.
+    const spent = shared ? replay.takeSpent() : undefined;
+    // The home's log answers once the nonces of this turn of the event loop are written together.
+    if (auth.nonceSpent) await auth.nonceSpent;
+    if (shared) await claimShared(shared, spent!);
     outcome.action = auth.action;
     outcome.accessKeyId = auth.accessKeyId;
     const op = findOperation(auth.action);

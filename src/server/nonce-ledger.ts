@@ -9,6 +9,11 @@ import { bucketExpired, bucketOf } from './freshness.js';
 export interface NonceLedger {
   /** Spends the nonce: true the first time, false for a repeat. */
   spend(accessKeyId: string, nonce: string, timestampMs: number, nowMs: number): boolean;
+  /**
+   * The same, answered a little later, for a ledger that spends the nonces of many requests at
+   * once (the home's log, nonce-log.ts); absent: `spend` is used.
+   */
+  spendSoon?(accessKeyId: string, nonce: string, timestampMs: number, nowMs: number): Promise<boolean>;
 }
 
 /** One process's memory: for unit tests and for callers without a home. */

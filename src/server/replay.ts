@@ -91,8 +91,13 @@ export class ReplayGuard {
     return ms;
   }
 
-  /** Spends the nonce of a verified request with a fresh timestamp; throws SignatureNonceUsed for a repeat. */
-  useNonce(accessKeyId: string, nonce: string | undefined, timestampMs: number, nowMs: number): void {
+  /**
+   * Spends the nonce of a verified request with a fresh timestamp; throws SignatureNonceUsed for a
+   * repeat. With a ledger that answers later (spendSoon: the home's log), the answer is the promise
+   * returned, which rejects with SignatureNonceUsed for a repeat: the request must wait for it
+   * before it runs. Undefined when the answer was given at once.
+   */
+  useNonce(accessKeyId: string, nonce: string | undefined, timestampMs: number, nowMs: number): Promise<void> | undefined {
     if (!nonce) throw new ServiceError('IncompleteSignature', 'The request carries no SignatureNonce (x-acs-signature-nonce).');
     const buckets = this.bucketsOf(accessKeyId, nowMs);
     let total = 0;
@@ -100,17 +105,26 @@ export class ReplayGuard {
     if (total >= this.perKeyLimit) {
       throw new ServiceError('Rejected.Throttling', `The AccessKey ${accessKeyId} has sent more than ${this.perKeyLimit} requests within the timestamp window; try again later.`);
     }
-    if (!this.ledger.spend(accessKeyId, nonce, timestampMs, nowMs)) throw new ServiceError('SignatureNonceUsed');
     const bucket = bucketOf(timestampMs);
+    const soon = this.ledger.spendSoon?.(accessKeyId, nonce, timestampMs, nowMs);
+    if (soon === undefined && !this.ledger.spend(accessKeyId, nonce, timestampMs, nowMs)) throw new ServiceError('SignatureNonceUsed');
+    // Counted now, so that the requests waiting for the ledger's answer count against the key's limit too.
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
     this.lastAccessKeyId = accessKeyId;
     this.lastNonce = nonce;
     this.lastBucket = bucket;
+    return soon?.then((first) => {
+      if (first) return;
+      const count = buckets.get(bucket);
+      if (count !== undefined) buckets.set(bucket, count - 1);
+      throw new ServiceError('SignatureNonceUsed');
+    });
   }
 
   /**
    * The nonce the last useNonce call spent (once), for a ledger shared beyond this host that the
-   * caller awaits: `serve` on a PostgreSQL store, right after the synchronous authenticate().
+   * caller awaits: `serve` on a PostgreSQL store, right after the synchronous authenticate(). With
+   * a ledger that answers later, it is the nonce being spent: claim it only once that answer came.
    */
   takeSpent(): SpentNonce | undefined {
     const accessKeyId = this.lastAccessKeyId;

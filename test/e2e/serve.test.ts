@@ -7,10 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { makeHome, removeHome, runCliAsync, type CliResult } from '../support/cli.js';
+import { BIN, makeHome, removeHome, REPO_ROOT, runCliAsync, type CliResult } from '../support/cli.js';
 import { spawnCli } from '../support/workload.js';
 import {
   ACCESS_KEY_ID,
@@ -20,6 +21,7 @@ import {
   kmsClient,
   openApiClient,
   openApiV4Client,
+  serveEnv,
   signedV1,
   startServe,
   wireTime,
@@ -370,6 +372,74 @@ describe('replays across restarts and servers sharing a home', () => {
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       removeHome(shared);
+    }
+  });
+});
+
+describe('nonces spent together (group commit of the nonce log)', () => {
+  test('one captured request sent many times at once to two servers on one home: exactly one is served', async () => {
+    const shared = makeHome();
+    const servers = [await startServe(shared), await startServe(shared)];
+    try {
+      for (let round = 0; round < 3; round++) {
+        const captured = { nonce: `burst-${round}-${Date.now()}`, timestamp: wireTime(Date.now()) };
+        // Fresh requests in the same bursts: the group they share must not take them for repeats.
+        const answers = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => signedV1(servers[i % 2]!.endpoint, 'GetRandomPassword', {}, i % 4 === 3 ? {} : captured)),
+        );
+        const replays = answers.filter((_, i) => i % 4 !== 3);
+        expect(replays.filter((a) => a.status === 200)).toHaveLength(1);
+        for (const refused of replays.filter((a) => a.status !== 200)) expect(refused.body).toMatchObject({ Code: 'SignatureNonceUsed', HttpStatus: 400 });
+        expect(answers.filter((_, i) => i % 4 === 3).map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      removeHome(shared);
+    }
+  });
+
+  test('a nonce that cannot be recorded (the file size limit reached) refuses the request; every request served has its nonce in the log', async () => {
+    const limited = makeHome();
+    // The master key and account id first, under no limit: the server itself then writes only nonces.
+    expect((await runCliAsync(['kms', 'GetRandomPassword'], { home: limited })).code).toBe(0);
+    // RLIMIT_FSIZE of 1 KiB (node ignores SIGXFSZ): the nonce log takes about twenty lines.
+    const child = spawn('bash', ['-c', 'ulimit -f 1 && exec "$0" "$@"', process.execPath, BIN, 'serve', '--port', '0'], { cwd: REPO_ROOT, env: serveEnv(limited) });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (match) {
+            clearInterval(timer);
+            resolve(Number(match[1]));
+          }
+        }, 20);
+        child.on('exit', () => reject(new Error(`serve exited: ${out}`)));
+      });
+      const answers: { status: number; body: any; sent: Record<string, string> }[] = [];
+      for (let wave = 0; wave < 10; wave++) {
+        answers.push(...(await Promise.all(Array.from({ length: 6 }, () => signedV1(`127.0.0.1:${port}`, 'GetRandomPassword', {})))));
+      }
+      const served = answers.filter((a) => a.status === 200);
+      const refused = answers.filter((a) => a.status !== 200);
+      expect(served.length).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
+      // Refused as the nonce log's failure (a short write, then EFBIG), never run and never a repeat.
+      for (const r of refused) expect(['InternalFailure', 'ServiceUnavailableTemporary']).toContain(r.body.Code);
+      // Once full, the log stays full: nothing after the first refusal is served.
+      expect(answers.slice(answers.indexOf(refused[0]!)).every((a) => a.status !== 200)).toBe(true);
+      const logDir = join(limited, 'nonces');
+      const inLog = new Set(readdirSync(logDir).flatMap((f) => readFileSync(join(logDir, f), 'utf8').split('\n')).map((l) => l.split(' ')[0]));
+      for (const a of served) {
+        const hash = createHash('sha256').update(`${ACCESS_KEY_ID}\n${a.sent.SignatureNonce}`).digest('base64url').slice(0, 22);
+        expect(inLog.has(hash)).toBe(true);
+      }
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      removeHome(limited);
     }
   });
 });

@@ -20,12 +20,12 @@ import { FUTURE_SKEW_MS, NONCE_BUCKET_MS, ReplayGuard, TIMESTAMP_WINDOW_MS, pars
 import { execFile } from 'node:child_process';
 import { REPO_ROOT } from '../support/cli.js';
 import { MemoryNonceLedger } from '../../src/server/nonce-ledger.js';
-import { LogNonceLedger, logName, NONCES_DIR, PRUNE_GRACE_MS } from '../../src/server/nonce-log.js';
+import { LogNonceLedger, logName, MAX_GROUP, NONCES_DIR, PRUNE_GRACE_MS } from '../../src/server/nonce-log.js';
 import { authenticate, parseParams, type RawRequest } from '../../src/server/authenticate.js';
 import { parseAccessKeyList } from '../../src/server/access-keys.js';
 import { logField, logText } from '../../src/server/log-line.js';
 import { acs4SigningKey, checkAcs4Shape, parseAcs4Authorization } from '../../src/server/acs4.js';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const RpcUtil = require('@alicloud/rpc-util').default;
@@ -312,6 +312,105 @@ describe('nonces spent in the home (nonce-log.ts)', () => {
     );
     const wins = runs.flat().sort();
     expect(wins).toEqual([...nonces].sort());
+  });
+
+  /** The hash a log line holds for a nonce (nonce-log.ts): 22 base64url characters of SHA-256. */
+  const lineHash = (key: string, nonce: string): string => createHash('sha256').update(`${key}\n${nonce}`).digest('base64url').slice(0, 22);
+  const logLines = (): string[] => readFileSync(join(home, NONCES_DIR, logName(Math.floor(NOW / NONCE_BUCKET_MS))), 'utf8').split('\n').filter(Boolean);
+
+  test('group commit: the nonces of one turn are spent with one write; a repeat within the turn, another server and a restarted one refuse each', async () => {
+    const first = new LogNonceLedger(home);
+    const nonces = Array.from({ length: 40 }, (_, i) => `turn-${i}`);
+    // Each nonce twice in the same turn, and once more through the synchronous path while the group waits.
+    const answers = nonces.flatMap((n) => [first.spendSoon('AK', n, NOW, NOW), first.spendSoon('AK', n, NOW, NOW)]);
+    expect(first.spend('AK', 'turn-0', NOW, NOW)).toBe(false);
+    expect(await Promise.all(answers)).toEqual(nonces.flatMap(() => [true, false]));
+    // One line per nonce, written by this ledger, in the order the requests came.
+    const lines = logLines();
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(nonces.map((n) => lineHash('AK', n)));
+    expect(new Set(lines.map((l) => l.split(' ')[1]))).toEqual(new Set([first.writer]));
+    expect(await first.spendSoon('AK', 'turn-1', NOW, NOW)).toBe(false);
+    const second = new LogNonceLedger(home);
+    expect(await Promise.all(nonces.map((n) => second.spendSoon('AK', n, NOW, NOW)))).toEqual(nonces.map(() => false));
+    first.close();
+    const restarted = new LogNonceLedger(home);
+    expect(nonces.some((n) => restarted.spend('AK', n, NOW, NOW + 60_000))).toBe(false);
+    expect(await restarted.spendSoon('AK', 'turn-new', NOW, NOW)).toBe(true);
+  });
+
+  test('group commit: more nonces in one turn than a group holds are written in several groups, each spent once', async () => {
+    const ledger = new LogNonceLedger(home);
+    const nonces = Array.from({ length: MAX_GROUP * 2 + 7 }, (_, i) => `many-${i}`);
+    expect((await Promise.all(nonces.map((n) => ledger.spendSoon('AK', n, NOW, NOW)))).every(Boolean)).toBe(true);
+    expect(logLines()).toHaveLength(nonces.length);
+    expect((await Promise.all(nonces.map((n) => ledger.spendSoon('AK', n, NOW, NOW)))).some(Boolean)).toBe(false);
+  });
+
+  test('group commit through the replay guard: a repeat is SignatureNonceUsed and gives its place in the key\'s limit back', async () => {
+    const guard = new ReplayGuard({ ledger: new LogNonceLedger(home), perKeyLimit: 2 });
+    const codeOfSoon = async (nonce: string): Promise<string> => {
+      try {
+        await guard.useNonce('AK', nonce, NOW, NOW);
+        return 'no error';
+      } catch (err) {
+        if (err instanceof ServiceError) return err.code;
+        throw err;
+      }
+    };
+    expect(await Promise.all([codeOfSoon('g1'), codeOfSoon('g1')])).toEqual(['no error', 'SignatureNonceUsed']);
+    expect(await codeOfSoon('g2')).toBe('no error');
+    expect(await codeOfSoon('g3')).toBe('Rejected.Throttling');
+  });
+
+  test('many server processes spending one list of nonces in groups at once: each nonce is won exactly once', async () => {
+    const nonces = Array.from({ length: 600 }, (_, i) => `group-race-${i}`);
+    const child = `
+      import { LogNonceLedger } from ${JSON.stringify(join(REPO_ROOT, 'dist', 'server', 'nonce-log.js'))};
+      const ledger = new LogNonceLedger(${JSON.stringify(home)});
+      const nonces = ${JSON.stringify(nonces)}.sort(() => Math.random() - 0.5);
+      const won = [];
+      // Groups of 1 to 12 nonces, each group one turn of the event loop.
+      for (let at = 0; at < nonces.length; ) {
+        const group = nonces.slice(at, (at += 1 + Math.floor(Math.random() * 12)));
+        const answers = await Promise.all(group.map((n) => ledger.spendSoon('AK', n, ${NOW}, ${NOW})));
+        group.forEach((n, i) => answers[i] && won.push(n));
+      }
+      process.stdout.write(JSON.stringify(won));`;
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string[]>((resolve, reject) => {
+          execFile(process.execPath, ['--input-type=module', '-e', child], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as string[])));
+        }),
+      ),
+    );
+    expect(runs.flat().sort()).toEqual([...nonces].sort());
+  });
+
+  test('a group whose lines cannot be written (the file size limit reached) is refused whole, and no nonce is taken as spent without its line', async () => {
+    // RLIMIT_FSIZE of 1 KiB: the log takes about twenty lines, then writes fail (EFBIG, or short).
+    const child = `
+      import { LogNonceLedger } from ${JSON.stringify(join(REPO_ROOT, 'dist', 'server', 'nonce-log.js'))};
+      const ledger = new LogNonceLedger(${JSON.stringify(home)});
+      const outcomes = [];
+      for (let g = 0; g < 12; g++) {
+        const group = Array.from({ length: 5 }, (_, i) => 'full-' + g + '-' + i);
+        const answers = await Promise.allSettled(group.map((n) => ledger.spendSoon('AK', n, ${NOW}, ${NOW})));
+        group.forEach((n, i) => outcomes.push([n, answers[i].status === 'fulfilled' ? answers[i].value : (answers[i].reason.code ?? 'error')]));
+      }
+      process.stdout.write(JSON.stringify(outcomes));`;
+    const outcomes = await new Promise<[string, boolean | string][]>((resolve, reject) => {
+      execFile('bash', ['-c', 'ulimit -f 1 && exec "$0" --input-type=module -e "$1"', process.execPath, child], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
+    });
+    const spent = outcomes.filter(([, outcome]) => outcome === true).map(([n]) => n);
+    const refused = outcomes.filter(([, outcome]) => outcome !== true);
+    expect(spent.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    // Refused as errors (never as a repeat), and every group is answered whole: all spent or all refused.
+    expect(new Set(refused.map(([, code]) => code))).not.toContain(false);
+    for (let g = 0; g < 12; g++) expect(new Set(outcomes.slice(g * 5, g * 5 + 5).map(([, o]) => o === true)).size).toBe(1);
+    // Every nonce taken as spent has its line in the log.
+    const inLog = new Set(logLines().map((l) => l.split(' ')[0]));
+    for (const n of spent) expect(inLog.has(lineHash('AK', n))).toBe(true);
   });
 
   test('a log removed under a server (by one whose clock is far ahead) keeps that server refusing what it spent', () => {
