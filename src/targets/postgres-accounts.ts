@@ -6,13 +6,12 @@
  * PolarDB PostgreSQL secrets take no privilege either.
  */
 import type { ProvisionPlan, RdsAccountValue } from '../core/dynamic.js';
-import { importPackage } from '../import-package.js';
 import { randomBytes } from 'node:crypto';
 import { scramVerifier } from './scram.js';
 import type { DbTarget } from './registry.js';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, TargetError, type AccountCreator } from './adapter.js';
+import { loadPg } from '../pg-module.js';
 
-type PgModule = typeof import('pg');
 
 export class PostgresAccountCreator implements AccountCreator {
   private readonly target: DbTarget;
@@ -29,7 +28,7 @@ export class PostgresAccountCreator implements AccountCreator {
   }
 
   async createAccounts(plan: ProvisionPlan, password: string): Promise<void> {
-    const pg = (await importPackage<{ default: unknown }>('pg')).default as unknown as PgModule;
+    const pg = loadPg();
     const client = new pg.Client({
       host: this.target.host,
       port: this.target.port,

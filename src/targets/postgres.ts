@@ -12,11 +12,10 @@ import { randomBytes } from 'node:crypto';
 import type { RdsAccountValue } from '../core/dynamic.js';
 import type { DbTarget } from './registry.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, TargetError, type Credential, type TargetSession } from './adapter.js';
-import { importPackage } from '../import-package.js';
 import { nodePgSaslPrep, postgresSaslPrep, scramVerifier } from './scram.js';
+import { loadPg, type PgModule } from '../pg-module.js';
 
 type PgClient = import('pg').Client;
-type PgModule = typeof import('pg');
 
 function account(credential: Credential): RdsAccountValue {
   return credential.value as RdsAccountValue;
@@ -43,7 +42,7 @@ export class PostgresSession implements TargetSession {
   }
 
   private async connect(credential: Credential): Promise<PgClient> {
-    this.pg ??= (await importPackage<{ default: unknown }>('pg')).default as unknown as PgModule;
+    this.pg ??= loadPg();
     const { AccountName, AccountPassword } = account(credential);
     const client = new this.pg.Client({
       host: this.target.host,

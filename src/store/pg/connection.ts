@@ -8,13 +8,12 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { CliError, ServiceError } from '../../errors/errors.js';
-import { importPackage } from '../../import-package.js';
 import { describeStore } from '../store-url.js';
 import { reachPoint } from '../fs-safe.js';
+import { loadPg } from '../../pg-module.js';
 
 export { describeStore, isStoreUrl } from '../store-url.js';
 
-type PgModule = typeof import('pg');
 
 /** Time limits (ms). A statement that waits for a row lock longer than this gives up too. */
 export interface PgLimits {
@@ -92,7 +91,7 @@ export class PgConnection {
   private async poolOf(): Promise<Pool> {
     if (this.pool) return this.pool;
     this.opening ??= (async () => {
-      const pg = (await importPackage<{ default: unknown }>('pg')).default as unknown as PgModule;
+      const pg = loadPg();
       const pool = new pg.Pool({
         connectionString: this.url,
         max: this.options.poolMax,
