@@ -8,7 +8,7 @@ import { ServiceError, storageError } from '../errors/errors.js';
 import { auditRecord, audited } from '../audit/audit-log.js';
 import { authorize, callerName, type Caller } from './authorize.js';
 import type { Home } from '../store/home.js';
-import { createContext, type Context, type Response } from './context.js';
+import { createContext, type Context, type Handler, type Response } from './context.js';
 import { backendOf } from '../store/open-backend.js';
 import type { OperationSpec } from './operations.js';
 import { decodeParams, matchParam, validateParams, type ParamValues } from './params.js';
@@ -24,9 +24,18 @@ export function missingParams(op: OperationSpec, given: readonly string[]): stri
     .sort((a, b) => a.localeCompare(b));
 }
 
+/** Handlers loaded before: `serve` calls the same few on every request. */
+const loadedHandlers = new WeakMap<OperationSpec, Handler>();
+
+async function handlerOf(op: OperationSpec): Promise<Handler> {
+  const { handler } = await op.load();
+  loadedHandlers.set(op, handler);
+  return handler;
+}
+
 /** Loads the operation's handler and runs it: the single place a handler is called from. */
 export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
-  const { handler } = await op.load();
+  const handler = loadedHandlers.get(op) ?? (await handlerOf(op));
   // A shared store first: its account id is the one ARNs show (nothing to do for the home's files).
   await backendOf(ctx.home).open();
   // A full, read-only or foreign-owned home is a service error naming the file, not a bug.

@@ -15,6 +15,7 @@ import {
   percentEncode,
   sha256Hex,
   v1Signature,
+  v1StringToSign,
 } from '../../src/server/signature.js';
 import { FUTURE_SKEW_MS, NONCE_BUCKET_MS, ReplayGuard, TIMESTAMP_WINDOW_MS, parseTimestamp } from '../../src/server/replay.js';
 import { execFile } from 'node:child_process';
@@ -66,6 +67,28 @@ describe('V1 (HMAC-SHA1) equals the signature @alicloud/rpc-util computes', () =
     for (const method of ['GET', 'POST']) {
       expect(v1Signature(method, new Map(Object.entries(query)), SECRET)).toBe(RpcUtil.getSignatureV1(query, method, SECRET));
     }
+  });
+});
+
+describe('the V1 string to sign', () => {
+  /** The definition: every parameter but Signature, sorted by name, `k=v` percent-encoded and joined by '&', encoded again. */
+  const byDefinition = (method: string, params: Map<string, string>): string => {
+    const names = [...params.keys()].filter((n) => n !== 'Signature').sort();
+    const canonical = names.map((n) => `${percentEncode(n)}=${percentEncode(params.get(n)!)}`).join('&');
+    return `${method}&${percentEncode('/')}&${percentEncode(canonical)}`;
+  };
+  const alphabet = ['a', 'Z', '0', '-', '_', '.', '~', ' ', '+', '%', '%41', '&', '=', '*', "'", '(', ')', '!', '/', ':', '\u00e9', '\u4e2d', '\ud83d\ude00', '"'];
+  const randomText = (max: number): string => Array.from({ length: Math.floor(Math.random() * max) }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+
+  test('equals its definition: no parameter, one, a request as clients send it, and 2,000 random sets', () => {
+    const cases: Map<string, string>[] = [
+      new Map(),
+      new Map([['Signature', 'x']]),
+      new Map([['Action', 'GetSecretValue']]),
+      new Map([['Timestamp', '2026-03-01T12:00:00Z'], ['Action', 'GetSecretValue'], ['SecretName', 'app/db+x'], ['Signature', 'sig'], ['AccessKeyId', 'AK'], ['SignatureNonce', 'n*1']]),
+    ];
+    for (let i = 0; i < 2000; i++) cases.push(new Map(Array.from({ length: Math.floor(Math.random() * 14) }, () => [randomText(6) || 'k', randomText(12)] as [string, string])));
+    for (const params of cases) expect(v1StringToSign('POST', params)).toBe(byDefinition('POST', params));
   });
 });
 
