@@ -123,11 +123,17 @@ function isHeader(value: unknown): value is { v: number; entries: number; sha256
   return isObject(value) && value.v === VERSION && Number.isSafeInteger(value.entries) && typeof value.sha256 === 'string';
 }
 
+/** Whether the secret was read from a snapshot file (not from the journal or a secret's file). */
+export function fromSnapshot(secret: IndexedSecret): boolean {
+  return secret instanceof SnapshotLine;
+}
+
 /**
- * The secrets of a snapshot file, in name order; undefined when it is not what kms-local writes
- * (then nothing in it is used). Only names and pending marks are read here.
+ * The secrets of a snapshot file, in name order, and its checksum (which names its contents);
+ * undefined when it is not what kms-local writes (then nothing in it is used). Only names and
+ * pending marks are read here.
  */
-export function decodeSnapshot(bytes: Buffer, damaged: DamagedLine): IndexedSecret[] | undefined {
+export function decodeSnapshot(bytes: Buffer, damaged: DamagedLine): { secrets: IndexedSecret[]; sum: string } | undefined {
   const headerEnd = bytes.indexOf(0x0a);
   if (headerEnd < 0) return undefined;
   const header = parseOrUndefined(bytes.toString('utf8', 0, headerEnd));
@@ -150,7 +156,7 @@ export function decodeSnapshot(bytes: Buffer, damaged: DamagedLine): IndexedSecr
     previous = name;
     start = end + 1;
   }
-  return secrets.length === header.entries ? secrets : undefined;
+  return secrets.length === header.entries ? { secrets, sum: header.sha256 } : undefined;
 }
 
 /** The JSON string from `start` to `end`; a name with no escape in it is taken as it stands. */

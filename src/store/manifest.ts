@@ -27,7 +27,7 @@
  * removed).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Keyring } from '../crypto/envelope.js';
 import { DIR_MODE, FILE_MODE, fsyncDir, reachPoint, readTextIfExists, writeAll, writeFileAtomic } from './fs-safe.js';
@@ -39,6 +39,8 @@ const SHARDS = '0123456789abcdef';
 /** Characters of a file's MAC kept in its entry (132 bits: no one without the key can match them). */
 const MAC_CHARS = 22;
 const VERSION = 2;
+/** A shard's MAC line (base64 of a SHA-256 HMAC: 44 characters) and its newline fit in this. */
+const STAMP_READ_BYTES = 64;
 
 /** The latest file of a name: its generation and MAC, or the generation at which it was deleted. */
 export type ManifestEntry = { g: number; m: string } | { g: number; deleted: true };
@@ -55,10 +57,13 @@ export interface FileStamp {
  */
 export class Shard {
   private readonly lines: string;
+  /** The shard's MAC line: it names these contents (see Manifest.stamp). */
+  readonly mac: string;
   private parsed?: Map<string, ManifestEntry>;
 
-  constructor(lines: string) {
+  constructor(lines: string, mac = '') {
     this.lines = lines;
+    this.mac = mac;
   }
 
   /**
@@ -235,7 +240,7 @@ export class Manifest {
       throw new ManifestDamaged(`its shard ${shard} was modified outside kms-local`);
     }
     // From the header's own newline: every entry line is then found as "\n[name,".
-    return new Shard(text.slice(headerEnd));
+    return new Shard(text.slice(headerEnd), text.slice(0, macEnd));
   }
 
   /** The shard, verified; undefined when the folder has no manifest (a store older than manifests). */
@@ -415,15 +420,63 @@ export class Manifest {
     this.known = true;
   }
 
-  /** The names of every live entry of every shard; undefined without a manifest. Throws ManifestDamaged. */
-  liveNames(): Set<string> | undefined {
+  /**
+   * The names of every live entry of every shard, with the stamp of the shards they were read from;
+   * undefined without a manifest. Throws ManifestDamaged.
+   */
+  liveNames(): { live: Set<string>; stamp: string[] } | undefined {
     const live = new Set<string>();
+    const stamp: string[] = [];
     for (const shard of SHARDS) {
       const found = this.readShard(shard);
       if (!found) return undefined;
       found.addLiveNames(live);
+      stamp.push(found.mac);
     }
-    return live;
+    return { live, stamp };
+  }
+
+  /**
+   * The MAC line of every shard as it is now, read without the rest (nor checking it). A stamp equal
+   * to one taken from checked shards means the same shards: no one without the master key makes
+   * other contents with that MAC, and contents changed under it are refused by every read of a
+   * secret the shard records. Undefined when a shard cannot be read.
+   */
+  stamp(): string[] | undefined {
+    const stamp: string[] = [];
+    const head = Buffer.alloc(STAMP_READ_BYTES);
+    for (const shard of SHARDS) {
+      let fd: number;
+      try {
+        fd = openSync(this.shardPath(shard), constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch {
+        return undefined;
+      }
+      try {
+        const text = head.toString('latin1', 0, readSync(fd, head, 0, head.length, 0));
+        const end = text.indexOf('\n');
+        if (end <= 0) return undefined;
+        stamp.push(text.slice(0, end));
+      } catch {
+        return undefined;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return stamp;
+  }
+
+  /** A MAC under the key shards are written under, for `text` (a fact about this manifest kept elsewhere). */
+  vouch(text: string): string {
+    return this.options.writeKeys().fileMac(this.vouchText(text));
+  }
+
+  vouches(text: string, mac: string): boolean {
+    return this.options.writeKeys().verifyFileMac(this.vouchText(text), mac);
+  }
+
+  private vouchText(text: string): string {
+    return `kms-local manifest vouch\n${this.options.scope}\n${text}`;
   }
 
   /** Writes every shard again under `keys` (for rekey); false when there is no manifest. */

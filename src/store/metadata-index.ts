@@ -25,7 +25,7 @@ import { LockLost, waitUntilFree, withLock, withLockIfFree, type HeldLock } from
 import { ServiceError } from '../errors/errors.js';
 import { ParsedSecret, decodeJsonSnapshot, decodeSnapshot, encodeSnapshot, isMetadata, type IndexedSecret } from './index-snapshot.js';
 
-export type { IndexedSecret } from './index-snapshot.js';
+export { fromSnapshot, type IndexedSecret } from './index-snapshot.js';
 
 type JournalLine = { dirty: string } | { name: string; meta: SecretMetadata } | { name: string; removed: true };
 
@@ -137,7 +137,8 @@ export class MetadataIndex {
       changed.set(line.name, 'meta' in line ? line.meta : null);
     }
     const { firstFormat } = snapshot;
-    if (changed.size === 0 && dirty.size === 0) return { entries: snapshot.entries, unreadable: [], firstFormat };
+    const sum = snapshot.sum === undefined ? undefined : { sum: snapshot.sum, secrets: snapshot.entries };
+    if (changed.size === 0 && dirty.size === 0) return { entries: snapshot.entries, unreadable: [], firstFormat, snapshot: sum };
     // The snapshot's secrets in their order, then the changed ones (a listing sorts them in).
     const entries = snapshot.entries.filter((secret) => !changed.has(secret.name) && !dirty.has(secret.name));
     for (const [name, meta] of changed) if (meta && !dirty.has(name)) entries.push(new ParsedSecret(meta));
@@ -146,16 +147,19 @@ export class MetadataIndex {
       const secret = this.readOrSkip(name, unreadable);
       if (secret) entries.push(new ParsedSecret(metadataOf(secret)));
     }
-    return { entries, unreadable, firstFormat };
+    return { entries, unreadable, firstFormat, snapshot: sum };
   }
 
   /**
    * The snapshot of generation `g` (entries undefined when it is not what kms-local writes), or
    * undefined when it is gone; a store made before `.lines` snapshots has a `.json` one.
    */
-  private readSnapshot(g: number): { entries: IndexedSecret[] | undefined; firstFormat: boolean } | undefined {
+  private readSnapshot(g: number): { entries: IndexedSecret[] | undefined; firstFormat: boolean; sum?: string } | undefined {
     const lines = readBytesIfExists(this.path(`snapshot-${g}.lines`));
-    if (lines) return { entries: decodeSnapshot(lines, (name) => this.damagedLine(name)), firstFormat: false };
+    if (lines) {
+      const decoded = decodeSnapshot(lines, (name) => this.damagedLine(name));
+      return { entries: decoded?.secrets, firstFormat: false, sum: decoded?.sum };
+    }
     const json = readTextIfExists(this.path(`snapshot-${g}.json`));
     return json === undefined ? undefined : { entries: decodeJsonSnapshot(json), firstFormat: true };
   }
@@ -225,8 +229,11 @@ export class MetadataIndex {
     writeFileAtomic(this.path('generation'), `${g}\n`, lock.fence);
   }
 
-  /** Every secret of the region: its name, and its metadata when asked. */
-  load(): IndexedSecret[] {
+  /**
+   * Every secret of the region: its name, and its metadata when asked; with the snapshot file the
+   * secrets `fromSnapshot` came from (none when the index was built from the files).
+   */
+  load(): Loaded {
     // A compaction between reading the generation and its files makes them vanish: read again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const g = this.generation();
@@ -235,11 +242,11 @@ export class MetadataIndex {
       if (replayed === 'corrupt') break;
       if (replayed) {
         if (replayed.firstFormat) this.rewriteFirstFormat(g);
-        return replayed.entries;
+        return { entries: replayed.entries, snapshot: replayed.snapshot };
       }
     }
     // A region with no folder has no secrets: a read creates no folder (a typo must leave no trace).
-    if (!existsSync(dirname(this.dir))) return [];
+    if (!existsSync(dirname(this.dir))) return { entries: [] };
     // No index yet, or a damaged one: built (again) from the files, by one process at a time.
     // While another process holds the index lock (building it, or stopped holding it), a reader
     // does not wait: it reads the files itself and leaves the building to the holder.
@@ -250,13 +257,13 @@ export class MetadataIndex {
       (lock) => {
         const g = this.generation();
         const replayed = g === undefined ? undefined : this.replay(g);
-        if (replayed && replayed !== 'corrupt') return replayed.entries;
+        if (replayed && replayed !== 'corrupt') return { entries: replayed.entries, snapshot: replayed.snapshot };
         const { entries, unreadable } = this.scan();
         this.publish(entries, (g ?? 0) + 1, lock, unreadable);
         if (g !== undefined) this.removeGeneration(g);
-        return entries;
+        return { entries };
       },
-      () => this.scan().entries,
+      () => ({ entries: this.scan().entries }),
       () => sweepStaleTemps(this.dir),
     );
   }
@@ -283,8 +290,23 @@ export class MetadataIndex {
   }
 }
 
+export interface Loaded {
+  entries: IndexedSecret[];
+  /**
+   * The `.lines` snapshot file the secrets `fromSnapshot` were read from: its checksum, and every
+   * secret in it (those the journal replaced or removed too).
+   */
+  snapshot?: LoadedSnapshot;
+}
+
+export interface LoadedSnapshot {
+  sum: string;
+  secrets: IndexedSecret[];
+}
+
 interface Replayed {
   entries: IndexedSecret[];
+  snapshot?: LoadedSnapshot;
   /** Secrets whose files could not be read (left out, with a warning). */
   unreadable: string[];
   /** Whether the snapshot was in the first format (`snapshot-<g>.json`). */

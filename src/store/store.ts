@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { SecretMetadata, SecretRecord } from '../core/model.js';
-import { MetadataIndex, type IndexedSecret } from './metadata-index.js';
+import { MetadataIndex, fromSnapshot, type IndexedSecret } from './metadata-index.js';
+import { readVouch, sameStamp, writeVouch, type LiveVouch } from './live-vouch.js';
 import { deletionState, rehearsedDeletionConflict, type DeletionState } from '../core/lifecycle.js';
 import { appendAudit, purgeRecord } from '../audit/audit-log.js';
 import { IntegrityError, type Keyring } from '../crypto/envelope.js';
@@ -35,6 +36,9 @@ export interface Mutation<T> {
   next?: SecretRecord | null;
   result: T;
 }
+
+/** Above this many names outside a listing's vouch, the whole manifest is read instead of their shards one by one. */
+const MAX_NAMES_CHECKED_ONE_BY_ONE = 16;
 
 /** O_NOFOLLOW: a link planted in place of a secret file is not followed, and is named as such. */
 function refusedLink(name: string, err: unknown): unknown {
@@ -350,27 +354,72 @@ export class SecretStore {
     });
   }
 
-  /** The names the manifest holds as live (or written, not yet recorded); undefined without a manifest. */
-  private liveNames(): Set<string> | undefined {
-    let live: Set<string> | undefined;
+  /**
+   * The names the manifest holds as live (or written, not yet recorded: `byLock`), with the stamp
+   * of the shards read; undefined without a manifest, or with a damaged one (with a warning).
+   */
+  private liveNames(): { live: Set<string>; stamp: string[]; byLock: Set<string> } | undefined {
+    let found: { live: Set<string>; stamp: string[] } | undefined;
     try {
-      live = this.manifest.liveNames();
+      found = this.manifest.liveNames();
     } catch (err) {
       if (!(err instanceof ManifestDamaged)) throw err;
       this.home.onWarning?.(`ListSecrets could not check the index of the region against its manifest (${err.message}); secrets are read from their files`);
       return undefined;
     }
-    if (!live) return undefined;
+    if (!found) return undefined;
     // A secret whose writer is at work (or died before recording its file) may not be in the
     // manifest yet: its file decides, read through the checks.
+    const byLock = new Set<string>();
     for (const name of this.locked()) {
-      try {
-        if (this.readRaw(name)) live.add(name);
-      } catch {
-        /* the index's own read of it warns */
+      if (!found.live.has(name) && this.readsNow(name)) {
+        found.live.add(name);
+        byLock.add(name);
       }
     }
-    return live;
+    return { ...found, byLock };
+  }
+
+  private readsNow(name: string): boolean {
+    try {
+      return this.readRaw(name) !== undefined;
+    } catch {
+      return false; // the index's own read of it warns
+    }
+  }
+
+  /** liveNames() for one name. Throws ManifestDamaged. */
+  private liveNow(name: string, locked: () => Set<string>): boolean {
+    const entry = this.manifest.entry(name);
+    if (entry === 'legacy') throw new ManifestDamaged('its shards went missing during a listing');
+    if (entry && !('deleted' in entry)) return true;
+    return locked().has(name) && this.readsNow(name);
+  }
+
+  private get vouchPath(): string {
+    return join(this.dir, '.index', 'live');
+  }
+
+  /**
+   * Which secrets of the index are live, by the vouch a listing left (src/store/live-vouch.ts): the
+   * snapshot's names but its dead ones, and each other name (added by the journal, or dead then)
+   * checked against the manifest alone. Undefined when that would read too many shards, or the
+   * manifest is damaged (the full check then says so).
+   */
+  private vouchedCheck(vouch: LiveVouch, entries: IndexedSecret[]): ((secret: IndexedSecret) => boolean) | undefined {
+    const dead = new Set(vouch.dead);
+    const vouched = (secret: IndexedSecret): boolean => fromSnapshot(secret) && !dead.has(secret.name);
+    const others = entries.filter((secret) => !vouched(secret));
+    if (others.length > MAX_NAMES_CHECKED_ONE_BY_ONE) return undefined;
+    let locked: Set<string> | undefined;
+    const live = new Set<string>();
+    try {
+      for (const { name } of others) if (this.liveNow(name, () => (locked ??= new Set(this.locked())))) live.add(name);
+    } catch (err) {
+      if (err instanceof ManifestDamaged) return undefined;
+      throw err;
+    }
+    return (secret) => vouched(secret) || live.has(secret.name);
   }
 
   /**
@@ -379,10 +428,29 @@ export class SecretStore {
    */
   listing(): IndexedSecret[] {
     // The index is a cache: a name it holds that the manifest does not hold as live (an entry
-    // planted by hand, or an older copy of the index put back) is not a secret.
-    const live = this.liveNames();
-    return this.index.load().filter((secret) => {
-      if (live && !live.has(secret.name)) return false;
+    // planted by hand, or an older copy of the index put back) is not a secret. The manifest is
+    // read before the index, unless a vouch covers the shards as they are now.
+    const stamp = this.manifest.stamp();
+    const vouch = stamp && readVouch(this.vouchPath, this.manifest);
+    const current = vouch && sameStamp(vouch.shards, stamp) ? vouch : undefined;
+    let checked = current ? undefined : { result: this.liveNames() };
+    const { entries, snapshot } = this.index.load();
+    let isLive = current && current.snapshot === snapshot?.sum ? this.vouchedCheck(current, entries) : undefined;
+    if (!isLive) {
+      checked ??= { result: this.liveNames() };
+      if (checked.result) {
+        const { live, stamp: shards, byLock } = checked.result;
+        isLive = (secret) => live.has(secret.name);
+        if (snapshot) {
+          // Every name of the snapshot file, those the journal removes or replaces too: the vouch
+          // must hold with any journal (an older one put back included).
+          const dead = snapshot.secrets.filter((secret) => !live.has(secret.name) || byLock.has(secret.name)).map((secret) => secret.name);
+          writeVouch(this.vouchPath, { snapshot: snapshot.sum, shards, dead }, this.manifest);
+        }
+      }
+    }
+    return entries.filter((secret) => {
+      if (isLive && !isLive(secret)) return false;
       // Only a secret with a PlannedDeleteTime can be past it.
       if (!secret.pending) return true;
       const state = this.deletionStateOf(secret.metadata());

@@ -31,7 +31,7 @@ const SECRETS = [
 const refuseDamaged = (name: string): SecretMetadata => {
   throw new Error(`unexpected damaged line for ${name}`);
 };
-const decoded = (bytes: Buffer): IndexedSecret[] => decodeSnapshot(bytes, refuseDamaged)!;
+const decoded = (bytes: Buffer): IndexedSecret[] => decodeSnapshot(bytes, refuseDamaged)!.secrets;
 
 /** The file with its body changed by `change`; `rehash`: with a checksum that matches the new body. */
 function edited(bytes: Buffer, change: (body: string) => string, rehash = true): Buffer {
@@ -70,7 +70,7 @@ describe('a listing parses only the metadata it asks for', () => {
     const read = decodeSnapshot(bytes, (name) => {
       asked.push(name);
       return meta(name);
-    })!;
+    })!.secrets;
     expect(read.map((s) => s.name)).toHaveLength(SECRETS.length);
     expect(asked).toEqual([]);
     expect(read[0]!.metadata()).toEqual(meta(read[0]!.name));
@@ -85,7 +85,7 @@ describe('a listing parses only the metadata it asks for', () => {
   ])('a metadata line that is %s is given by the damaged-line callback (the secret file)', (_what, line) => {
     const bytes = edited(encodeSnapshot([new ParsedSecret(meta('a', { plannedDeleteTime: '2026-04-01T08:00:00Z' }))]), (body) => body.replace(/\t\{.*$/m, `\t${line}`));
     const fromFile = meta('a', { description: 'from its file', plannedDeleteTime: '2026-04-01T08:00:00Z' });
-    const [secret] = decodeSnapshot(bytes, () => fromFile)!;
+    const [secret] = decodeSnapshot(bytes, () => fromFile)!.secrets;
     expect(secret!.metadata()).toBe(fromFile);
   });
 });

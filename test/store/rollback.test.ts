@@ -7,7 +7,7 @@
  * write never makes a false alarm, and what it left is recorded by the next writer.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../../src/errors/errors.js';
@@ -207,6 +207,68 @@ describe('the metadata index', () => {
     const meta = { name: 'planted', type: 'Generic', description: '', createTime: '2026-01-01T00:00:00Z', updateTime: '2026-01-01T00:00:00Z', encryptionKeyId: 'x', tags: [] };
     appendFileSync(join(indexDir, `journal-${generation}.jsonl`), `${JSON.stringify({ name: 'planted', meta })}\n`);
     expect(ok(kms(home, ['ListSecrets'])).SecretList.Secret.map((s: any) => s.SecretName)).toEqual(['real']);
+  });
+});
+
+describe("a listing's vouch (src/store/live-vouch.ts): the index checked against the manifest once, until either changes", () => {
+  const listedNames = (home: string): string[] => ok(kms(home, ['ListSecrets', '--PageSize', '100'])).SecretList.Secret.map((s: any) => s.SecretName);
+  const indexDir = (home: string) => join(home, 'store', REGION, '.index');
+  const vouchOf = (home: string) => join(indexDir(home), 'live');
+  const inode = (path: string) => statSync(path).ino;
+
+  /** A home with secrets `names`, its index built, and a vouch for it. */
+  function vouched(names: string[]): string {
+    const home = newHome();
+    for (const name of names) ok(kms(home, ['CreateSecret', '--SecretName', name, '--SecretData', `${name}-value`, '--VersionId', 'v1']));
+    expect(listedNames(home)).toEqual(names); // builds the index
+    expect(listedNames(home)).toEqual(names); // checks it against the manifest, and vouches
+    expect(existsSync(vouchOf(home))).toBe(true);
+    return home;
+  }
+
+  test('a listing with neither the snapshot nor a shard changed uses the vouch as it is; after a write, the next listing checks and vouches again', () => {
+    const home = vouched(['a', 'b']);
+    const before = { ino: inode(vouchOf(home)), bytes: readFileSync(vouchOf(home)) };
+    expect(listedNames(home)).toEqual(['a', 'b']);
+    expect({ ino: inode(vouchOf(home)), bytes: readFileSync(vouchOf(home)) }).toEqual(before);
+    ok(kms(home, ['PutSecretValue', '--SecretName', 'a', '--SecretData', 'a-2', '--VersionId', 'v2']));
+    expect(listedNames(home)).toEqual(['a', 'b']);
+    expect(inode(vouchOf(home))).not.toBe(before.ino);
+    expect(readFileSync(vouchOf(home))).not.toEqual(before.bytes);
+  });
+
+  test('with a vouch that covers the snapshot and every shard, a name the journal adds is still checked against the manifest', () => {
+    const home = vouched(['real']);
+    const generation = readFileSync(join(indexDir(home), 'generation'), 'utf8').trim();
+    const meta = { name: 'planted', type: 'Generic', description: '', createTime: '2026-01-01T00:00:00Z', updateTime: '2026-01-01T00:00:00Z', encryptionKeyId: 'x', tags: [] };
+    appendFileSync(join(indexDir(home), `journal-${generation}.jsonl`), `${JSON.stringify({ name: 'planted', meta })}\n`);
+    const before = inode(vouchOf(home));
+    expect(listedNames(home)).toEqual(['real']);
+    expect(inode(vouchOf(home))).toBe(before); // the vouch was used, not replaced
+  });
+
+  test("a snapshot name the manifest holds as deleted stays out: the vouch's dead names are checked one by one, and a vouch edited or kept from older shards is not used", () => {
+    const home = vouched(['a', 'b']);
+    const generation = readFileSync(join(indexDir(home), 'generation'), 'utf8').trim();
+    const journal = join(indexDir(home), `journal-${generation}.jsonl`);
+    const journalBefore = readFileSync(journal);
+    const olderVouch = readFileSync(vouchOf(home));
+    ok(kms(home, ['DeleteSecret', '--SecretName', 'b', '--ForceDeleteWithoutRecovery', 'true']));
+    expect(listedNames(home)).toEqual(['a']);
+    // The snapshot still holds b (the journal removes it): the new vouch names it dead.
+    const [body, mac] = readFileSync(vouchOf(home), 'utf8').split('\n');
+    expect(JSON.parse(body!).dead).toEqual(['b']);
+    // The journal put back as it was before the delete: b is in the index again, and the vouch is current.
+    writeFileSync(journal, journalBefore);
+    const current = inode(vouchOf(home));
+    expect(listedNames(home)).toEqual(['a']);
+    expect(inode(vouchOf(home))).toBe(current);
+    // The vouch edited to name no dead secret: its MAC no longer matches, so it is not used.
+    writeFileSync(vouchOf(home), `${JSON.stringify({ ...JSON.parse(body!), dead: [] })}\n${mac}\n`);
+    expect(listedNames(home)).toEqual(['a']);
+    // The vouch made before the delete (under the shards as they were then) put back.
+    writeFileSync(vouchOf(home), olderVouch);
+    expect(listedNames(home)).toEqual(['a']);
   });
 });
 
