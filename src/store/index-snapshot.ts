@@ -5,24 +5,25 @@
  * the secrets on the page. At 10,000 secrets a full JSON parse of the snapshot was a third of the
  * listing's time.
  *
- * `snapshot-<g>.lines`: a header line `{"v":1,"entries":<n>,"sha256":"<hex>"}`, then one line per
- * secret, in code-unit order of names (the listing's order, so its sort finds them in order):
+ * `snapshot-<g>.lines`, lines of JSON:
  *
- *     <name as a JSON string> TAB <P if it has a PlannedDeleteTime, else -> TAB <metadata as JSON>
+ *     {"v":2,"entries":<n>,"sha256":"<hex>"}     the header
+ *     ["<name>",...]                              every name, in code-unit order (the listing's)
+ *     [<i>,...]                                   the positions of those with a PlannedDeleteTime
+ *     <metadata>                                  one line per name, in the same order
  *
- * The checksum covers every byte after the header line, so a snapshot damaged anywhere (a disk
- * error, an edit) is found before any of it is used, as the full parse used to find it; the lines
- * are then parsed one by one as they are needed. Stores made before this format have
- * `snapshot-<g>.json`, one JSON object of name -> metadata, still read (parsed whole).
+ * The names are one JSON array, parsed in one call; a secret's metadata line is found and parsed
+ * when it is asked for. The checksum covers every byte after the header line, so a snapshot damaged
+ * anywhere (a disk error, an edit) is found before any of it is used, as the full parse used to
+ * find it; it also names the snapshot's contents (src/store/live-vouch.ts relies on that). Stores
+ * made before this format have `snapshot-<g>.json`, one JSON object of name -> metadata, still read
+ * (parsed whole); a `.lines` file of another version is refused, and the index rebuilt.
  */
 import { createHash } from 'node:crypto';
 import type { ListedSecret, SecretMetadata } from '../core/model.js';
 
-const VERSION = 1;
-const TAB = 9;
-const QUOTE = 34;
-const PENDING = 'P'.charCodeAt(0);
-const NOT_PENDING = '-'.charCodeAt(0);
+const VERSION = 2;
+const NEWLINE = 0x0a;
 
 /** A secret of the index. */
 export interface IndexedSecret extends ListedSecret {
@@ -53,6 +54,30 @@ export class ParsedSecret implements IndexedSecret {
  */
 export type DamagedLine = (name: string) => SecretMetadata;
 
+/** The metadata lines of a snapshot file, found one after the other as they are asked for. */
+class MetadataLines {
+  /** Where each line found so far starts in `bytes`, and where the next one would. */
+  private readonly starts: number[];
+
+  constructor(
+    private readonly bytes: Buffer,
+    start: number,
+    readonly damaged: DamagedLine,
+  ) {
+    this.starts = [start];
+  }
+
+  /** Line `i` (from 0) without its newline; undefined when the file has fewer lines. */
+  line(i: number): string | undefined {
+    while (this.starts.length <= i + 1) {
+      const end = this.bytes.indexOf(NEWLINE, this.starts[this.starts.length - 1]!);
+      if (end < 0) return undefined;
+      this.starts.push(end + 1);
+    }
+    return this.bytes.toString('utf8', this.starts[i]!, this.starts[i + 1]! - 1);
+  }
+}
+
 /** A secret of a snapshot file: its name now, its metadata parsed from its line when first asked. */
 class SnapshotLine implements IndexedSecret {
   private meta?: SecretMetadata;
@@ -60,23 +85,23 @@ class SnapshotLine implements IndexedSecret {
   constructor(
     readonly name: string,
     readonly pending: boolean,
-    private readonly text: string,
-    /** Where its metadata's JSON starts and ends in `text`. */
-    private readonly start: number,
-    private readonly end: number,
-    private readonly damaged: DamagedLine,
+    private readonly lines: MetadataLines,
+    /** Its position in the file. */
+    private readonly at: number,
   ) {}
 
   metadata(): SecretMetadata {
     if (!this.meta) {
-      const value = parseOrUndefined(this.metadataJson());
-      this.meta = isMetadata(value, this.name) && (value.plannedDeleteTime !== undefined) === this.pending ? value : this.damaged(this.name);
+      const line = this.lines.line(this.at);
+      const value = line === undefined ? undefined : parseOrUndefined(line);
+      this.meta = isMetadata(value, this.name) && (value.plannedDeleteTime !== undefined) === this.pending ? value : this.lines.damaged(this.name);
     }
     return this.meta;
   }
 
-  metadataJson(): string {
-    return this.text.slice(this.start, this.end);
+  /** Its metadata line as the file has it, when it has one (a compaction writes it again unparsed). */
+  metadataLine(): string | undefined {
+    return this.lines.line(this.at);
   }
 }
 
@@ -109,13 +134,12 @@ const byName = (a: IndexedSecret, b: IndexedSecret): number => (a.name < b.name 
 
 /** The snapshot of `secrets` (names distinct), as written to `snapshot-<g>.lines`. */
 export function encodeSnapshot(secrets: readonly IndexedSecret[]): Buffer {
-  const lines = [...secrets].sort(byName).map((secret) => {
-    // A line read from a snapshot is written again as it was, without parsing it.
-    const json = secret instanceof SnapshotLine ? secret.metadataJson() : JSON.stringify(secret.metadata());
-    return `${JSON.stringify(secret.name)}\t${secret.pending ? 'P' : '-'}\t${json}\n`;
-  });
-  const body = Buffer.from(lines.join(''), 'utf8');
-  const header = { v: VERSION, entries: lines.length, sha256: createHash('sha256').update(body).digest('hex') };
+  const sorted = [...secrets].sort(byName);
+  const pending = sorted.flatMap((secret, i) => (secret.pending ? [i] : []));
+  // A line read from a snapshot is written again as it was, without parsing it.
+  const lines = sorted.map((secret) => `${(secret instanceof SnapshotLine && secret.metadataLine()) || JSON.stringify(secret.metadata())}\n`);
+  const body = Buffer.from(`${JSON.stringify(sorted.map((secret) => secret.name))}\n${JSON.stringify(pending)}\n${lines.join('')}`, 'utf8');
+  const header = { v: VERSION, entries: sorted.length, sha256: createHash('sha256').update(body).digest('hex') };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
 }
 
@@ -128,44 +152,54 @@ export function fromSnapshot(secret: IndexedSecret): boolean {
   return secret instanceof SnapshotLine;
 }
 
-/**
- * The secrets of a snapshot file, in name order, and its checksum (which names its contents);
- * undefined when it is not what kms-local writes (then nothing in it is used). Only names and
- * pending marks are read here.
- */
-export function decodeSnapshot(bytes: Buffer, damaged: DamagedLine): { secrets: IndexedSecret[]; sum: string } | undefined {
-  const headerEnd = bytes.indexOf(0x0a);
-  if (headerEnd < 0) return undefined;
-  const header = parseOrUndefined(bytes.toString('utf8', 0, headerEnd));
-  if (!isHeader(header)) return undefined;
-  const body = bytes.subarray(headerEnd + 1);
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
-  const text = body.toString('utf8');
-  const secrets: IndexedSecret[] = [];
-  let previous = '';
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf('\n', start);
-    const tab = text.indexOf('\t', start);
-    // `"<name>"` TAB flag TAB metadata, all within the line.
-    if (end < 0 || tab < 0 || tab + 3 >= end || text.charCodeAt(tab + 2) !== TAB) return undefined;
-    const flag = text.charCodeAt(tab + 1);
-    const name = nameAt(text, start, tab);
-    // Names strictly in order: none twice.
-    if (name === undefined || (flag !== PENDING && flag !== NOT_PENDING) || !(previous < name)) return undefined;
-    secrets.push(new SnapshotLine(name, flag === PENDING, text, tab + 3, end, damaged));
-    previous = name;
-    start = end + 1;
-  }
-  return secrets.length === header.entries ? { secrets, sum: header.sha256 } : undefined;
+/** The JSON value of `bytes` from `start` to the next newline, and where the line after starts. */
+function jsonLine(bytes: Buffer, start: number): { value: unknown; next: number } | undefined {
+  const end = bytes.indexOf(NEWLINE, start);
+  return end < 0 ? undefined : { value: parseOrUndefined(bytes.toString('utf8', start, end)), next: end + 1 };
 }
 
-/** The JSON string from `start` to `end`; a name with no escape in it is taken as it stands. */
-function nameAt(text: string, start: number, end: number): string | undefined {
-  if (end - start < 3 || text.charCodeAt(start) !== QUOTE || text.charCodeAt(end - 1) !== QUOTE) return undefined;
-  const name = text.slice(start + 1, end - 1);
-  if (!name.includes('\\') && !name.includes('"')) return name;
-  const parsed = parseOrUndefined(text.slice(start, end));
-  return typeof parsed === 'string' && parsed.length > 0 ? parsed : undefined;
+/** `count` names, each a non-empty string, strictly in code-unit order (so none twice). */
+function isNameList(value: unknown, count: number): value is string[] {
+  if (!Array.isArray(value) || value.length !== count) return false;
+  let previous = '';
+  for (const name of value) {
+    if (typeof name !== 'string' || !(previous < name)) return false;
+    previous = name;
+  }
+  return true;
+}
+
+/** Positions below `count`, strictly increasing. */
+function isPositionList(value: unknown, count: number): value is number[] {
+  if (!Array.isArray(value)) return false;
+  let previous = -1;
+  for (const at of value) {
+    if (!Number.isSafeInteger(at) || at <= previous || at >= count) return false;
+    previous = at;
+  }
+  return true;
+}
+
+/**
+ * The secrets of a snapshot file, in name order, and its checksum (which names its contents);
+ * undefined when it is not what kms-local writes (then nothing in it is used). Only the names and
+ * the positions of pending secrets are parsed here.
+ */
+export function decodeSnapshot(bytes: Buffer, damaged: DamagedLine): { secrets: IndexedSecret[]; sum: string } | undefined {
+  const header = jsonLine(bytes, 0);
+  if (!header || !isHeader(header.value)) return undefined;
+  const { entries, sha256 } = header.value;
+  if (createHash('sha256').update(bytes.subarray(header.next)).digest('hex') !== sha256) return undefined;
+  const names = jsonLine(bytes, header.next);
+  if (!names || !isNameList(names.value, entries)) return undefined;
+  const pending = jsonLine(bytes, names.next);
+  if (!pending || !isPositionList(pending.value, entries)) return undefined;
+  // Metadata lines follow, the last one ending the file (each is found when asked for).
+  if (entries === 0 ? pending.next !== bytes.length : pending.next >= bytes.length || bytes[bytes.length - 1] !== NEWLINE) return undefined;
+  const lines = new MetadataLines(bytes, pending.next, damaged);
+  const isPending = new Set(pending.value);
+  const secrets: IndexedSecret[] = names.value.map((name, i) => new SnapshotLine(name, isPending.has(i), lines, i));
+  return { secrets, sum: sha256 };
 }
 
 /** A snapshot of the first format (`snapshot-<g>.json`); undefined when it is not what kms-local wrote. */

@@ -43,6 +43,10 @@ function edited(bytes: Buffer, change: (body: string) => string, rehash = true):
   return Buffer.from(`${JSON.stringify(header)}\n${body}`);
 }
 
+/** edited(), the body as its lines: names, pending positions, then one metadata line per name. */
+const editedLines = (bytes: Buffer, change: (lines: string[]) => string[], rehash = true): Buffer =>
+  edited(bytes, (body) => `${change(body.slice(0, -1).split('\n')).join('\n')}\n`, rehash);
+
 describe('what is written reads back', () => {
   test('every secret, in code-unit order of names, with its metadata and pending mark', () => {
     const read = decoded(encodeSnapshot(SECRETS.map((m) => new ParsedSecret(m))));
@@ -65,7 +69,7 @@ describe('what is written reads back', () => {
 describe('a listing parses only the metadata it asks for', () => {
   test('reading names and pending marks parses no metadata line', () => {
     // Lines whose metadata is not JSON but whose checksum matches: decoding must not touch them.
-    const bytes = edited(encodeSnapshot(SECRETS.map((m) => new ParsedSecret(m))), (body) => body.replace(/\t\{.*$/gm, '\t{not json'));
+    const bytes = editedLines(encodeSnapshot(SECRETS.map((m) => new ParsedSecret(m))), ([names, pending, ...metas]) => [names!, pending!, ...metas.map(() => '{not json')]);
     const asked: string[] = [];
     const read = decodeSnapshot(bytes, (name) => {
       asked.push(name);
@@ -77,39 +81,58 @@ describe('a listing parses only the metadata it asks for', () => {
     expect(asked).toEqual([read[0]!.name]);
   });
 
-  test.each<[string, string]>([
+  test.each<[string, string | undefined]>([
     ['not JSON', '{"name":"a","ty'],
     ['another name', JSON.stringify(meta('other', { plannedDeleteTime: '2026-04-01T08:00:00Z' }))],
     ['a required field missing', JSON.stringify({ ...meta('a', { plannedDeleteTime: '2026-04-01T08:00:00Z' }), tags: undefined })],
     ['a pending mark that the metadata does not bear out', JSON.stringify(meta('a'))],
+    ['missing (fewer metadata lines than names)', undefined],
   ])('a metadata line that is %s is given by the damaged-line callback (the secret file)', (_what, line) => {
-    const bytes = edited(encodeSnapshot([new ParsedSecret(meta('a', { plannedDeleteTime: '2026-04-01T08:00:00Z' }))]), (body) => body.replace(/\t\{.*$/m, `\t${line}`));
+    const bytes = editedLines(encodeSnapshot([new ParsedSecret(meta('0')), new ParsedSecret(meta('a', { plannedDeleteTime: '2026-04-01T08:00:00Z' }))]), (lines) =>
+      line === undefined ? lines.slice(0, -1) : [...lines.slice(0, -1), line],
+    );
     const fromFile = meta('a', { description: 'from its file', plannedDeleteTime: '2026-04-01T08:00:00Z' });
-    const [secret] = decodeSnapshot(bytes, () => fromFile)!.secrets;
+    const [first, secret] = decodeSnapshot(bytes, () => fromFile)!.secrets;
     expect(secret!.metadata()).toBe(fromFile);
+    expect(first!.metadata()).toEqual(meta('0'));
   });
 });
 
 describe('a snapshot that is not what kms-local writes is refused whole', () => {
-  const good = encodeSnapshot(['a', 'b', 'c'].map((name) => new ParsedSecret(meta(name))));
+  const good = encodeSnapshot(['a', 'b', 'c'].map((name) => new ParsedSecret(meta(name, name === 'b' ? { plannedDeleteTime: '2026-04-01T08:00:00Z' } : {}))));
+  const names = (change: (list: unknown[]) => unknown[]) => (lines: string[]) => [JSON.stringify(change(JSON.parse(lines[0]!))), ...lines.slice(1)];
+  const pending = (value: unknown) => (lines: string[]) => [lines[0]!, JSON.stringify(value), ...lines.slice(2)];
   test.each<[string, Buffer]>([
-    ['no header line', Buffer.from('"a"\t-\t{}')],
-    ['a header that is not JSON', Buffer.concat([Buffer.from('{v:1}\n'), good.subarray(good.indexOf(10) + 1)])],
-    ['a header of another version', Buffer.from(good.toString('utf8').replace('"v":1', '"v":2'))],
+    ['no header line', Buffer.from('{"v":2,"entries":0,"sha256":""}')],
+    ['a header that is not JSON', Buffer.concat([Buffer.from('{v:2}\n'), good.subarray(good.indexOf(10) + 1)])],
+    ['a header of another version (the first .lines format)', Buffer.from(good.toString('utf8').replace('"v":2', '"v":1'))],
     ['a body changed under its checksum', edited(good, (body) => body.replace('about b', 'about B'), false)],
     ['a body cut short', good.subarray(0, good.length - 10)],
     ['a last line without its newline', edited(good, (body) => body.slice(0, -1))],
-    ['fewer lines than the header counts', edited(good, (body) => body.replace(/^"b".*\n/m, ''))],
-    ['a name twice', edited(good, (body) => body.replace(/^("b".*\n)/m, '$1$1'))],
-    ['names out of order', edited(good, (body) => body.replace(/^("b".*\n)("c".*\n)/m, '$2$1'))],
-    ['a name that is not a JSON string', edited(good, (body) => body.replace('"b"\t', 'b\t'))],
-    ['an empty name', edited(good, (body) => body.replace('"a"\t', '""\t'))],
-    ['a name with a bad escape', edited(good, (body) => body.replace('"b"\t', '"b\\q"\t'))],
-    ['a pending mark other than P or -', edited(good, (body) => body.replace('"b"\t-', '"b"\tX'))],
-    ['a line without its second tab', edited(good, (body) => body.replace('"b"\t-\t', '"b"\t-'))],
-    ['a line without metadata', edited(good, (body) => body.replace(/^("b"\t-\t).*$/m, '$1'))],
+    ['no metadata lines', editedLines(good, (lines) => lines.slice(0, 2))],
+    ['no line of pending positions', edited(good, (body) => body.slice(0, body.indexOf('\n') + 1))],
+    ['names that are not an array', editedLines(good, names(() => ({ a: 1 }) as unknown as unknown[]))],
+    ['fewer names than the header counts', editedLines(good, names((list) => list.slice(1)))],
+    ['a name twice', editedLines(good, names((list) => [list[0], ...list]))],
+    ['names out of order', editedLines(good, names((list) => [list[1], list[0], list[2]]))],
+    ['a name that is not a string', editedLines(good, names((list) => [5, ...list.slice(1)]))],
+    ['an empty name', editedLines(good, names((list) => ['', ...list.slice(1)]))],
+    ['names that are not JSON', editedLines(good, (lines) => ['["a","b"', ...lines.slice(1)])],
+    ['pending positions that are not an array', editedLines(good, pending({ 1: true }))],
+    ['a pending position past the last name', editedLines(good, pending([3]))],
+    ['pending positions out of order', editedLines(good, pending([1, 0]))],
+    ['a pending position twice', editedLines(good, pending([1, 1]))],
+    ['a pending position that is not a whole number', editedLines(good, pending([0.5]))],
   ])('%s', (_what, bytes) => {
     expect(decodeSnapshot(bytes, refuseDamaged)).toBeUndefined();
+  });
+
+  test('the file they are made from is read (so each refusal above is its damage)', () => {
+    expect(decoded(good).map((s) => [s.name, s.pending])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ]);
   });
 });
 

@@ -154,32 +154,37 @@ describe('a damaged metadata index is rebuilt; an unreadable secret file is skip
     return { root, index, generation: () => readFileSync(join(index, 'generation'), 'utf8').trim() };
   }
 
-  /** The snapshot (src/store/index-snapshot.ts) rewritten by `change`; `rehash` writes a checksum that matches. */
-  const editSnapshot = (index: string, g: string, change: (body: string) => string, rehash = false): void => {
+  /**
+   * The snapshot (src/store/index-snapshot.ts) rewritten by `change`, given its lines after the
+   * header: the names, the pending positions, one metadata line per name. `rehash` writes a
+   * checksum that matches.
+   */
+  const editSnapshot = (index: string, g: string, change: (lines: string[]) => string[], rehash = false): void => {
     const file = join(index, `snapshot-${g}.lines`);
-    const text = readFileSync(file, 'utf8');
-    const cut = text.indexOf('\n') + 1;
-    const header = JSON.parse(text.slice(0, cut));
-    const body = change(text.slice(cut));
+    const [headerLine, ...lines] = readFileSync(file, 'utf8').slice(0, -1).split('\n');
+    const header = JSON.parse(headerLine!);
+    const body = `${change(lines).join('\n')}\n`;
     if (rehash) header.sha256 = createHash('sha256').update(body).digest('hex');
     writeFileSync(file, `${JSON.stringify(header)}\n${body}`);
   };
+  /** The names line changed by `change`. */
+  const names = (change: (list: string[]) => string[]) => (lines: string[]) => [JSON.stringify(change(JSON.parse(lines[0]!))), ...lines.slice(1)];
   /** The index in the first snapshot format (`snapshot-<g>.json`, one JSON object), as older stores have it. */
   const firstFormat = (index: string, g: string, text?: string): void => {
-    const lines = readFileSync(join(index, `snapshot-${g}.lines`), 'utf8').trim().split('\n').slice(1);
-    const entries = Object.fromEntries(lines.map((line) => line.split('\t')).map(([name, , meta]) => [JSON.parse(name!), JSON.parse(meta!)]));
+    const [, nameLine, , ...metas] = readFileSync(join(index, `snapshot-${g}.lines`), 'utf8').trim().split('\n');
+    const entries = Object.fromEntries((JSON.parse(nameLine!) as string[]).map((name, i) => [name, JSON.parse(metas[i]!)]));
     rmSync(join(index, `snapshot-${g}.lines`));
     writeFileSync(join(index, `snapshot-${g}.json`), text ?? JSON.stringify(entries));
   };
 
   const damages: [string, (index: string, g: string) => void][] = [
     ['a snapshot cut short', (index, g) => writeFileSync(join(index, `snapshot-${g}.lines`), readFileSync(join(index, `snapshot-${g}.lines`)).subarray(0, 150))],
-    ['a snapshot with a header that is not JSON', (index, g) => editSnapshot(index, g, (body) => body.replace(/^/, '{"v":1,'))],
-    ['a snapshot line changed (its checksum fails)', (index, g) => editSnapshot(index, g, (body) => body.replace('"b"\t-', '"b"\tP'))],
-    ['a snapshot line without its pending mark', (index, g) => editSnapshot(index, g, (body) => body.replace('"b"\t-\t', '"b"\t'), true)],
-    ['a snapshot whose names are out of order', (index, g) => editSnapshot(index, g, (body) => body.split('\n').reverse().join('\n').replace(/^\n/, '') + '\n', true)],
-    ['a snapshot with a name twice', (index, g) => editSnapshot(index, g, (body) => body.replace(/^("a".*\n)/, '$1$1'), true)],
-    ['a snapshot that lost a line (its count fails)', (index, g) => editSnapshot(index, g, (body) => body.replace(/^"b".*\n/m, ''), true)],
+    ['a snapshot of the first .lines format', (index, g) => writeFileSync(join(index, `snapshot-${g}.lines`), readFileSync(join(index, `snapshot-${g}.lines`), 'utf8').replace('"v":2', '"v":1'))],
+    ['a snapshot line changed (its checksum fails)', (index, g) => editSnapshot(index, g, (lines) => [lines[0]!, '[1]', ...lines.slice(2)])],
+    ['a snapshot without its pending positions', (index, g) => editSnapshot(index, g, (lines) => [lines[0]!, ...lines.slice(2)], true)],
+    ['a snapshot whose names are out of order', (index, g) => editSnapshot(index, g, names((list) => [...list].reverse()), true)],
+    ['a snapshot with a name twice', (index, g) => editSnapshot(index, g, names((list) => [list[0]!, ...list]), true)],
+    ['a snapshot that lost a name (its count fails)', (index, g) => editSnapshot(index, g, names((list) => list.filter((name) => name !== 'b')), true)],
     ['a first-format snapshot that is not JSON', (index, g) => firstFormat(index, g, '{"a": {"name": "a", "ty')],
     ['a first-format snapshot entry that is not metadata', (index, g) => firstFormat(index, g, '{"a": null, "b": 5}')],
     ['a journal line that is not JSON', (index, g) => appendFileSync(join(index, `journal-${g}.jsonl`), '{"name":"a","me\n')],
@@ -207,7 +212,8 @@ describe('a damaged metadata index is rebuilt; an unreadable secret file is skip
 
   test('a snapshot line that is not metadata, under a checksum that matches (an edit): the secret is read from its file, with a warning', () => {
     const { root, index, generation } = seeded();
-    editSnapshot(index, generation(), (body) => body.replace(/^("b"\t-\t).*$/m, '$1{"name":"b","type":5}'), true);
+    // b's metadata line (after the names and the pending positions, b is the second).
+    editSnapshot(index, generation(), (lines) => lines.map((line, i) => (i === 3 ? '{"name":"b","type":5}' : line)), true);
     const result = cli(root, 'ListSecrets');
     expect(result.code).toBe(0);
     expect(result.json.SecretList.Secret.map((s: any) => [s.SecretName, s.SecretType])).toEqual([['a', 'Generic'], ['b', 'Generic'], ['c', 'Generic']]);
