@@ -168,6 +168,17 @@ describe('timestamps and nonces', () => {
     expect(codeOf(() => new ReplayGuard().checkTimestamp(text, NOW))).toBe('InvalidTimeStamp.Format');
   });
 
+  test('the length of every month of 400 years (leap years, 1900 and 2000 included) is what Date.UTC says', () => {
+    for (let year = 1900; year < 2300; year++) {
+      for (let month = 1; month <= 12; month++) {
+        const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        const pad = (n: number) => String(n).padStart(2, '0');
+        expect(parseTimestamp(`${year}-${pad(month)}-${pad(days)}T00:00:00Z`)).toBe(Date.UTC(year, month - 1, days));
+        expect(parseTimestamp(`${year}-${pad(month)}-${pad(days + 1)}T00:00:00Z`)).toBeUndefined();
+      }
+    }
+  });
+
   test('real dates at the edges of their ranges parse', () => {
     expect(parseTimestamp('2024-02-29T23:59:59Z')).toBe(Date.parse('2024-02-29T23:59:59Z'));
     expect(parseTimestamp('2026-03-01T20:00:00+08:00')).toBe(NOW);
