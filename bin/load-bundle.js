@@ -1,13 +1,15 @@
 'use strict';
 /**
- * Loads the bundled CLI (dist/bundle/kms-local.cjs) through a V8 code cache, because compiling the
- * ~400 KB bundle is the largest single cost of a start (about a quarter of GetSecretValue's time
- * before the cache). The cache is made at build time (scripts/code-cache.mjs runs the everyday
- * commands once and saves what V8 compiled), and again on first use when it is missing or stale.
+ * Loads the bundled CLI (dist/bundle/kms-local.cjs, and dist/bundle/kms-local-lazy.cjs when a
+ * command needs what only src/lazy.ts reaches; see scripts/bundle.mjs) through a V8 code cache per
+ * bundle, because compiling the ~400 KB main bundle is the largest single cost of a start (about a
+ * quarter of GetSecretValue's time before the cache). The caches are made at build time
+ * (scripts/code-cache.mjs runs the everyday commands once and saves what V8 compiled), and again on
+ * first use when one is missing or stale.
  *
  * A cache is only used when its 32-byte header equals the SHA-256 of the cache format, the node
  * version, the architecture, the bundle file's identity (device, inode, size, change and
- * modification times in ns) and the cache's own V8 data. Any rebuild, copy or edit of the bundle
+ * modification times in ns) and the cache's own V8 data. Any rebuild, copy or edit of a bundle
  * changes its identity (stat costs microseconds where hashing the bundle cost half a millisecond of
  * every start). The data is hashed because a release V8 does not checksum a code cache: damaged
  * data crashes the process (seen: a segfault). V8 then checks its own version and flags and may
