@@ -22,7 +22,8 @@ export { checkTools, formatWithTools } from './output/tools.js';
 export { collectPages } from './output/pager.js';
 export { parseWaiter, waitFor } from './output/waiter.js';
 
-type Fn<M, K extends keyof M> = M[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+/** Export `K` of module `M` as an async function that loads `M` on its first call. */
+type Deferred<M, K extends keyof M> = M[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 type ServeCommand = typeof import('./server/serve-command.js');
 type RunCommand = typeof import('./run/run-command.js');
 type StoreCommand = typeof import('./cli/builtin-store.js');
@@ -31,15 +32,15 @@ type UpdateRotationPolicy = typeof import('./api/handlers/update-secret-rotation
 type ProfileWrite = typeof import('./config/profile-write.js');
 type Provision = typeof import('./api/provision.js');
 
-export const runServe: Fn<ServeCommand, 'runServe'> = async (...args) => (await import('./server/serve-command.js')).runServe(...args);
-export const runRun: Fn<RunCommand, 'runRun'> = async (...args) => (await import('./run/run-command.js')).runRun(...args);
-export const runStoreCopy: Fn<StoreCommand, 'runStoreCopy'> = async (...args) => (await import('./cli/builtin-store.js')).runStoreCopy(...args);
-export const runStoreVerify: Fn<StoreCommand, 'runStoreVerify'> = async (...args) => (await import('./cli/builtin-store.js')).runStoreVerify(...args);
-export const rotateSecret: Fn<RotateSecret, 'handler'> = async (...args) => (await import('./api/handlers/rotate-secret.js')).handler(...args);
-export const updateSecretRotationPolicy: Fn<UpdateRotationPolicy, 'handler'> = async (...args) =>
+export const runServe: Deferred<ServeCommand, 'runServe'> = async (...args) => (await import('./server/serve-command.js')).runServe(...args);
+export const runRun: Deferred<RunCommand, 'runRun'> = async (...args) => (await import('./run/run-command.js')).runRun(...args);
+export const runStoreCopy: Deferred<StoreCommand, 'runStoreCopy'> = async (...args) => (await import('./cli/builtin-store.js')).runStoreCopy(...args);
+export const runStoreVerify: Deferred<StoreCommand, 'runStoreVerify'> = async (...args) => (await import('./cli/builtin-store.js')).runStoreVerify(...args);
+export const rotateSecret: Deferred<RotateSecret, 'handler'> = async (...args) => (await import('./api/handlers/rotate-secret.js')).handler(...args);
+export const updateSecretRotationPolicy: Deferred<UpdateRotationPolicy, 'handler'> = async (...args) =>
   (await import('./api/handlers/update-secret-rotation-policy.js')).handler(...args);
 export const updateProfileFile: ProfileWrite['updateProfileFile'] = async (...args) => (await import('./config/profile-write.js')).updateProfileFile(...args);
-export const provisionAccounts: Fn<Provision, 'provisionAccounts'> = async (...args) => (await import('./api/provision.js')).provisionAccounts(...args);
+export const provisionAccounts: Deferred<Provision, 'provisionAccounts'> = async (...args) => (await import('./api/provision.js')).provisionAccounts(...args);
 
 export const newPostgresSession = async (...args: ConstructorParameters<typeof PostgresSession>) => new (await import('./targets/postgres.js')).PostgresSession(...args);
 export const newMysqlSession = async (...args: ConstructorParameters<typeof MysqlSession>) => new (await import('./targets/mysql.js')).MysqlSession(...args);
