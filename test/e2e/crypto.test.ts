@@ -11,20 +11,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashTree, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { hashTree, homesRemovedAfterAll, removeHome, runCli, type CliResult } from '../support/cli.js';
 import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
-const homes: string[] = [];
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 const scratch = mkdtempSync(join(tmpdir(), 'kms-local-crypto-'));
-afterAll(() => {
-  homes.forEach(removeHome);
-  removeHome(scratch);
-});
+afterAll(() => removeHome(scratch));
 
 function kmsIn(home: string, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });

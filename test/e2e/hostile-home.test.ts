@@ -13,16 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashTree, makeHome, removeHome, runCli, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
+import { hashTree, homesRemovedAfterAll, runCli, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
 
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 
 function ok(result: CliResult): any {
   expect({ code: result.code, stderr: withoutKeyNotice(result.stderr) }).toEqual({ code: 0, stderr: '' });

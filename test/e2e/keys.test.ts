@@ -3,19 +3,13 @@
  * refusals. A refused call gives an Aliyun-style error, exit 1, and leaves the home byte-for-byte
  * as it was.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { SERVICE_TIME, UUID_V4, hashTree, makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { hashTree, homesRemovedAfterAll, runCli, SERVICE_TIME, UUID_V4, type CliResult } from '../support/cli.js';
 import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
-const homes: string[] = [];
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
-afterAll(() => homes.forEach(removeHome));
+const newHome = homesRemovedAfterAll();
 
 function kmsIn(home: string, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home });

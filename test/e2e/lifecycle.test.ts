@@ -4,10 +4,10 @@
  * secret policies. Every bad input must give an Aliyun-style error, a non-zero exit and leave the
  * store byte-for-byte as it was.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_TIME, UUID_V4, hashTree, listFiles, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { hashTree, homesRemovedAfterAll, listFiles, runCli, SERVICE_TIME, serviceError, UUID_V4, type CliResult } from '../support/cli.js';
 import { expectOk as ok, expectServiceError as fails } from '../support/expect-cli.js';
 
 const T = '2026-03-01T00:00:00Z';
@@ -15,13 +15,7 @@ const T_MS = Date.parse(T);
 const DAY = 86_400_000;
 const at = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-const homes: string[] = [];
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
-afterAll(() => homes.forEach(removeHome));
+const newHome = homesRemovedAfterAll();
 
 function kmsIn(home: string, now: string | undefined, ...args: string[]): CliResult {
   return runCli(['kms', ...args], { home, env: { KMS_LOCAL_NOW: now } });

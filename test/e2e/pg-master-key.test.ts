@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeEmptyHome, makeHome, removeHome, runCli } from '../support/cli.js';
+import { homesRemovedAfterAll, makeEmptyHome, runCli } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { freshDatabase } from '../support/store-records.js';
 
@@ -16,7 +16,8 @@ const describeIfPostgres = bin ? describe : describe.skip;
 
 describeIfPostgres('a host without the master key of a shared store', () => {
   let server: PgServer;
-  const homes: string[] = [];
+  const newHome = homesRemovedAfterAll();
+  const newEmptyHome = homesRemovedAfterAll(makeEmptyHome);
 
   beforeAll(async () => {
     server = await startPostgres(bin!);
@@ -24,20 +25,14 @@ describeIfPostgres('a host without the master key of a shared store', () => {
 
   afterAll(() => {
     server?.destroy();
-    homes.forEach(removeHome);
   });
-
-  function track(home: string): string {
-    homes.push(home);
-    return home;
-  }
 
   test('is refused, naming the key the store needs, and no key is made in its home', () => {
     const { url } = freshDatabase(server);
-    const first = track(makeHome());
+    const first = newHome();
     expect(runCli(['kms', 'CreateSecret', '--SecretName', 'app/db', '--SecretData', 's3cr3t', '--VersionId', 'v1'], { home: first, env: { KMS_LOCAL_STORE: url } }).code).toBe(0);
 
-    const second = track(makeEmptyHome());
+    const second = newEmptyHome();
     for (const args of [
       ['kms', 'GetSecretValue', '--SecretName', 'app/db'],
       ['kms', 'CreateSecret', '--SecretName', 'app/other', '--SecretData', 'x', '--VersionId', 'v1'],
@@ -56,7 +51,7 @@ describeIfPostgres('a host without the master key of a shared store', () => {
 
   test('a host without a key of its own may make one for a store that holds nothing yet', () => {
     const { url } = freshDatabase(server);
-    const home = track(makeEmptyHome());
+    const home = newEmptyHome();
     const out = runCli(['kms', 'CreateSecret', '--SecretName', 'first', '--SecretData', 'x', '--VersionId', 'v1'], { home, env: { KMS_LOCAL_STORE: url } });
     expect(out.code).toBe(0);
     expect(existsSync(join(home, 'master.key'))).toBe(true);

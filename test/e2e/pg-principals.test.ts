@@ -40,14 +40,7 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
   };
   const call = (who: { accessKeyId: string; secret: string }, action: string, params: Record<string, string>) =>
     signedV1(serveB.endpoint, action, params, { accessKeyId: who.accessKeyId, secret: who.secret });
-  const psql = (sql: string): string => {
-    const out = spawnSync(join(bin!, 'psql'), ['-X', '-tA', '-F', '|', '-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', db.name, '-c', sql], {
-      encoding: 'utf8',
-      env: { ...process.env, PGPASSWORD: server.superPassword },
-    });
-    expect(out.status).toBe(0);
-    return out.stdout.trim();
-  };
+  const psql = (sql: string): string => server.sql(sql, db.name).trim();
   /** serve reads the store's principals at most once a second. */
   const nextRead = () => new Promise((resolve) => setTimeout(resolve, 1100));
 

@@ -6,9 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
+import { homesRemovedAfterAll, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { freshDatabase } from '../support/store-records.js';
 import { signedV1, startServe, type Served } from '../support/serve.js';
@@ -19,7 +17,7 @@ const describeIfPostgres = bin ? describe : describe.skip;
 describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () => {
   let server: PgServer;
   const masterKey = randomBytes(32).toString('base64');
-  const homes: string[] = [];
+  const newHome = homesRemovedAfterAll();
 
   beforeAll(async () => {
     server = await startPostgres(bin!);
@@ -27,23 +25,16 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
 
   afterAll(() => {
     server?.destroy();
-    homes.forEach(removeHome);
   });
 
   /** A host: its own home, the team's master key and store. */
   function host(url: string): (args: string[]) => CliResult {
-    const home = makeHome();
-    homes.push(home);
+    const home = newHome();
     return (args) => runCli(['kms', ...args], { home, env: { KMS_LOCAL_MASTER_KEY: masterKey, KMS_LOCAL_STORE: url } });
   }
 
   function tablesIn(database: string): string {
-    const out = spawnSync(join(bin!, 'psql'), ['-X', '-tA', '-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', database, '-c', "SELECT tablename FROM pg_tables WHERE tablename LIKE 'kms_local_%'"], {
-      encoding: 'utf8',
-      env: { ...process.env, PGPASSWORD: server.superPassword },
-    });
-    expect(out.status).toBe(0);
-    return out.stdout.trim();
+    return server.sql("SELECT tablename FROM pg_tables WHERE tablename LIKE 'kms_local_%'", database).trim();
   }
 
   test('CreateSecret on one host, GetSecretValue on the other: the value, and one ARN for both', () => {
@@ -62,8 +53,7 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
 
   test('processes on both hosts tagging one secret at once lose nothing', async () => {
     const { url } = freshDatabase(server);
-    const hosts = [makeHome(), makeHome()];
-    homes.push(...hosts);
+    const hosts = [newHome(), newHome()];
     const env = { KMS_LOCAL_MASTER_KEY: masterKey, KMS_LOCAL_STORE: url };
     expect(runCli(['kms', 'CreateSecret', '--SecretName', 'shared', '--SecretData', 'x', '--VersionId', 'v1'], { home: hosts[0]!, env }).code).toBe(0);
     const runs = await Promise.all(
@@ -78,8 +68,7 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
 
   test('configure set --store keeps the URL in the profile file for every later call, through other settings, until --store files', () => {
     const { url } = freshDatabase(server);
-    const home = makeHome();
-    homes.push(home);
+    const home = newHome();
     const env = { KMS_LOCAL_MASTER_KEY: masterKey };
     const kms = (args: string[], extra: Record<string, string> = {}) => runCli(['kms', ...args], { home, env: { ...env, ...extra } });
     host(url)(['CreateSecret', '--SecretName', 'team/one', '--SecretData', 'in-the-database', '--VersionId', 'v1']);
@@ -101,8 +90,7 @@ describeIfPostgres('two hosts on one PostgreSQL store (bin/kms-local.js)', () =>
     const replicas: Served[] = [];
     try {
       for (let i = 0; i < 2; i++) {
-        const home = makeHome();
-        homes.push(home);
+        const home = newHome();
         replicas.push(await startServe(home, [], env));
       }
       const [a, b] = replicas as [Served, Served];

@@ -2,18 +2,12 @@
  * Region ids: one that is not Alibaba Cloud's (nor a profile's private region) is refused before
  * anything runs, with "Did you mean" the nearest; a read in a region that has no folder creates none.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashTree, makeHome, removeHome, runCli } from '../support/cli.js';
+import { hashTree, homesRemovedAfterAll, runCli } from '../support/cli.js';
 
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 
 describe('a region id that is not an Alibaba Cloud region', () => {
   test.each<[string, string[], Record<string, string>]>([

@@ -10,12 +10,12 @@
  * next write succeeds quickly, also for writers already waiting), and every write that returned
  * success is there.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
-import { makeHome, removeHome, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
+import { homesRemovedAfterAll, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
 import { filesMatching, invariantViolations, isStopped, LONG, mapLimit, randomSource, seedOf, sleep, spawnCli, waitUntil, type Spawned } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
@@ -24,14 +24,7 @@ const LOCK_DEBRIS = /\.(lock|tmp)$|^owner$/;
 /** How long the write after a crash may take, stale lock recovery included. */
 const RECOVERY_MS = 5_000;
 
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 
 function ok(result: CliResult, what: unknown = ''): any {
   expect({ what, code: result.code, stderr: result.stderr }).toEqual({ what, code: 0, stderr: '' });

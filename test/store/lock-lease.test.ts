@@ -7,7 +7,7 @@
  *     when continued with a clear error instead of renaming its stale file over the newer version;
  *   - a holder whose lock is moved while its lease is still valid wrote nothing, and runs again.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,18 +15,11 @@ import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { pidScope, writeFileAtomic } from '../../src/store/fs-safe.js';
 import { LockLost, acquireLock, withLock } from '../../src/store/lock.js';
-import { BIN, cliEnvironment, makeHome, removeHome, runCli, runCliAsync, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
+import { BIN, cliEnvironment, homesRemovedAfterAll, runCli, runCliAsync, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
 import { filesMatching, isStopped, sleep, spawnCli, waitUntil } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 
 function ok(result: CliResult, what: unknown = ''): any {
   expect({ what, code: result.code, stderr: withoutKeyNotice(result.stderr) }).toEqual({ what, code: 0, stderr: '' });

@@ -3,7 +3,7 @@
  * it must always agree with the files: after many writers, after compaction, after a writer killed
  * between its file change and its index line, and when a store has no index yet.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -11,18 +11,11 @@ import { ACS_CURRENT, type SecretMetadata, type SecretRecord } from '../../src/c
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { metadataOf } from '../../src/store/metadata-index.js';
-import { makeHome, removeHome, runCli, runCliAsync } from '../support/cli.js';
+import { homesRemovedAfterAll, runCli, runCliAsync } from '../support/cli.js';
 
 const REGION = 'cn-hangzhou';
 const NOW = '2026-03-01T08:00:00Z';
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-
-function newHome(): string {
-  const root = makeHome();
-  homes.push(root);
-  return root;
-}
+const newHome = homesRemovedAfterAll();
 
 function storeOf(root: string): SecretStore {
   return new SecretStore(new Home({ KMS_LOCAL_HOME: root }), REGION, () => Date.parse(NOW));

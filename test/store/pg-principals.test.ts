@@ -13,28 +13,21 @@ import { Home } from '../../src/store/home.js';
 import type { StoreBackend } from '../../src/store/backend.js';
 import { PgBackend } from '../../src/store/pg/backend.js';
 import { auditRecord } from '../../src/audit/audit-log.js';
-import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { pgHosts } from '../support/pg-hosts.js';
 import { encodingsOf, freshDatabase, sqlOn } from '../support/store-records.js';
 import { MASTER, principalSuite } from '../support/principal-suite.js';
 
 const pgBin = findPostgres();
 const describeIfPostgres = pgBin ? describe : describe.skip;
 
-const homes: string[] = [];
-const backends: StoreBackend[] = [];
 let server: PgServer | undefined;
 const urlOf = new WeakMap<StoreBackend, string>();
-
-function hostHome(env: Record<string, string> = MASTER): Home {
-  const root = makeHome();
-  homes.push(root);
-  return new Home({ KMS_LOCAL_HOME: root, ...env });
-}
+const hosts = pgHosts({ poolMax: 3, env: MASTER });
+const hostHome = hosts.hostHome;
 
 function pgBackend(home: Home, url: string): PgBackend {
-  const backend = new PgBackend(home, url, { poolMax: 3 });
-  backends.push(backend);
+  const backend = hosts.pgBackend(home, url);
   urlOf.set(backend, url);
   return backend;
 }
@@ -43,11 +36,7 @@ beforeAll(async () => {
   if (pgBin) server = await startPostgres(pgBin);
 });
 
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  server?.destroy();
-  homes.forEach(removeHome);
-});
+afterAll(() => server?.destroy());
 
 describeIfPostgres('PostgreSQL', () => {
   principalSuite({

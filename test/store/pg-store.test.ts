@@ -14,31 +14,17 @@ import { CliError, ServiceError } from '../../src/errors/errors.js';
 import { Home } from '../../src/store/home.js';
 import type { StoreBackend } from '../../src/store/backend.js';
 import { backendOf, closeBackendOf } from '../../src/store/open-backend.js';
-import { PgBackend } from '../../src/store/pg/backend.js';
 import { SCHEMA_VERSION } from '../../src/store/pg/schema.js';
-import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { pgHosts } from '../support/pg-hosts.js';
 import { encodingsOf, freshDatabase, keyRecord, secretRecord, sqlOn, valueOf } from '../support/store-records.js';
 
 const REGION = 'cn-hangzhou';
 const pgBin = findPostgres();
 const describeIfPostgres = pgBin ? describe : describe.skip;
 
-const homes: string[] = [];
-const backends: StoreBackend[] = [];
-
-/** A home standing for one host: its own folder, the team's master key and store. */
-function hostHome(env: Record<string, string | undefined>): Home {
-  const root = makeHome();
-  homes.push(root);
-  return new Home({ KMS_LOCAL_HOME: root, ...env });
-}
-
-function pgBackend(home: Home, url: string, limits?: ConstructorParameters<typeof PgBackend>[2]['limits']): PgBackend {
-  const backend = new PgBackend(home, url, { poolMax: 4, limits });
-  backends.push(backend);
-  return backend;
-}
+/** Homes standing for hosts, each with its own folder; the team's master key and store come in `env`. */
+const { hostHome, pgBackend } = pgHosts({ poolMax: 4 });
 
 async function serviceErrorOf(promise: Promise<unknown>): Promise<ServiceError> {
   try {
@@ -56,10 +42,6 @@ function writeNothing(backend: StoreBackend): Promise<void> {
 }
 
 /** Runs SQL on one database of the server, as its superuser. */
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  homes.forEach(removeHome);
-});
 
 describe('which store a home uses', () => {
   test('KMS_LOCAL_STORE=postgresql:// (or postgres://) selects the PostgreSQL store; files otherwise', () => {

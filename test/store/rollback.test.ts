@@ -6,7 +6,7 @@
  * the index, ignored), naming the secret and leaking no value. A writer killed at any step of a
  * write never makes a false alarm, and what it left is recorded by the next writer.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,17 +17,10 @@ import { KeyStore } from '../../src/store/key-store.js';
 import { fileNameFor } from '../../src/store/secret-file.js';
 import { shardOf } from '../../src/store/manifest.js';
 import { ReadCache } from '../../src/store/read-cache.js';
-import { makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { homesRemovedAfterAll, runCli, serviceError, type CliResult } from '../support/cli.js';
 
 const REGION = 'cn-hangzhou';
-const homes: string[] = [];
-afterAll(() => homes.forEach(removeHome));
-
-function newHome(): string {
-  const home = makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = homesRemovedAfterAll();
 
 function kms(home: string, args: string[], env: Record<string, string> = {}): CliResult {
   return runCli(['kms', ...args], { home, env });

@@ -8,12 +8,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { Home } from '../../src/store/home.js';
 import { FileBackend, type StoreBackend } from '../../src/store/backend.js';
-import { PgBackend } from '../../src/store/pg/backend.js';
 import type { Target } from '../../src/targets/registry.js';
-import { makeHome, removeHome } from '../support/cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
+import { pgHosts } from '../support/pg-hosts.js';
 import { freshDatabase, sqlOn } from '../support/store-records.js';
 
 const pgBin = findPostgres();
@@ -22,31 +20,14 @@ const MASTER = { KMS_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') };
 const FP1 = `SHA256:${'A'.repeat(43)}`;
 const FP2 = `SHA256:${'B'.repeat(43)}`;
 
-const homes: string[] = [];
-const backends: StoreBackend[] = [];
 let server: PgServer | undefined;
-
-function hostHome(env: Record<string, string> = MASTER): Home {
-  const root = makeHome();
-  homes.push(root);
-  return new Home({ KMS_LOCAL_HOME: root, ...env });
-}
-
-function pgBackend(home: Home, url: string): PgBackend {
-  const backend = new PgBackend(home, url, { poolMax: 3 });
-  backends.push(backend);
-  return backend;
-}
+const { hostHome, pgBackend } = pgHosts({ poolMax: 3, env: MASTER });
 
 beforeAll(async () => {
   if (pgBin) server = await startPostgres(pgBin);
 });
 
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  server?.destroy();
-  homes.forEach(removeHome);
-});
+afterAll(() => server?.destroy());
 
 const ssh = (instanceId: string, over: Partial<Target> = {}): Target => ({ kind: 'ssh', instanceId, host: '10.0.0.5', port: 22, ...over }) as Target;
 const db: Target = { kind: 'db', instanceId: 'rm-1', engine: 'postgresql', host: 'db.internal', port: 5432, database: 'postgres', adminSecretName: 'admin/rm-1' };

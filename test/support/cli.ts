@@ -3,6 +3,7 @@
  * KMS_LOCAL_HOME and capture what a user would see. Nothing here imports src/: the e2e tests see
  * kms-local only from the outside, as a script calling `aliyun kms` would.
  */
+import { afterAll } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -129,6 +130,20 @@ export function makeEmptyHome(): string {
 
 export function removeHome(home: string): void {
   rmSync(home, { recursive: true, force: true });
+}
+
+/**
+ * For a test file (call it at the top level or in a describe): a maker of fresh homes
+ * (`make`, makeHome by default), each removed after the file's (or the describe's) last test.
+ */
+export function homesRemovedAfterAll(make: () => string = makeHome): () => string {
+  const homes: string[] = [];
+  afterAll(() => homes.forEach(removeHome));
+  return () => {
+    const home = make();
+    homes.push(home);
+    return home;
+  };
 }
 
 /**

@@ -17,8 +17,8 @@ export interface PgServer {
   port: number;
   superuser: string;
   superPassword: string;
-  /** Runs SQL as the superuser; throws on failure. */
-  sql(statement: string): string;
+  /** Runs SQL as the superuser on `database` (postgres by default); rows as `a|b` lines; throws on failure. */
+  sql(statement: string, database?: string): string;
   /** Whether `psql` logs in as `user` with `password` (and runs `select 1`). */
   canLogin(user: string, password: string): boolean;
   stop(): void;
@@ -78,8 +78,8 @@ export async function startPostgres(bin: string, options: PgOptions = {}): Promi
     port,
     superuser: 'postgres',
     superPassword,
-    sql(statement) {
-      return run(psqlPath(bin), ['-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', statement], {
+    sql(statement, database = 'postgres') {
+      return run(psqlPath(bin), ['-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-c', statement], {
         env: { ...process.env, PGPASSWORD: superPassword, PGCONNECT_TIMEOUT: '5' },
       });
     },
