@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, removeHome, runCli, type CliResult } from '../support/cli.js';
+import { makeHome, removeHome, runCli, twoHosts } from '../support/cli.js';
+import { expectSuccess as ok } from '../support/expect-cli.js';
 import { signedV1, startServe, type Served } from '../support/serve.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { encodingsOf, freshDatabase } from '../support/store-records.js';
@@ -30,14 +31,8 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
   let server: PgServer;
   let db: { name: string; url: string };
   let serveB: Served;
-  const [homeA, homeB] = [makeHome(), makeHome()];
   let env: Record<string, string>;
-  const onA = (...args: string[]): CliResult => runCli(args, { home: homeA, env });
-  const onB = (...args: string[]): CliResult => runCli(args, { home: homeB, env });
-  const ok = (result: CliResult): CliResult => {
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result;
-  };
+  const { homeA, homeB, onA, onB } = twoHosts(() => env);
   const call = (who: { accessKeyId: string; secret: string }, action: string, params: Record<string, string>) =>
     signedV1(serveB.endpoint, action, params, { accessKeyId: who.accessKeyId, secret: who.secret });
   const psql = (sql: string): string => server.sql(sql, db.name).trim();
@@ -59,7 +54,6 @@ describeIfPostgres('principals on a PostgreSQL store shared by two hosts', () =>
   afterAll(async () => {
     await serveB?.stop();
     server?.destroy();
-    [homeA, homeB].forEach(removeHome);
   });
 
   test("serve on B accepts the AccessKeys configured on A, and only those", async () => {

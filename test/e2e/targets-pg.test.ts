@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
-import { BIN, makeHome, removeHome, runCli, serviceError, type CliResult } from '../support/cli.js';
+import { BIN, serviceError, twoHosts } from '../support/cli.js';
+import { expectSuccess as ok } from '../support/expect-cli.js';
 import { findPostgres, startPostgres, type PgServer } from '../support/postgres.js';
 import { freshDatabase } from '../support/store-records.js';
 
@@ -20,14 +21,8 @@ const describeIfPostgres = bin ? describe : describe.skip;
 
 describeIfPostgres('rotation targets on a PostgreSQL store shared by two hosts', () => {
   let server: PgServer;
-  const [homeA, homeB] = [makeHome(), makeHome()];
   let env: Record<string, string>;
-  const onA = (...args: string[]): CliResult => runCli(args, { home: homeA, env });
-  const onB = (...args: string[]): CliResult => runCli(args, { home: homeB, env });
-  const ok = (result: CliResult): CliResult => {
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result;
-  };
+  const { homeA, homeB, onA, onB } = twoHosts(() => env);
   const current = (on: typeof onA, name: string) => JSON.parse(ok(on('kms', 'GetSecretValue', '--SecretName', name)).json.SecretData) as { AccountName: string; AccountPassword: string };
 
   beforeAll(async () => {
@@ -38,7 +33,6 @@ describeIfPostgres('rotation targets on a PostgreSQL store shared by two hosts',
 
   afterAll(() => {
     server?.destroy();
-    [homeA, homeB].forEach(removeHome);
   });
 
   test('a target added on A is listed on B; neither home gets a targets.json', () => {

@@ -147,6 +147,21 @@ export function homesRemovedAfterAll(make: () => string = makeHome): () => strin
 }
 
 /**
+ * Two homes standing for two hosts of a team, each running the CLI with `env()` (asked at every
+ * call: a shared store's URL is often known only in a beforeAll); removed after the last test.
+ */
+export function twoHosts(env: () => Record<string, string | undefined>) {
+  const newHome = homesRemovedAfterAll();
+  const [homeA, homeB] = [newHome(), newHome()];
+  return {
+    homeA,
+    homeB,
+    onA: (...args: string[]): CliResult => runCli(args, { home: homeA, env: env() }),
+    onB: (...args: string[]): CliResult => runCli(args, { home: homeB, env: env() }),
+  };
+}
+
+/**
  * A digest of every entry under `dir` (path, type, mode, and a file's bytes): equal digests mean
  * the tree is byte-for-byte unchanged, lock and temp files included. A missing dir hashes too.
  * `skip` leaves out the entries (relative paths) it returns true for.

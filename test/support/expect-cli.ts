@@ -2,6 +2,12 @@
 import { expect } from '@jest/globals';
 import { aliyunJson, serviceError, UUID_V4, type CliResult } from './cli.js';
 
+/** Exit 0 and nothing on stderr, for any command (a built-in's output is not an API response). */
+export function expectSuccess(result: CliResult): CliResult {
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  return result;
+}
+
 /** A successful response: exit 0, nothing on stderr, the aliyun rendering, a fresh RequestId. */
 export function expectOk(result: CliResult): any {
   expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
