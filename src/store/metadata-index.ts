@@ -74,12 +74,24 @@ export class MetadataIndex {
 
   /** Appends one line to the current journal; without an index yet there is nothing to keep up. */
   private append(line: JournalLine, durable: boolean): void {
+    if (this.absentAndUnclaimed()) return;
     this.locked((lock) => {
       const g = this.generation();
       if (g === undefined) return;
       const size = appendLine(this.path(`journal-${g}.jsonl`), JSON.stringify(line), { durable, exclusive: true });
       if (!durable && size > this.compactionThreshold(g)) this.compact(g, lock);
     });
+  }
+
+  /**
+   * Whether the region has no index and no process is building one, known without taking the
+   * index lock (two lock cycles of every write on a home that never listed). The caller holds the
+   * secret's lock; looked at in this order (lock, then generation), "free, then no generation"
+   * means that any build publishing later took the index lock after that moment, so its `busy()`
+   * sees the secret's lock and marks the secret dirty in the index it publishes.
+   */
+  private absentAndUnclaimed(): boolean {
+    return !existsSync(this.path('lock')) && this.generation() === undefined;
   }
 
   private compactionThreshold(g: number): number {

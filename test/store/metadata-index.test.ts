@@ -4,7 +4,7 @@
  * between its file change and its index line, and when a store has no index yet.
  */
 import { describe, expect, test } from '@jest/globals';
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ACS_CURRENT, type SecretMetadata, type SecretRecord } from '../../src/core/model.js';
@@ -89,6 +89,16 @@ describe('the metadata index agrees with the secret files', () => {
     rmSync(join(root, 'store', REGION, '.index'), { recursive: true, force: true });
     expect(byName(storeOf(root).list())).toEqual(byName(fromFiles(store)));
   });
+  test('a write on a region that has no index yet leaves none, and takes no index lock to know it', () => {
+    const root = newHome();
+    const store = storeOf(root);
+    const home = new Home({ KMS_LOCAL_HOME: root });
+    store.mutate('s', () => ({ next: recordOf(home, 's', 'one'), result: undefined }));
+    store.mutate('s', (c) => ({ next: { ...c!, description: 'two' }, result: undefined }));
+    // A lock taken would have made the index folder to hold it.
+    expect(existsSync(join(root, 'store', REGION, '.index'))).toBe(false);
+    expect(byName(storeOf(root).list())).toEqual(byName(fromFiles(store)));
+  });
 });
 
 describe('through the CLI', () => {
@@ -105,6 +115,25 @@ describe('through the CLI', () => {
     const listed = kms(root, ['ListSecrets', '--Filters', '[{"Key":"Description","Values":["changed"]}]']);
     expect(listed.json.SecretList.Secret.map((s: { SecretName: string }) => s.SecretName)).toEqual(['a']);
     expect(kms(root, ['ListSecrets']).json.TotalCount).toBe(2);
+  });
+
+  test('ListSecrets building the first index while writers change secrets: the index it leaves equals the files', async () => {
+    for (let round = 0; round < 3; round++) {
+      const root = newHome();
+      const store = storeOf(root);
+      const home = new Home({ KMS_LOCAL_HOME: root });
+      for (let i = 0; i < 12; i++) store.mutate(`s${i}`, () => ({ next: recordOf(home, `s${i}`, 'before'), result: undefined }));
+      rmSync(join(root, 'store', REGION, '.index'), { recursive: true, force: true });
+      const runs = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          i % 4 === 0
+            ? runCliAsync(['kms', 'ListSecrets', '--PageSize', '100'], { home: root })
+            : runCliAsync(['kms', 'UpdateSecret', '--SecretName', `s${i % 12}`, '--Description', `after-${i}`], { home: root }),
+        ),
+      );
+      expect(runs.map((r) => r.code)).toEqual(Array(24).fill(0));
+      expect(byName(storeOf(root).list())).toEqual(byName(fromFiles(storeOf(root))));
+    }
   });
 
   test('30 processes creating, tagging and deleting secrets at once leave an index equal to the files', async () => {
