@@ -3,10 +3,13 @@
  * a lease with a fence, on the file system alone, so that it needs no native addon and works for
  * every process that shares the home, in any PID namespace.
  *
- * The lock is a folder `<name>.lock/` holding `owner` (`v2 <token> <scope> <pid> <expires-ms>`) and
- * a folder named by the holder's random token, in which the holder makes its temp files. It is
- * built under a private name and renamed into place, so it appears whole or not at all; a rename
- * onto an existing lock fails, which is the mutual exclusion.
+ * The lock is a folder `<name>.lock/` holding one folder, `v3.<token>.<scope>.<pid>.<expires-ms>`:
+ * named by the holder's random token and saying who holds it until when, it is where the holder
+ * makes its temp files. It is built under a private name and renamed into place, so it appears
+ * whole or not at all; a rename onto an existing lock fails, which is the mutual exclusion. (v2 locks
+ * of earlier kms-local builds held an `owner` file with the same fields beside a token folder; they are
+ * still read. Two folders and no file: every write takes two to four locks, and on ext4 each inode
+ * made and removed costs more the more were removed lately.)
  *
  * Why a fence: a holder can be stopped (SIGSTOP, a frozen container, a swapped-out VM) past any
  * limit, its lock broken, and then resume. Its commit is a rename of a temp file inside its own
@@ -25,11 +28,11 @@
  * A kernel advisory lock (flock) was the alternative; node has no binding for it, and the native
  * addons that have one do not build here (no install scripts), hence this pure design.
  */
-import { closeSync, constants, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
-import { DIR_MODE, FILE_MODE, isProcessAlive, pidScope, readTextIfExists, writeAll, type Fence } from './fs-safe.js';
+import { DIR_MODE, isProcessAlive, pidScope, readTextIfExists, type Fence } from './fs-safe.js';
 
 const WAIT_LIMIT_MS = 15_000;
 /** The lease of a lock: a holder older than this is presumed stopped or dead (also pid reuse). */
@@ -55,21 +58,39 @@ interface Owner {
   expires: number;
 }
 
+/** The fields of an owner line (`v2 <token> <scope> <pid> <expires>`, or v3 from a fence folder's name). */
 function parseOwner(text: string): Owner | undefined {
   const [version, token, scope, pid, expires] = text.trim().split(' ');
-  if (version !== 'v2' || !token || !scope || !pid || !expires) return undefined;
+  if ((version !== 'v2' && version !== 'v3') || !token || !scope || !pid || !expires) return undefined;
   return { token, scope, pid: Number(pid), expires: Number(expires) };
 }
 
+/** The name of a holder's fence folder: its owner fields, so that a lock needs no owner file. */
+function fenceName(token: string, expires: number): string {
+  return `v3.${token}.${pidScope()}.${process.pid}.${expires}`;
+}
+
+const FENCE_NAME = /^v3\.([0-9a-f]+)\.([0-9a-f]+)\.(\d+)\.(\d+)$/;
+
 /** What is at a lock's path: its owner line, '' for a lock without one, undefined when free. */
 function observe(lockPath: string): string | undefined {
+  let entries: string[];
   try {
-    return readTextIfExists(join(lockPath, 'owner')) ?? (statSync(lockPath, { throwIfNoEntry: false }) ? '' : undefined);
+    entries = readdirSync(lockPath);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
     // A lock file of kms-local before 0.2 (`<pid> <token>`): read as such.
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return `legacy ${readTextIfExists(lockPath) ?? ''}`;
+    if (code === 'ENOTDIR') return `legacy ${readTextIfExists(lockPath) ?? ''}`;
     throw err;
   }
+  // A v2 lock of an earlier kms-local build: its owner file says it (gone meanwhile: being removed).
+  if (entries.includes('owner')) return readTextIfExists(join(lockPath, 'owner')) ?? '';
+  for (const entry of entries) {
+    const fields = FENCE_NAME.exec(entry);
+    if (fields) return `v3 ${fields[1]} ${fields[2]} ${fields[3]} ${fields[4]}`;
+  }
+  return '';
 }
 
 function ageMs(path: string): number | undefined {
@@ -98,15 +119,14 @@ function removeTree(path: string): void {
 }
 
 /**
- * Removes a lock its holder has moved aside: the owner file and the empty token folder by name,
- * three calls; the recursive removal (a JS walk with an lstat per entry, loaded on first use) only
- * when something else is left, such as the temp file of a write that failed. Every write takes
- * three or four locks, so this is on the path of each.
+ * Removes a lock its holder has moved aside: the empty fence folder by name, then the lock's, two
+ * calls; the recursive removal (a JS walk with an lstat per entry, loaded on first use) only when
+ * something else is left, such as the temp file of a write that failed. Every write takes two to
+ * four locks, so this is on the path of each.
  */
-function removeReleased(grave: string, token: string): void {
+function removeReleased(grave: string, fence: string): void {
   try {
-    unlinkSync(join(grave, 'owner'));
-    rmdirSync(join(grave, token));
+    rmdirSync(join(grave, fence));
     rmdirSync(grave);
   } catch {
     removeTree(grave);
@@ -227,17 +247,11 @@ function stagingName(token: string): string {
 }
 
 /** Builds a complete lock under a private name and renames it into place; false when the lock is taken. */
-function tryTake(lockPath: string, token: string, expires: number): boolean {
+function tryTake(lockPath: string, token: string, fence: string): boolean {
   const staging = join(dirname(lockPath), stagingName(token));
   mkdirSync(staging, { mode: DIR_MODE });
   try {
-    mkdirSync(join(staging, token), { mode: DIR_MODE });
-    const fd = openSync(join(staging, 'owner'), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
-    try {
-      writeAll(fd, Buffer.from(`v2 ${token} ${pidScope()} ${process.pid} ${expires}\n`));
-    } finally {
-      closeSync(fd);
-    }
+    mkdirSync(join(staging, fence), { mode: DIR_MODE });
     renameSync(staging, lockPath);
     return true;
   } catch (err) {
@@ -266,9 +280,11 @@ function takeLock(lockPath: string, what: string, waitMs: number): HeldLock | un
   let pause = 1;
   let recovered = false;
   let expires = 0;
+  let fence = '';
   for (;;) {
     expires = Date.now() + maxHoldMs();
-    if (tryTake(lockPath, token, expires)) break;
+    fence = fenceName(token, expires);
+    if (tryTake(lockPath, token, fence)) break;
     const observed = observe(lockPath);
     if (observed !== undefined && isStale(lockPath, observed) && breakStale(lockPath, observed)) {
       recovered = true;
@@ -278,7 +294,7 @@ function takeLock(lockPath: string, what: string, waitMs: number): HeldLock | un
     sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 50);
   }
-  const tempDir = join(lockPath, token);
+  const tempDir = join(lockPath, fence);
   return {
     recovered,
     fence: { tempDir, lost: () => new LockLost(what, Date.now() <= expires) },
@@ -292,7 +308,7 @@ function takeLock(lockPath: string, what: string, waitMs: number): HeldLock | un
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw err;
       }
-      removeReleased(grave, token);
+      removeReleased(grave, fence);
     },
   };
 }

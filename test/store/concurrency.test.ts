@@ -39,6 +39,7 @@ import {
   LONG,
   StageModel,
   filesMatching,
+  lockDebris,
   invariantViolations,
   journalCommits,
   mapLimit,
@@ -119,7 +120,7 @@ function fileRig(): Rig {
           return true;
         }
       });
-      return [...unparsable, ...filesMatching(regionDir, /\.(lock|break|tmp)$/)];
+      return [...unparsable, ...lockDebris(regionDir)];
     },
   };
 }

@@ -16,11 +16,9 @@ import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { homesRemovedAfterAll, runCli, runCliAsync, serviceError, type CliResult } from '../support/cli.js';
-import { filesMatching, invariantViolations, isStopped, LONG, mapLimit, randomSource, seedOf, sleep, spawnCli, waitUntil, type Spawned } from '../support/workload.js';
+import { filesMatching, invariantViolations, lockDebris, isStopped, LONG, mapLimit, randomSource, seedOf, sleep, spawnCli, waitUntil, type Spawned } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
-/** What a lock leaves while it is held: its folder's `owner` file, temp files (and lock files of old versions). */
-const LOCK_DEBRIS = /\.(lock|tmp)$|^owner$/;
 /** How long the write after a crash may take, stale lock recovery included. */
 const RECOVERY_MS = 5_000;
 
@@ -189,7 +187,7 @@ async function randomKillRound(round: number, count: number): Promise<{ killed: 
     if (op.kind === 'create' && !existing.includes(op.secret)) await timedWrite(home, ['CreateSecret', '--SecretName', op.secret, '--VersionId', 'recovered', '--SecretData', 'recovered']);
   }
   // Nor a temp file of a killed writer: breaking its lock clears them.
-  expect(filesMatching(join(home, 'store'), LOCK_DEBRIS)).toEqual([]);
+  expect(lockDebris(join(home, 'store'))).toEqual([]);
   const values = await checkStore(home);
   // Every acknowledged write is there.
   let acknowledged = 0;
@@ -300,7 +298,7 @@ describe('writers killed at the injected points', () => {
     const killed = await spawnCli(['kms', ...args], { home, env: { KMS_LOCAL_TEST_CRASH_AT: point } }).done;
     expect(killed.signal).toBe('SIGKILL');
     // The lock and the index's dirty mark of the killed writer are still there.
-    expect(filesMatching(join(home, 'store', REGION, '.locks'), /^owner$/).length).toBeGreaterThan(0);
+    expect(lockDebris(join(home, 'store', REGION, '.locks')).filter((entry) => entry.endsWith('.lock/')).length).toBeGreaterThan(0);
 
     // The probe (ListSecrets reads the index, GetSecretValue the file) sees the state of the file.
     const seen = probe.view(ok(kms(home, ...probe.args)));
@@ -314,7 +312,7 @@ describe('writers killed at the injected points', () => {
     if (point === 'after-rename' && args[0] === 'DeleteSecret') await timedWrite(home, ['RestoreSecret', '--SecretName', secret]);
     if ((await checkNames(home)).includes(secret)) await timedWrite(home, ['PutSecretValue', '--SecretName', secret, '--VersionId', 'v9', '--SecretData', 'after-the-crash']);
     else await timedWrite(home, ['CreateSecret', '--SecretName', secret, '--VersionId', 'v9', '--SecretData', 'after-the-crash']);
-    expect(filesMatching(join(home, 'store'), LOCK_DEBRIS)).toEqual([]);
+    expect(lockDebris(join(home, 'store'))).toEqual([]);
     await checkStore(home);
   }, 60_000);
 
@@ -333,7 +331,7 @@ describe('writers killed at the injected points', () => {
       // A write after the crash is seen by the next list.
       ok(kms(home, 'CreateSecret', '--SecretName', 'e', '--VersionId', 'v1', '--SecretData', 'e-value'));
       expect(ok(kms(home, 'ListSecrets')).TotalCount).toBe(4);
-      expect({ point, left: filesMatching(join(home, 'store'), LOCK_DEBRIS) }).toEqual({ point, left: [] });
+      expect({ point, left: lockDebris(join(home, 'store')) }).toEqual({ point, left: [] });
       await checkStore(home);
     }
   }, 60_000);
@@ -411,7 +409,7 @@ describe('a writer stopped while it holds the lock, then killed', () => {
     expect((await holder.done).signal).toBe('SIGKILL');
     const values = await checkStore(home);
     expect([...values.get('target')!.keys()].sort()).toEqual(['v1', 'v2', 'w0', 'w1', 'w2', 'w3', 'w4']);
-    expect(filesMatching(join(home, 'store'), LOCK_DEBRIS)).toEqual([]);
+    expect(lockDebris(join(home, 'store'))).toEqual([]);
   }, 60_000);
 
   (LONG ? test : test.skip)('a stopped holder that is still alive makes others give up with ServiceUnavailableTemporary, and finishes its write when continued', async () => {

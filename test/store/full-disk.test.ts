@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
-import { filesMatching } from '../support/workload.js';
+import { lockDebris } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
 const mount = mkdtempSync(join(tmpdir(), 'kms-local-full-'));
@@ -93,7 +93,7 @@ suite('a PutSecretValue on a nearly full disk', () => {
       expect(after.equals(before)).toBe(true);
       expect(current()).toBe(old);
     }
-    expect(filesMatching(home, /\.tmp$|^owner$/)).toEqual([]);
+    expect(lockDebris(home)).toEqual([]);
     // With space again, the store takes writes and lists everything.
     ok(kms('UpdateSecret', '--SecretName', 'big', '--Description', `after margin ${margin}`));
     const filter = JSON.stringify([{ Key: 'Description', Values: [`after margin ${margin}`] }]);

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { Home } from '../../src/store/home.js';
 import { SecretStore } from '../../src/store/store.js';
 import { pidScope, writeFileAtomic } from '../../src/store/fs-safe.js';
-import { LockLost, acquireLock, withLock } from '../../src/store/lock.js';
+import { LockLost, acquireLock, tryAcquireLock, withLock } from '../../src/store/lock.js';
 import { BIN, cliEnvironment, homesRemovedAfterAll, runCli, runCliAsync, serviceError, withoutKeyNotice, type CliResult } from '../support/cli.js';
-import { filesMatching, isStopped, sleep, spawnCli, waitUntil } from '../support/workload.js';
+import { isStopped, lockDebris, sleep, spawnCli, waitUntil } from '../support/workload.js';
 
 const REGION = 'cn-hangzhou';
 const newHome = homesRemovedAfterAll();
@@ -94,7 +94,7 @@ const TAGS_EACH = 9;
     // The index agrees with the files.
     const listed = ok(runCli(['kms', 'ListSecrets', '--FetchTags', 'true', '--PageSize', '100'], { home }));
     for (const secret of listed.SecretList.Secret) expect({ name: secret.SecretName, tags: secret.Tags.Tag }).toEqual({ name: secret.SecretName, tags: store.get(secret.SecretName)!.tags });
-    expect(filesMatching(home, /\.tmp$|^owner$/)).toEqual([]);
+    expect(lockDebris(home)).toEqual([]);
   }, 180_000);
 
   /** The host pid of a stopped process whose command line contains `marker`. */
@@ -168,7 +168,7 @@ describe('a writer stopped past the lock lease, its lock broken meanwhile', () =
     const versions = ok(runCli(['kms', 'ListSecretVersionIds', '--SecretName', 'target', '--IncludeDeprecated', 'true'], { home }));
     expect(versions.VersionIds.VersionId.map((v: any) => v.VersionId).sort()).toEqual(['newer', 'v1']);
     // Nothing of it is left behind, and the secret takes writes at once.
-    expect(filesMatching(home, /\.tmp$|^owner$/)).toEqual([]);
+    expect(lockDebris(home)).toEqual([]);
     ok(runCli(['kms', 'PutSecretValue', '--SecretName', 'target', '--VersionId', 'after', '--SecretData', 'after-value'], { home }));
   }, 60_000);
 });
@@ -218,6 +218,55 @@ describe('the fence of a lock', () => {
     expect(runs).toBe(2);
     expect(readFileSync(file, 'utf8')).toBe('run 2\n');
     expect(existsSync(lockPath)).toBe(false);
+  });
+});
+
+describe('the lock format', () => {
+  /** The pid of a process that has ended. */
+  const endedPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const FOREIGN_SCOPE = 'ffffffff';
+
+  /** A lock as another process left it: a v3 fence folder, or a v2 owner file beside a token folder. */
+  function plantLock(lockPath: string, format: 'v2' | 'v3', scope: string, pid: number, expires: number): void {
+    const token = '0123456789abcdef';
+    if (format === 'v3') {
+      mkdirSync(join(lockPath, `v3.${token}.${scope}.${pid}.${expires}`), { recursive: true });
+    } else {
+      mkdirSync(join(lockPath, token), { recursive: true });
+      writeFileSync(join(lockPath, 'owner'), `v2 ${token} ${scope} ${pid} ${expires}\n`);
+    }
+  }
+
+  test('a held lock is a folder holding only its fence folder, named by token, scope, pid and expiry: no file', () => {
+    const lockPath = join(newHome(), 'file.json.lock');
+    const lock = acquireLock(lockPath, "secret 'file'");
+    const entries = readdirSync(lockPath, { withFileTypes: true });
+    expect(entries.map((e) => ({ name: e.name, folder: e.isDirectory() }))).toEqual([{ name: expect.stringMatching(new RegExp(`^v3\\.[0-9a-f]{16}\\.${pidScope()}\\.${process.pid}\\.\\d{13}$`)), folder: true }]);
+    expect(lock.fence.tempDir).toBe(join(lockPath, entries[0]!.name));
+    lock.release();
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  test.each(['v2', 'v3'] as const)('a %s lock of a live holder is not taken; of a dead holder in this namespace it is, at once', (format) => {
+    const live = join(newHome(), 'live.lock');
+    plantLock(live, format, pidScope(), process.pid, Date.now() + 60_000);
+    expect(tryAcquireLock(live, 'live')).toBeUndefined();
+    const dead = join(newHome(), 'dead.lock');
+    plantLock(dead, format, pidScope(), endedPid(), Date.now() + 60_000);
+    const taken = tryAcquireLock(dead, 'dead');
+    expect(taken?.recovered).toBe(true);
+    taken!.release();
+  });
+
+  test.each(['v2', 'v3'] as const)('a %s lock of another PID namespace is kept until its lease has run out, whatever its pid', (format) => {
+    const held = join(newHome(), 'held.lock');
+    plantLock(held, format, FOREIGN_SCOPE, endedPid(), Date.now() + 60_000);
+    expect(tryAcquireLock(held, 'held')).toBeUndefined();
+    const expired = join(newHome(), 'expired.lock');
+    plantLock(expired, format, FOREIGN_SCOPE, endedPid(), Date.now() - 1);
+    const taken = tryAcquireLock(expired, 'expired');
+    expect(taken?.recovered).toBe(true);
+    taken!.release();
   });
 });
 

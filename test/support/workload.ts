@@ -244,6 +244,26 @@ export function filesMatching(dir: string, pattern: RegExp): string[] {
   return found.sort();
 }
 
+/**
+ * What locks leave under `dir` while held or when their holder died (src/store/lock.ts): lock
+ * folders (`<name>.lock/`, with a trailing slash) and the private names they are built and removed
+ * under, owner files and lock files of earlier versions, temp files.
+ */
+export function lockDebris(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string, rel: string): void => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (/\.lock$|^lock$|^\.(acquire|broken|released)-/.test(entry.name)) found.push(`${childRel}/`);
+        else walk(join(path, entry.name), childRel);
+      } else if (/\.(lock|break|tmp)$|^owner$/.test(entry.name)) found.push(childRel);
+    }
+  };
+  walk(dir, '');
+  return found.sort();
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Whether a process is stopped (state T in /proc/<pid>/stat). */
