@@ -16,7 +16,7 @@ import { isUnder, rewrapRecord } from './rewrap.js';
 import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
-import { claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
+import { LastVerified, claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
 import { Manifest, ManifestDamaged, NotLatest, type FileStamp } from './manifest.js';
 
 export interface StoreOptions {
@@ -62,6 +62,8 @@ export class SecretStore {
    * not twice. Any change through this store forgets it.
    */
   private lastShared?: { name: string; record: SecretRecord | undefined };
+  /** A write's second read of an unchanged file skips the checks its first passed (secret-file.ts). */
+  private readonly lastVerified = new LastVerified();
 
   /** `nowMs` is the clock requests run on (KMS_LOCAL_NOW when rehearsing). */
   constructor(home: Home, region: string, nowMs: () => number, options: StoreOptions = {}) {
@@ -148,7 +150,7 @@ export class SecretStore {
 
   private decode(name: string, text: string): StampedSecret {
     try {
-      return decodeStampedSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId);
+      return decodeStampedSecretFile(text, name, this.region, (keyId) => this.home.keyring(keyId), this.home.keys().keyId, this.lastVerified);
     } catch (err) {
       if (err instanceof IntegrityError) throw integrityError(name, err.message);
       throw err;
