@@ -11,7 +11,7 @@
  */
 import { ServiceError } from '../errors/errors.js';
 import { decideAccess, parseResourcePolicy, principalArn, type PolicyDocument } from '../core/access-policy.js';
-import type { Tag } from '../core/model.js';
+import { secretNameIn, type Tag } from '../core/model.js';
 import { identityPolicies, type Principal } from '../core/principals.js';
 import type { Context } from './context.js';
 import type { OperationSpec } from './operations.js';
@@ -45,7 +45,7 @@ export function callerName(caller: Caller): string {
 }
 
 async function secretResource(ctx: Context, value: string): Promise<Resource> {
-  const name = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(value)?.[1] ?? value;
+  const name = secretNameIn(value);
   const secret = await ctx.store.peek(name);
   return { path: `secret/${name}`, tags: secret?.tags ?? [], policy: parseResourcePolicy(secret?.policy) };
 }

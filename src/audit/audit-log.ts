@@ -8,6 +8,7 @@ import { CliError, ServiceError } from '../errors/errors.js';
 import type { Home } from '../store/home.js';
 import { appendLine } from '../store/fs-safe.js';
 import { formatTime } from '../core/time.js';
+import { secretNameIn } from '../core/model.js';
 
 export interface AuditRecord {
   time: string;
@@ -48,8 +49,7 @@ function text(value: unknown): string | undefined {
 function nameOf(value: unknown): string | undefined {
   const given = text(value);
   if (given === undefined) return undefined;
-  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(given);
-  return arn ? arn[1] : given;
+  return secretNameIn(given);
 }
 
 /** The record of a secret removed once the real clock passed its PlannedDeleteTime (either store). */

@@ -28,7 +28,10 @@ const FILE_SUFFIX = '-FILE';
 
 export function splitFlag(arg: string): { name: string; inline: string | undefined } {
   const body = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
-  const cut = body.search(/[=:]/);
+  // The first '=' or ':' (string searches: this runs at every start, before any other expression).
+  const equals = body.indexOf('=');
+  const colon = body.indexOf(':');
+  const cut = equals < 0 ? colon : colon < 0 ? equals : Math.min(equals, colon);
   return cut < 0 ? { name: body, inline: undefined } : { name: body.slice(0, cut), inline: body.slice(cut + 1) };
 }
 

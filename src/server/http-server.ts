@@ -22,13 +22,7 @@ import { LogNonceLedger } from './nonce-log.js';
 import { logField, logText } from './log-line.js';
 import { backendOf } from '../store/open-backend.js';
 import type { NonceClaims } from '../store/backend.js';
-import { isRegionId } from '../core/model.js';
-
-/** The secret a SecretName parameter names (an ARN's last part), for finding its lock. */
-function secretNameOf(value: string): string {
-  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(value);
-  return arn ? arn[1]! : value;
-}
+import { isRegionId, secretNameIn } from '../core/model.js';
 
 /** SecretData is at most 30720 bytes; form encoding can triple it. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -182,7 +176,7 @@ export function createKmsServer(opts: ServerOptions): Server {
     // Every write also takes the region's metadata index lock for a moment: a CLI process stopped
     // holding it must hold up only the writes of that region, not every request.
     if (op.mutates && isRegionId(region)) {
-      await backendOf(opts.home).secrets(region, Date.now).writable(known.SecretName ? secretNameOf(known.SecretName) : undefined);
+      await backendOf(opts.home).secrets(region, Date.now).writable(known.SecretName ? secretNameIn(known.SecretName) : undefined);
     }
     const response = await invoke(op, known, {
       home: opts.home,

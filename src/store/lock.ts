@@ -28,7 +28,7 @@
  * A kernel advisory lock (flock) was the alternative; node has no binding for it, and the native
  * addons that have one do not build here (no install scripts), hence this pure design.
  */
-import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors/errors.js';
@@ -175,6 +175,8 @@ function sweepDebris(locksDir: string): void {
     return;
   }
   for (const entry of entries) {
+    // Locks in use are most of the folder, and no debris name lacks the dot.
+    if (!entry.startsWith('.')) continue;
     const kind = /^\.(acquire|broken|released)-[0-9a-f-]+$/.exec(entry)?.[1];
     if (!kind) continue;
     const path = join(locksDir, entry);
@@ -299,8 +301,9 @@ function takeLock(lockPath: string, what: string, waitMs: number): HeldLock | un
     recovered,
     fence: { tempDir, lost: () => new LockLost(what, Date.now() <= expires) },
     release() {
-      // Only while the lock is still this holder's: one that was broken belongs to someone else now.
-      if (parseOwner(observe(lockPath) ?? '')?.token !== token) return;
+      // Only while the lock is still this holder's (its fence folder is in it, and fence names are
+      // unique by token): one that was broken belongs to someone else now.
+      if (!existsSync(tempDir)) return;
       const grave = join(dirname(lockPath), `.released-${token}`);
       try {
         renameSync(lockPath, grave);
