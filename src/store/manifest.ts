@@ -108,6 +108,26 @@ export class Shard {
     }
   }
 
+  /**
+   * These lines with `name`'s entry set to `entry`, replaced in place or added in name order, as
+   * Manifest.encode would write them: a write changes one line of a shard that at 10,000 secrets
+   * holds about 625, without parsing and encoding the others. Undefined when a name here needs
+   * escaping in JSON (then the caller encodes the shard whole).
+   */
+  withEntry(name: string, entry: ManifestEntry): string | undefined {
+    const text = this.lines;
+    const quoted = JSON.stringify(name);
+    if (quoted !== `"${name}"` || text.includes('\\')) return undefined;
+    const line = JSON.stringify([name, entry]);
+    const at = text.indexOf(`\n[${quoted},`);
+    if (at >= 0) return `${text.slice(0, at + 1)}${line}${text.slice(text.indexOf('\n', at + 1))}`;
+    // The text starts with the header's newline; each line is `["<name>",...` and ends with one.
+    for (let start = 1; start > 0 && start < text.length; start = text.indexOf('\n', start) + 1) {
+      if (text.slice(start + 2, text.indexOf('"', start + 2)) > name) return `${text.slice(0, start)}${line}\n${text.slice(start)}`;
+    }
+    return `${text}${line}\n`;
+  }
+
   entries(): Map<string, ManifestEntry> {
     if (!this.parsed) {
       const parsed = new Map<string, ManifestEntry>();
@@ -218,9 +238,14 @@ export class Manifest {
 
   /** `<mac>\n<header>\n` then one line per entry, sorted by name; the MAC covers all after its line. */
   private encode(shard: string, entries: Map<string, ManifestEntry>, keys: Keyring): string {
-    const header: ShardHeader = { v: VERSION, scope: this.options.scope, shard, key: keys.keyId };
     const lines = [...entries.keys()].sort().map((name) => `${JSON.stringify([name, entries.get(name)!])}\n`);
-    const body = `${JSON.stringify(header)}\n${lines.join('')}`;
+    return this.sealed(shard, `\n${lines.join('')}`, keys);
+  }
+
+  /** A shard's text from its entry lines (from the header's newline on, as Shard keeps them): header and MAC put before. */
+  private sealed(shard: string, lines: string, keys: Keyring): string {
+    const header: ShardHeader = { v: VERSION, scope: this.options.scope, shard, key: keys.keyId };
+    const body = `${JSON.stringify(header)}${lines}`;
     return `${keys.fileMac(this.macText(body))}\n${body}`;
   }
 
@@ -349,12 +374,13 @@ export class Manifest {
   private recordEntry(name: string, entry: ManifestEntry): void {
     const shard = shardOf(name);
     withLock(join(this.options.lockDir, `manifest-${shard}.lock`), `the manifest of the ${this.options.scope}`, (lock) => {
-      const current = this.readShard(shard)?.entries() ?? new Map<string, ManifestEntry>();
-      const had = current.get(name);
+      const current = this.readShard(shard);
+      const had = current?.get(name);
       if (had && had.g >= entry.g) return;
-      const entries = new Map(current);
-      entries.set(name, entry);
-      writeFileAtomic(this.shardPath(shard), this.encode(shard, entries, this.options.writeKeys()), lock.fence);
+      const keys = this.options.writeKeys();
+      const lines = current?.withEntry(name, entry);
+      const text = lines !== undefined ? this.sealed(shard, lines, keys) : this.encode(shard, new Map([...(current?.entries() ?? []), [name, entry]]), keys);
+      writeFileAtomic(this.shardPath(shard), text, lock.fence);
     });
   }
 

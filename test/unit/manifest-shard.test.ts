@@ -46,3 +46,52 @@ describe('Shard.addLiveNames', () => {
     expect([...liveOf(entries)].sort()).toEqual(expected.sort());
   });
 });
+
+describe('Shard.withEntry: one line changed, the text as the whole shard encoded again', () => {
+  /** What Manifest.encode writes for these entries: lines in name order. */
+  const encoded = (entries: Map<string, ManifestEntry>) => shardText([...entries.keys()].sort().map((name) => [name, entries.get(name)!]));
+  const live = (g: number): ManifestEntry => ({ g, m: `mac${g}` });
+  const start: [string, ManifestEntry][] = [
+    ['app/b', live(1)],
+    ['app/d', live(2)],
+    ['gone', { g: 3, deleted: true }],
+  ];
+  test.each([
+    ['a new name before all others', 'a', live(1)],
+    ['a new name between two', 'app/c', live(1)],
+    ['a new name after all others', 'zz', live(1)],
+    ['a new name that another begins with', 'app/', live(1)],
+    ['a new name that begins with another', 'app/bb', live(1)],
+    ['an existing name, newer', 'app/d', live(5)],
+    ['an existing name, removed', 'app/b', { g: 2, deleted: true } as ManifestEntry],
+    ['a tombstone written again', 'gone', live(4)],
+  ])('%s', (_rule, name, entry) => {
+    const shard = new Shard(encoded(new Map(start)));
+    const expected = encoded(new Map([...start, [name, entry]]));
+    expect(shard.withEntry(name, entry)).toBe(expected);
+  });
+
+  test('an empty shard gets its first line', () => {
+    expect(new Shard(encoded(new Map())).withEntry('x', live(1))).toBe(encoded(new Map([['x', live(1)]])));
+  });
+
+  test('a shard or a name that needs an escape in JSON is left to a whole encoding', () => {
+    expect(new Shard(encoded(new Map([['we"ird', live(1)]]))).withEntry('x', live(1))).toBeUndefined();
+    expect(new Shard(encoded(new Map(start))).withEntry('tab\there', live(1))).toBeUndefined();
+  });
+
+  test('agrees with a whole encoding over 500 names written in random order', () => {
+    const entries = new Map<string, ManifestEntry>();
+    let shard = new Shard(encoded(entries));
+    let seed = 7;
+    for (let i = 0; i < 500; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const name = `app/service-${String(seed % 300).padStart(3, '0')}/db`;
+      const entry = live(i + 1);
+      const text = shard.withEntry(name, entry)!;
+      entries.set(name, entry);
+      expect(text).toBe(encoded(entries));
+      shard = new Shard(text);
+    }
+  });
+});
