@@ -8,6 +8,7 @@
 import { CliError } from '../errors/errors.js';
 import { clockFrom } from '../api/context.js';
 import { parseTime } from '../core/time.js';
+import { secretNameIn } from '../core/model.js';
 import { Home } from '../store/home.js';
 import { backendOf, closeBackendOf } from '../store/open-backend.js';
 import { formatResponse } from './run-operation.js';
@@ -31,7 +32,7 @@ export async function runAudit(args: ParsedArgv, io: CliIo): Promise<number> {
   for (const param of args.params) given[param.name] = param.value;
   const since = given.since === undefined ? undefined : parseSince(given.since, clockFrom(io.env), parseTime);
   // An ARN names the same secret: the log holds names.
-  const name = given.SecretName?.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '');
+  const name = given.SecretName === undefined ? undefined : secretNameIn(given.SecretName);
   const keyId = given.KeyId?.replace(/^acs:kms:[^:]*:[^:]*:key\//, '');
   const home = new Home(io.env);
   let entries;

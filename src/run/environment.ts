@@ -3,6 +3,7 @@
  * Errors here name secrets and variables, never a value.
  */
 import { CliError } from '../errors/errors.js';
+import { secretNameIn } from '../core/model.js';
 
 export interface RunRequest {
   /** Each secret to read and the variable it goes to, in the order given. */
@@ -39,7 +40,7 @@ export function parseRunArgv(argv: readonly string[]): RunRequest | 'help' {
     const value = eq >= 0 ? arg.slice(eq + 1) : head[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new CliError(`--${name} must be assigned with value`);
     if (name === 'SecretName') {
-      request.secrets.push({ secretName: value, variable: variableName(value.replace(/^acs:kms:[^:]*:[^:]*:secret\//, '')) });
+      request.secrets.push({ secretName: value, variable: variableName(secretNameIn(value)) });
     } else if (name === 'Env') {
       const sep = value.indexOf('=');
       const variable = value.slice(0, sep);
