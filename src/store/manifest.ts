@@ -215,6 +215,14 @@ function isEntry(value: unknown): value is ManifestEntry {
   return Object.keys(e).length === 2 && (e.deleted === true || typeof e.m === 'string');
 }
 
+/**
+ * Whether `entry` records exactly this file: live, at its generation, with its MAC. The one verdict
+ * that does not depend on a writer being at work (see Manifest.judge).
+ */
+export function recordsExactly(entry: ManifestEntry | undefined | 'legacy', file: FileStamp): boolean {
+  return typeof entry === 'object' && !('deleted' in entry) && file.generation === entry.g && file.mac.startsWith(entry.m);
+}
+
 export class Manifest {
   private readonly options: ManifestOptions;
   readonly dir: string;
@@ -306,7 +314,7 @@ export class Manifest {
     if (entry === 'legacy') {
       return g === 0 ? undefined : `its file is generation ${g}, but the folder's manifest (${this.dir}) is gone: was it removed or the folder restored from a copy?`;
     }
-    if (entry && !('deleted' in entry) && g === entry.g && file.mac.startsWith(entry.m)) return undefined;
+    if (recordsExactly(entry, file)) return undefined;
     if (g === (entry?.g ?? 0) + 1 && ((entry && !('deleted' in entry)) || writerAtWork())) return undefined;
     if (!entry) return `its file (generation ${g}) is not recorded in the manifest: it was not written by kms-local here, or put back by hand`;
     if ('deleted' in entry) return `it was deleted (at generation ${entry.g}), and an older copy of its file (generation ${g}) was put back`;

@@ -12,6 +12,8 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, typ
 interface Entry<T> {
   stats: Stats;
   value: T;
+  /** Whether the caller vouched for this value (vouch): it is answered without its checks while the file is unchanged. */
+  vouched: boolean;
 }
 
 /** Same file, same bytes. Times as fractional ms keep well under a microsecond at today's dates. */
@@ -43,6 +45,23 @@ export class ReadCache<T> {
     return this.load(path, decode);
   }
 
+  /**
+   * The value of `path` when the caller vouched for it (vouch) and its file is unchanged since;
+   * else undefined (read it). One lstat, nothing read.
+   */
+  vouched(path: string): T | undefined {
+    const cached = this.entries.get(path);
+    if (!cached?.vouched) return undefined;
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    return st !== undefined && sameFile(cached.stats, st) ? cached.value : undefined;
+  }
+
+  /** Marks `value`, the cached value of `path`, as checked by the caller; nothing when the cache holds another. */
+  vouch(path: string, value: T): void {
+    const cached = this.entries.get(path);
+    if (cached?.value === value) cached.vouched = true;
+  }
+
   private load(path: string, decode: (text: string) => T): T | undefined {
     let fd: number;
     try {
@@ -63,7 +82,7 @@ export class ReadCache<T> {
     const value = decode(text);
     this.entries.delete(path);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(path, { stats, value });
+    this.entries.set(path, { stats, value, vouched: false });
     return value;
   }
 }

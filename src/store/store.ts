@@ -17,7 +17,7 @@ import type { Home } from './home.js';
 import { ensureDir, readdirIfExists, readNoFollow, removeFile, sweepStaleTemps, writeFileAtomic } from './fs-safe.js';
 import { waitUntilFree, withLock, type HeldLock } from './lock.js';
 import { LastVerified, claimedStamp, decodeFileName, decodeStampedSecretFile, encodeStampedSecretFile, fileNameFor, integrityError, type StampedSecret } from './secret-file.js';
-import { Manifest, ManifestDamaged, NotLatest, type FileStamp } from './manifest.js';
+import { Manifest, ManifestDamaged, NotLatest, recordsExactly, type FileStamp, type ManifestEntry } from './manifest.js';
 
 export interface StoreOptions {
   /** The real clock, which alone decides when an expired secret's file is removed. */
@@ -113,9 +113,9 @@ export class SecretStore {
   }
 
   /** The secret's file, verified, and checked against the region's manifest (see Manifest.read). */
-  private readChecked(name: string, readFile: () => StampedSecret | undefined): StampedSecret | undefined {
+  private readChecked(name: string, readFile: () => StampedSecret | undefined): { file?: StampedSecret; entry: ManifestEntry | undefined | 'legacy' } {
     try {
-      return this.manifest.read(name, readFile, () => existsSync(this.lockOf(name))).file;
+      return this.manifest.read(name, readFile, () => existsSync(this.lockOf(name)));
     } catch (err) {
       throw this.asIntegrityError(name, err);
     }
@@ -126,24 +126,36 @@ export class SecretStore {
   }
 
   private readRaw(name: string): SecretRecord | undefined {
-    return this.readChecked(name, () => this.readFile(name))?.secret;
+    return this.readChecked(name, () => this.readFile(name)).file?.secret;
   }
 
   /**
    * A read outside any lock: through the home's cache of decoded files in a long-lived process
    * (serve), else from disk. Cached records are shared between requests: never change one.
+   *
+   * A cached file found to be exactly the copy the manifest records is answered again on one lstat
+   * while the file is unchanged, without reading the manifest: every write, from any process,
+   * replaces the file (a new inode) before its entry moves, and an older copy put back is another
+   * file, checked in full. What this leaves to the next write or CLI read is a manifest damaged or
+   * put back while the file stayed the same: the file served is still the latest one written.
    */
   private readShared(name: string): SecretRecord | undefined {
     const cache = this.home.readCache;
     if (!cache) return this.readRaw(name);
     if (this.lastShared?.name === name) return this.lastShared.record;
-    const record = this.readChecked(name, () => {
-      try {
-        return cache.read(this.fileOf(name), (text) => this.decode(name, text));
-      } catch (err) {
-        throw refusedLink(name, err);
-      }
-    })?.secret;
+    const path = this.fileOf(name);
+    let record = cache.vouched(path)?.secret;
+    if (record === undefined) {
+      const checked = this.readChecked(name, () => {
+        try {
+          return cache.read(path, (text) => this.decode(name, text));
+        } catch (err) {
+          throw refusedLink(name, err);
+        }
+      });
+      if (checked.file && recordsExactly(checked.entry, checked.file)) cache.vouch(path, checked.file);
+      record = checked.file?.secret;
+    }
     if (this.oneRequest) this.lastShared = { name, record };
     return record;
   }

@@ -93,6 +93,37 @@ describe('ReadCache', () => {
     expect(() => read()).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 
+  test('a vouched value is answered by vouched() while its file is unchanged, and not once the file is replaced', () => {
+    const { path, cache, read } = setup('one');
+    const first = read()!;
+    expect(cache.vouched(path)).toBeUndefined();
+    cache.vouch(path, first);
+    expect(cache.vouched(path)).toBe(first);
+    writeFileSync(`${path}.tmp`, 'two');
+    renameSync(`${path}.tmp`, path);
+    expect(cache.vouched(path)).toBeUndefined();
+    // Read again, the new value starts unvouched.
+    expect(read()?.text).toBe('two');
+    expect(cache.vouched(path)).toBeUndefined();
+  });
+
+  test('a vouched value is not answered once its file is removed', () => {
+    const { path, cache, read } = setup('one');
+    cache.vouch(path, read()!);
+    rmSync(path);
+    expect(cache.vouched(path)).toBeUndefined();
+  });
+
+  test('vouch() of a value the cache no longer holds for the path marks nothing', () => {
+    const { path, cache, read } = setup('one');
+    const first = read()!;
+    writeFileSync(`${path}.tmp`, 'two');
+    renameSync(`${path}.tmp`, path);
+    read();
+    cache.vouch(path, first);
+    expect(cache.vouched(path)).toBeUndefined();
+  });
+
   test('beyond its capacity the oldest entry goes first', () => {
     const dir = tempDir();
     const cache = new ReadCache<string>(2);

@@ -99,6 +99,49 @@ describe('a file put back from an older copy is refused', () => {
     writeFileSync(fileOf(root, 'cached'), old);
     expect(() => store.get('cached')).toThrow(/'cached' failed its integrity check: its file is an older copy/);
   });
+
+  /** A store over serve's two caches, and a record of `name` to write with it. */
+  function cachedStore() {
+    const root = newHome();
+    const home = new Home({ KMS_LOCAL_HOME: root });
+    home.readCache = new ReadCache(100);
+    home.manifestCache = new ReadCache(100);
+    const store = new SecretStore(home, REGION, () => Date.now());
+    const keys = home.keys();
+    const record = (name: string, versionId: string, value: string) => ({
+      name, type: 'Generic' as const, description: value, createTime: '2026-01-01T00:00:00Z', updateTime: '2026-01-01T00:00:00Z', encryptionKeyId: keys.keyId, tags: [],
+      versions: [{ versionId, createTime: '2026-01-01T00:00:00Z', stages: ['ACSCurrent'], dataType: 'text' as const, digest: keys.digest(name, 'text', Buffer.from(value)), payload: keys.sealValue(name, versionId, Buffer.from(value)) }],
+    });
+    const put = (name: string, versionId: string, value: string) => store.mutate(name, () => ({ next: record(name, versionId, value), result: undefined }));
+    return { root, store, put };
+  }
+
+  test('through serve\'s caches, a file the manifest records exactly is answered on its own while unchanged; a shard changed by hand meanwhile is found by the next write, and by any uncached read', () => {
+    const { root, store, put } = cachedStore();
+    put('vouched', 'v1', 'first');
+    expect(store.get('vouched')!.description).toBe('first');
+    const shard = shardFileOf(root, 'vouched');
+    writeFileSync(shard, readFileSync(shard, 'utf8').replace('"g":1', '"g":7'));
+    // The file is the one written last, unchanged: it is still what a read answers.
+    expect(store.get('vouched')!.description).toBe('first');
+    expect(() => put('vouched', 'v2', 'second')).toThrow(/modified outside kms-local/);
+    expect(() => new SecretStore(new Home({ KMS_LOCAL_HOME: root }), REGION, () => Date.now()).get('vouched')).toThrow(/modified outside kms-local/);
+  });
+
+  test('through serve\'s caches, a file one generation past its entry (a writer between its two steps) is checked against the manifest at every read', () => {
+    const { root, store, put } = cachedStore();
+    put('ahead', 'v1', 'one');
+    const shardAtOne = readFileSync(shardFileOf(root, 'ahead'));
+    put('ahead', 'v2', 'two');
+    const shardAtTwo = readFileSync(shardFileOf(root, 'ahead'));
+    put('ahead', 'v3', 'three');
+    // File generation 3, entry 2: accepted as a writer at work, not vouched for.
+    writeFileSync(shardFileOf(root, 'ahead'), shardAtTwo);
+    expect(store.get('ahead')!.description).toBe('three');
+    // Entry 1: the same unchanged file is now two generations ahead, which the next read sees.
+    writeFileSync(shardFileOf(root, 'ahead'), shardAtOne);
+    expect(() => store.get('ahead')).toThrow(/'ahead' failed its integrity check: its file \(generation 3\) is newer than the manifest records/);
+  });
 });
 
 describe('the manifest itself', () => {
