@@ -71,6 +71,16 @@ function secretNamesOf(list: string | undefined): string[] {
   }
 }
 
+/** `ResourceId.<n>`: by hand, as serve asks it of every parameter of every request. */
+function isResourceIdParam(name: string): boolean {
+  if (!name.startsWith('ResourceId.') || name.length === 11) return false;
+  for (let i = 11; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
+
 /** The resources a call with these (wire) parameters touches. */
 export async function resourcesOf(op: OperationSpec, params: Record<string, string>, ctx: Context): Promise<Resource[]> {
   const resources: Resource[] = [];
@@ -78,9 +88,9 @@ export async function resourcesOf(op: OperationSpec, params: Record<string, stri
   for (const name of secretNamesOf(params.SecretsList)) resources.push(await secretResource(ctx, name));
   if (params.KeyId !== undefined) resources.push(await keyResource(ctx, params.KeyId));
   if (params.AliasName !== undefined) resources.push({ path: params.AliasName, tags: [] });
-  for (const [name, value] of Object.entries(params)) {
-    if (!/^ResourceId\.\d+$/.test(name)) continue;
-    resources.push(params.ResourceType === 'key' ? await keyResource(ctx, value) : await secretResource(ctx, value));
+  for (const name in params) {
+    if (!isResourceIdParam(name)) continue;
+    resources.push(params.ResourceType === 'key' ? await keyResource(ctx, params[name]!) : await secretResource(ctx, params[name]!));
   }
   if (resources.length > 0) return resources;
   if (op.name === 'GetRandomPassword') return [{ path: '*', tags: [] }];

@@ -84,7 +84,9 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
   home.watchKeyFiles = true;
   // A listing that skips an unreadable secret file says so in the server's log (unless --quiet).
   if (!args.globals.has('quiet')) home.onWarning = (message) => io.stderr(`WARNING: ${message}\n`);
-  clockFrom(env); // a bad KMS_LOCAL_NOW is reported now, not on the first request
+  // KMS_LOCAL_NOW is read once (a bad one is reported now, not on the first request): a process's
+  // environment does not change under it, and reading it cost a lookup in the environment per request.
+  const rehearsedNowMs = env.KMS_LOCAL_NOW ? clockFrom(env) : undefined;
   home.keys(); // likewise a bad master key
   const principals = backendOf(home, 'server').principals(); // a shared store gets a pool for requests at once (connected on the first)
   const keys = accessKeySource(env, () => principalAccessKeys(principals));
@@ -101,7 +103,7 @@ export async function runServe(args: ParsedArgv, io: CliIo, env: Env = io.env): 
     lookup: keys.lookup,
     callerOf: keys.callerOf,
     refreshKeys: keys.refresh,
-    storeNowMs: () => clockFrom(env),
+    storeNowMs: rehearsedNowMs === undefined ? Date.now : () => rehearsedNowMs,
     log: quiet ? undefined : (line) => io.stderr(`${line}\n`),
   });
 

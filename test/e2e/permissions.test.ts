@@ -75,6 +75,16 @@ describe('through serve', () => {
     expect((await call(ADMIN, 'PutSecretValue', { SecretName: 'other/y', SecretData: 'v2', VersionId: 'v2' })).body.Code).toBe('Forbidden.NoPermission');
   });
 
+  test('each ResourceId.N of a call is a resource of its own: a Deny on one refuses the call', async () => {
+    const deny = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Deny', Principal: { RAM: ['acs:ram::*:user/admin'] }, Action: ['kms:TagResources'], Resource: ['*'] }] });
+    expect((await call(ADMIN, 'SetSecretPolicy', { SecretName: 'other/y', Policy: deny })).status).toBe(200);
+    const tag = (ids: Record<string, string>) => call(ADMIN, 'TagResources', { ResourceType: 'secret', ...ids, 'Tag.1.Key': 'team', 'Tag.1.Value': 'a' });
+    expect((await tag({ 'ResourceId.1': 'app/x' })).status).toBe(200);
+    const refused = await tag({ 'ResourceId.1': 'app/x', 'ResourceId.2': 'other/y' });
+    expect({ status: refused.status, code: refused.body.Code }).toEqual({ status: 403, code: 'Forbidden.NoPermission' });
+    expect(refused.body.Message).toContain('secret/other/y');
+  });
+
   test('a profile with no policy keeps full access, and every call names its caller in the audit trail', async () => {
     const put = await call(ADMIN, 'PutSecretValue', { SecretName: 'app/x', SecretData: 'app-value-2', VersionId: 'v2' });
     expect(put.status).toBe(200);
