@@ -111,7 +111,7 @@ function loadBundle({ refresh = 'stale' } = {}) {
   let lazy;
   globalThis[Symbol.for('kms-local.loadLazy')] = () => {
     if (lazy === undefined) {
-      globalThis[Symbol.for('kms-local.shared')] = main.exports.sharedModules;
+      globalThis[Symbol.for('kms-local.shared')] = main.exports.sharedModules();
       lazy = runBundle(LAZY_BUNDLE, refresh).exports;
     }
     return lazy;

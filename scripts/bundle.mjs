@@ -11,7 +11,7 @@
 //
 // The lazy bundle must share the main bundle's instances of the modules both reach (a class is one
 // class for `instanceof`, a module's state is one state): the main bundle exports a namespace of
-// each such module (`sharedModules`), and in the lazy bundle each import of one is replaced by a
+// each such module (`sharedModules()`), and in the lazy bundle each import of one is replaced by a
 // reference to that namespace, which bin/load-bundle.js hands over when it loads the lazy bundle.
 // `import('../lazy.js')` in the main bundle becomes a call of the loader's `loadLazy`.
 //
@@ -148,7 +148,9 @@ function mainEntry(names) {
     // Getters, so that a `let` export reassigned later is still seen as it is now.
     modules.push(`${JSON.stringify(module)}: { ${taken.map((name) => `get ${name}() { return shared${i}_${name}; }`).join(', ')} }`);
   });
-  lines.push(`export const sharedModules = { ${modules.join(', ')} };`);
+  // Made when the lazy bundle is first loaded, not at every start: its ~140 getters were about 30 KB
+  // of the young generation that every command filled before doing anything.
+  lines.push(`export function sharedModules() { return { ${modules.join(', ')} }; }`);
   return lines.join('\n');
 }
 
