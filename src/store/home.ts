@@ -207,7 +207,8 @@ export class Home {
   }
 
   /**
-   * The key writes seal under: the next key while a move to one is known, else the current key.
+   * The key writes seal under (secret and key files, manifest shards): the next key while a move
+   * to one is known, else the current key.
    * Records only ever move forward: a write during a rekey (this host's, or on a shared store
    * another host's that was given KMS_LOCAL_NEW_MASTER_KEY) never puts a moved record back under
    * the key being retired, which the hosts stop having once the move is done.
@@ -249,11 +250,6 @@ export class Home {
    */
   reenrols(): boolean {
     return this.env.KMS_LOCAL_REENROL === '1';
-  }
-
-  /** The key new manifest shards are written under: the next key while a rekey is under way. */
-  manifestKeys(): Keyring {
-    return this.nextKeys() ?? this.keys();
   }
 
   /** The keyring for a key id found in a file: the current master key or the next one. */

@@ -56,7 +56,7 @@ export class KeyStore {
       lockDir: join(this.dir, '.locks'),
       scope: `keys of ${region}`,
       keyring: (keyId) => home.keyring(keyId),
-      writeKeys: () => home.manifestKeys(),
+      writeKeys: () => home.writeKeys(),
       scan: () => this.scan(),
       reenrol: () => home.reenrols(),
       cache: () => home.manifestCache,

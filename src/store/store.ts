@@ -80,7 +80,7 @@ export class SecretStore {
       lockDir: `${this.dir}${sep}.locks`,
       scope: `secrets of ${region}`,
       keyring: (keyId) => home.keyring(keyId),
-      writeKeys: () => home.manifestKeys(),
+      writeKeys: () => home.writeKeys(),
       scan: () => this.scan(),
       reenrol: () => home.reenrols(),
       cache: () => home.manifestCache,
