@@ -16,9 +16,9 @@
  * The young generation is held at YOUNG_SEMI_SPACE_MB. Its largest size is fixed when V8 starts
  * (16 MB semi-spaces), so it is steered instead: growth stays on (factor 2) while it is smaller and
  * is turned off (factor 1) once it is there. Almost all of a request's garbage dies young, so a
- * young collection costs about the same whatever the size; at the starting 1 MB, serve made one
- * every ~30 GetSecretValue requests, about 4.6 us of CPU per request, against ~1.5 us at 4 MB
- * (8 MB gained nothing more); 16 MB would add ~35 MB of RSS for nothing.
+ * young collection costs about the same whatever the size: at the starting 1 MB serve made one
+ * every ~30 GetSecretValue requests, GC pauses of about 5.5 us per request, against 2.6 us at 4 MB
+ * (`--trace-gc-nvp`; 8 MB measured no better); growing freely to 16 MB put ~40 MB more in RSS.
  * Measured in `npm run bench` (docs/benchmarks.md): the CPU per request and the RSS after 200,000
  * requests over 10,000 secrets.
  */
