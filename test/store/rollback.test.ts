@@ -82,24 +82,6 @@ describe('a file put back from an older copy is refused', () => {
     expectRefused(read, 'planted', /not recorded in the manifest/, ['planted-value-77']);
   });
 
-  test('an older copy put back is refused through serve\'s caches too', () => {
-    const root = newHome();
-    const home = new Home({ KMS_LOCAL_HOME: root });
-    home.readCache = new ReadCache(100);
-    home.manifestCache = new ReadCache(100);
-    const store = new SecretStore(home, REGION, () => Date.now());
-    const keys = home.keys();
-    const version = { versionId: 'v1', createTime: '2026-01-01T00:00:00Z', stages: ['ACSCurrent'], dataType: 'text' as const, digest: keys.digest('cached', 'text', Buffer.from('v')), payload: keys.sealValue('cached', 'v1', Buffer.from('v')) };
-    const secret = (description: string) => ({ name: 'cached', type: 'Generic' as const, description, createTime: '2026-01-01T00:00:00Z', updateTime: '2026-01-01T00:00:00Z', encryptionKeyId: keys.keyId, tags: [], versions: [version] });
-    store.mutate('cached', () => ({ next: secret('first'), result: undefined }));
-    expect(store.get('cached')!.description).toBe('first');
-    const old = readFileSync(fileOf(root, 'cached'));
-    store.mutate('cached', () => ({ next: secret('second'), result: undefined }));
-    expect(store.get('cached')!.description).toBe('second');
-    writeFileSync(fileOf(root, 'cached'), old);
-    expect(() => store.get('cached')).toThrow(/'cached' failed its integrity check: its file is an older copy/);
-  });
-
   /** A store over serve's two caches, and a record of `name` to write with it. */
   function cachedStore() {
     const root = newHome();
@@ -115,6 +97,17 @@ describe('a file put back from an older copy is refused', () => {
     const put = (name: string, versionId: string, value: string) => store.mutate(name, () => ({ next: record(name, versionId, value), result: undefined }));
     return { root, store, put };
   }
+
+  test('an older copy put back is refused through serve\'s caches too', () => {
+    const { root, store, put } = cachedStore();
+    put('cached', 'v1', 'first');
+    expect(store.get('cached')!.description).toBe('first');
+    const old = readFileSync(fileOf(root, 'cached'));
+    put('cached', 'v2', 'second');
+    expect(store.get('cached')!.description).toBe('second');
+    writeFileSync(fileOf(root, 'cached'), old);
+    expect(() => store.get('cached')).toThrow(/'cached' failed its integrity check: its file is an older copy/);
+  });
 
   test('through serve\'s caches, a file the manifest records exactly is answered on its own while unchanged; a shard changed by hand meanwhile is found by the next write, and by any uncached read', () => {
     const { root, store, put } = cachedStore();
