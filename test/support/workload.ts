@@ -5,7 +5,7 @@
  * the store's invariants read back through the CLI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT, cliEnvironment, runCliAsync, type CliResult, type RunOptions } from './cli.js';
 
@@ -230,18 +230,26 @@ export function journalCommits(home: string, region = 'cn-hangzhou'): { name: st
     .map((line) => ({ name: line.name!, updateTime: line.meta!.updateTime }));
 }
 
-/** Every file under `dir` whose name matches, as paths relative to it (hidden folders included). */
-export function filesMatching(dir: string, pattern: RegExp): string[] {
+/**
+ * The paths under `dir` (relative to it, sorted; hidden folders included) that `choose` takes. A
+ * folder is entered unless taken; a folder taken is listed with a trailing slash.
+ */
+function pathsUnder(dir: string, choose: (entry: Dirent) => boolean): string[] {
   const found: string[] = [];
   const walk = (path: string, rel: string): void => {
     for (const entry of readdirSync(path, { withFileTypes: true })) {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(path, entry.name), childRel);
-      else if (pattern.test(entry.name)) found.push(childRel);
+      if (choose(entry)) found.push(entry.isDirectory() ? `${childRel}/` : childRel);
+      else if (entry.isDirectory()) walk(join(path, entry.name), childRel);
     }
   };
   walk(dir, '');
   return found.sort();
+}
+
+/** Every file under `dir` whose name matches, as paths relative to it (hidden folders included). */
+export function filesMatching(dir: string, pattern: RegExp): string[] {
+  return pathsUnder(dir, (entry) => !entry.isDirectory() && pattern.test(entry.name));
 }
 
 /**
@@ -250,18 +258,9 @@ export function filesMatching(dir: string, pattern: RegExp): string[] {
  * under, owner files and lock files of earlier versions, temp files.
  */
 export function lockDebris(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (path: string, rel: string): void => {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (/\.lock$|^lock$|^\.(acquire|broken|released)-/.test(entry.name)) found.push(`${childRel}/`);
-        else walk(join(path, entry.name), childRel);
-      } else if (/\.(lock|break|tmp)$|^owner$/.test(entry.name)) found.push(childRel);
-    }
-  };
-  walk(dir, '');
-  return found.sort();
+  return pathsUnder(dir, (entry) =>
+    entry.isDirectory() ? /\.lock$|^lock$|^\.(acquire|broken|released)-/.test(entry.name) : /\.(lock|break|tmp)$|^owner$/.test(entry.name),
+  );
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
