@@ -7,6 +7,9 @@ import { describe, expect, test } from '@jest/globals';
 import { splitFlag } from '../../src/cli/argv.js';
 import { secretNameIn } from '../../src/core/model.js';
 import { fileNameFor } from '../../src/store/secret-file.js';
+import { resourcesOf } from '../../src/api/authorize.js';
+import { findOperation } from '../../src/api/operations.js';
+import type { Context } from '../../src/api/context.js';
 
 describe('splitFlag: the first = or : ends the name', () => {
   test.each([
@@ -43,5 +46,18 @@ describe('fileNameFor: a name of kept characters needs no escaping', () => {
   const byExpression = (name: string) => `${name.replace(/[^A-Za-z0-9_.@=-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).replace(/^\./, '%2E')}.json`;
   test.each(['bench-target', 'A_z.@=-09', 'app/db', 'a+b=c', '.hidden', 'x y', 'caf\u00e9', 'a:b', '[x]', '{x}', '`x`', '~x'])('%s', (name) => {
     expect(fileNameFor(name)).toBe(byExpression(name));
+  });
+});
+
+describe('resourcesOf: a parameter names a resource when it is ResourceId.<digits>, as /^ResourceId\\.\\d+$/ says', () => {
+  // serve authorizes every request: the parameter names are checked with string tests. A store
+  // that knows no secret: each resource found is `secret/<value>`, with no tags or policy.
+  const ctx = { store: { peek: async () => undefined } } as unknown as Context;
+  const op = findOperation('TagResources')!;
+  test.each(['ResourceId.1', 'ResourceId.12', 'ResourceId.', 'ResourceId.1a', 'ResourceId.a1', 'ResourceId', 'ResourceIdX.1', 'xResourceId.1', 'resourceid.1', 'ResourceId.-1'])('%s', async (name) => {
+    const paths = async (params: Record<string, string>) => (await resourcesOf(op, params, ctx)).map((r) => r.path);
+    // Not a resource: the call is judged on its container, as with no ResourceId at all.
+    const none = await paths({ ResourceType: 'secret' });
+    expect(await paths({ ResourceType: 'secret', [name]: 'app/x' })).toEqual(/^ResourceId\.\d+$/.test(name) ? ['secret/app/x'] : none);
   });
 });
