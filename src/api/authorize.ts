@@ -7,7 +7,7 @@
  * (SecretName, each SecretsList entry, each ResourceId of ResourceType secret), a key `...:key/<id>`
  * (KeyId, an alias resolved to its key; each ResourceId of ResourceType key), an alias
  * `...:alias/<alias-name>` (AliasName); a call naming none acts on its container (`...:secret` for a
- * secret operation, `...:key` for a key one) or, for GetRandomPassword, on `*`.
+ * secret operation or ResourceType secret, `...:key` for a key one) or, for GetRandomPassword, on `*`.
  */
 import { ServiceError } from '../errors/errors.js';
 import { decideAccess, parseResourcePolicy, principalArn, type PolicyDocument } from '../core/access-policy.js';
@@ -94,7 +94,9 @@ export async function resourcesOf(op: OperationSpec, params: Record<string, stri
   }
   if (resources.length > 0) return resources;
   if (op.name === 'GetRandomPassword') return [{ path: '*', tags: [] }];
-  return [{ path: /Secret/.test(op.name) ? 'secret' : 'key', tags: [] }];
+  // The container: of the resource type the call names (ListTagResources of every secret), else of its kind.
+  const type = params.ResourceType === 'secret' || params.ResourceType === 'key' ? params.ResourceType : /Secret/.test(op.name) ? 'secret' : 'key';
+  return [{ path: type, tags: [] }];
 }
 
 /** Throws Forbidden.NoPermission unless `caller` may call `op` on every resource it touches. */

@@ -61,3 +61,15 @@ describe('resourcesOf: a parameter names a resource when it is ResourceId.<digit
     expect(await paths({ ResourceType: 'secret', [name]: 'app/x' })).toEqual(/^ResourceId\.\d+$/.test(name) ? ['secret/app/x'] : none);
   });
 });
+
+describe('resourcesOf: a call naming no resource acts on the container of the resource type it names', () => {
+  const ctx = { store: { peek: async () => undefined } } as unknown as Context;
+  test.each([
+    ['ListTagResources', { ResourceType: 'secret' }, 'secret'],
+    ['ListTagResources', { ResourceType: 'key' }, 'key'],
+    ['ListSecrets', {}, 'secret'],
+    ['ListKeys', {}, 'key'],
+  ])('%s %j: %s', async (name, params, container) => {
+    expect((await resourcesOf(findOperation(name)!, params as Record<string, string>, ctx)).map((r) => r.path)).toEqual([container]);
+  });
+});
