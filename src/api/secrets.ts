@@ -74,27 +74,45 @@ function sealingAad(secretName: string, versionId: string): Buffer {
  * a customer key, under that key's primary version (its data key wrapped by that version).
  */
 export async function sealValue(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): Promise<SealedValue> {
+  if (!isSealedByCustomerKey(secret.encryptionKeyId)) return sealUnderMasterKey(ctx, secret, versionId, data, dataType);
   const plaintext = checkSecretData(data, dataType);
-  // Under the key the store writes with: digests are compared with the stored versions'.
-  const keys = ctx.home.writeKeys();
   let inner: Buffer | undefined;
   try {
-    if (isSealedByCustomerKey(secret.encryptionKeyId)) {
-      const key = await usableKeyOf(ctx, secret.encryptionKeyId);
-      const sealed = withKeyMaterial(ctx, key, undefined, (material, version) =>
-        sealUnderKey(material, key.keyId, version.keyVersionId, plaintext, sealingAad(secret.name, versionId)),
-      );
-      inner = Buffer.from(JSON.stringify(sealed), 'utf8');
-    }
-    return {
-      dataType,
-      digest: keys.digest(secret.name, dataType, plaintext),
-      payload: keys.sealValue(secret.name, versionId, inner ?? plaintext),
-    };
+    const key = await usableKeyOf(ctx, secret.encryptionKeyId);
+    const sealed = withKeyMaterial(ctx, key, undefined, (material, version) =>
+      sealUnderKey(material, key.keyId, version.keyVersionId, plaintext, sealingAad(secret.name, versionId)),
+    );
+    inner = Buffer.from(JSON.stringify(sealed), 'utf8');
+    return storedForm(ctx, secret, versionId, dataType, plaintext, inner);
   } finally {
     plaintext.fill(0);
     inner?.fill(0);
   }
+}
+
+/**
+ * sealValue for a secret under the local master key, which needs nothing read: synchronous, so that
+ * a write can seal under the secret's lock, after the one read it makes (PutSecretValue).
+ */
+export function sealUnderMasterKey(ctx: Context, secret: SealingTarget, versionId: string, data: string, dataType: SecretDataType): SealedValue {
+  if (isSealedByCustomerKey(secret.encryptionKeyId)) throw new Error(`secret '${secret.name}' is sealed by a customer key`);
+  const plaintext = checkSecretData(data, dataType);
+  try {
+    return storedForm(ctx, secret, versionId, dataType, plaintext, undefined);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** The stored form of `plaintext` (sealed under the customer key first when `inner` is given). */
+function storedForm(ctx: Context, secret: SealingTarget, versionId: string, dataType: SecretDataType, plaintext: Buffer, inner: Buffer | undefined): SealedValue {
+  // Under the key the store writes with: digests are compared with the stored versions'.
+  const keys = ctx.home.writeKeys();
+  return {
+    dataType,
+    digest: keys.digest(secret.name, dataType, plaintext),
+    payload: keys.sealValue(secret.name, versionId, inner ?? plaintext),
+  };
 }
 
 function parseKeySealed(secretName: string, text: Buffer, encryptionKeyId: string): KeySealed {
