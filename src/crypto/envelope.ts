@@ -100,13 +100,20 @@ export class Keyring {
     return createHmac('sha256', this.digestKey).update(`${secretName}\0${dataType}\0`).update(plaintext).digest('base64');
   }
 
-  /** The authentication code of a whole secret file, over its canonical text. */
-  fileMac(canonicalText: string): string {
-    return createHmac('sha256', this.macKey).update(canonicalText, 'utf8').digest('base64');
+  /**
+   * The authentication code of a whole file, over its canonical text: a string (as UTF-8), or the
+   * parts it is made of in order (strings as UTF-8, and bytes), so that a large file need not be
+   * joined into one string first.
+   */
+  fileMac(canonicalText: string | readonly (string | Uint8Array)[]): string {
+    const hmac = createHmac('sha256', this.macKey);
+    if (typeof canonicalText === 'string') hmac.update(canonicalText, 'utf8');
+    else for (const part of canonicalText) (typeof part === 'string' ? hmac.update(part, 'utf8') : hmac.update(part));
+    return hmac.digest('base64');
   }
 
   /** Compares the text of the MAC, not its decoded bytes: base64 decoding skips stray characters. */
-  verifyFileMac(canonicalText: string, mac: string): boolean {
+  verifyFileMac(canonicalText: string | readonly (string | Uint8Array)[], mac: string): boolean {
     const expected = Buffer.from(this.fileMac(canonicalText), 'utf8');
     const given = Buffer.from(mac, 'utf8');
     return given.length === expected.length && timingSafeEqual(given, expected);

@@ -70,6 +70,16 @@ export function readTextIfExists(path: string): string | undefined {
   }
 }
 
+/** A file's bytes, or undefined when there is no such file. */
+export function readBytesIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** The entries of a folder, or none when there is no folder yet. */
 export function readdirIfExists(dir: string): string[] {
   try {

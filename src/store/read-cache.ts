@@ -21,6 +21,9 @@ function sameFile(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
 }
 
+const readText = (fd: number): string => readFileSync(fd, 'utf8');
+const readBytes = (fd: number): Buffer => readFileSync(fd);
+
 export class ReadCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly capacity: number;
@@ -35,6 +38,15 @@ export class ReadCache<T> {
    * Undefined when there is no file. Errors of `decode` are not cached.
    */
   read(path: string, decode: (text: string) => T): T | undefined {
+    return this.readAs(path, readText, decode);
+  }
+
+  /** read(), with `decode` given the file's bytes rather than its text. */
+  readBytes(path: string, decode: (bytes: Buffer) => T): T | undefined {
+    return this.readAs(path, readBytes, decode);
+  }
+
+  private readAs<C>(path: string, readContent: (fd: number) => C, decode: (content: C) => T): T | undefined {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) {
       this.entries.delete(path);
@@ -42,7 +54,7 @@ export class ReadCache<T> {
     }
     const cached = this.entries.get(path);
     if (cached && sameFile(cached.stats, st)) return cached.value;
-    return this.load(path, decode);
+    return this.load(path, readContent, decode);
   }
 
   /**
@@ -62,7 +74,7 @@ export class ReadCache<T> {
     if (cached?.value === value) cached.vouched = true;
   }
 
-  private load(path: string, decode: (text: string) => T): T | undefined {
+  private load<C>(path: string, readContent: (fd: number) => C, decode: (content: C) => T): T | undefined {
     let fd: number;
     try {
       // O_NOFOLLOW, as every read of a secret file: a link planted in its place fails with ELOOP.
@@ -72,14 +84,14 @@ export class ReadCache<T> {
       throw err;
     }
     let stats: Stats;
-    let text: string;
+    let content: C;
     try {
       stats = fstatSync(fd);
-      text = readFileSync(fd, 'utf8');
+      content = readContent(fd);
     } finally {
       closeSync(fd);
     }
-    const value = decode(text);
+    const value = decode(content);
     this.entries.delete(path);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(path, { stats, value, vouched: false });

@@ -25,3 +25,21 @@ describe('key derivation', () => {
     expect(new Keyring(Buffer.alloc(32, 9)).keyId).toBe('key-local-c1ac93c7cbf89f508afe117b');
   });
 });
+
+describe('file MAC over parts', () => {
+  const keys = new Keyring(Buffer.alloc(32, 3));
+  test.each([
+    ['strings', ['kms-local manifest\n', '{"v":2}', '\n["a",{"g":1}]\n']],
+    ['a string and bytes', ['kms-local manifest\n', Buffer.from('{"v":2}\n["a",{"g":1}]\n')]],
+    ['non-ASCII text split across parts', ['clé ', Buffer.from('ünïcode', 'utf8'), ' ☃']],
+    ['no parts', []],
+  ])('the MAC of %s is the MAC of their text joined (a shard read as bytes checks as before)', (_what, parts) => {
+    const joined = parts.map((part) => (typeof part === 'string' ? part : part.toString('utf8'))).join('');
+    expect(keys.fileMac(parts)).toBe(keys.fileMac(joined));
+    expect(keys.verifyFileMac(parts, keys.fileMac(joined))).toBe(true);
+  });
+
+  test('a part changed changes the MAC', () => {
+    expect(keys.fileMac(['kms-local manifest\n', Buffer.from('x')])).not.toBe(keys.fileMac(['kms-local manifest\n', Buffer.from('y')]));
+  });
+});
