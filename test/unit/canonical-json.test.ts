@@ -4,7 +4,9 @@
  * files were written (entry pairs sorted by key, then Object.fromEntries).
  */
 import { describe, expect, test } from '@jest/globals';
-import { canonicalJson } from '../../src/store/secret-file.js';
+import { canonicalJson, encodeStampedSecretFile, inKeyOrder } from '../../src/store/secret-file.js';
+import { Keyring } from '../../src/crypto/envelope.js';
+import type { SecretRecord } from '../../src/core/model.js';
 
 function pairForm(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -49,5 +51,40 @@ describe('canonicalJson gives the text of the pair form', () => {
       },
     };
     expect(canonicalJson(body)).toBe(pairForm(body));
+  });
+});
+
+describe('inKeyOrder', () => {
+  test('a value whose objects are all in key order is returned as it is, not copied', () => {
+    const value = { a: 1, b: [{ c: 2, d: { e: 3 } }, 'x'], f: null };
+    expect(inKeyOrder(value, '')).toBe(value);
+  });
+
+  test('only the objects out of order, and what holds them, are copied', () => {
+    const kept = { p: 1, q: 2 };
+    const value = { a: kept, b: [{ z: 1, y: 2 }] };
+    const ordered = inKeyOrder(value, '') as typeof value;
+    expect(ordered).not.toBe(value);
+    expect(ordered.a).toBe(kept);
+    expect(Object.keys(ordered.b[0]!)).toEqual(['y', 'z']);
+    expect(Object.keys(value.b[0]!)).toEqual(['z', 'y']);
+  });
+
+  test('a secret file as written reads back in key order: its check copies nothing', () => {
+    const keys = new Keyring(Buffer.alloc(32, 4));
+    const secret = {
+      name: 'app/db',
+      type: 'Generic',
+      description: '',
+      createTime: '2026-03-01T08:00:00Z',
+      updateTime: '2026-03-01T08:00:00Z',
+      encryptionKeyId: keys.keyId,
+      tags: [{ TagKey: 'team', TagValue: 'a' }],
+      // As a version is made (putVersion): its fields in the order the code writes them.
+      versions: [{ versionId: 'v1', createTime: '2026-03-01T08:00:00Z', stages: ['ACSCurrent'], dataType: 'text', digest: keys.digest('app/db', 'text', Buffer.from('x')), payload: keys.sealValue('app/db', 'v1', Buffer.from('x')) }],
+    };
+    const { text } = encodeStampedSecretFile(secret as unknown as SecretRecord, 'cn-hangzhou', keys, 1);
+    const { mac: _mac, ...body } = JSON.parse(text) as Record<string, unknown>;
+    expect(inKeyOrder(body, '')).toBe(body);
   });
 });
