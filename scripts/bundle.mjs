@@ -18,6 +18,7 @@
 // esbuild-wasm is used rather than esbuild: it is pure WebAssembly, no native binary to install.
 import { build } from 'esbuild-wasm';
 import { readFileSync, rmSync } from 'node:fs';
+import Module from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +40,11 @@ const common = {
   packages: 'external',
   // The sources are ES modules; the few uses of import.meta.url get the bundle's own URL, made
   // when first asked (making it at every start cost about 0.2 ms).
-  banner: { js: 'const __bundle = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
+  //
+  // Each bundle is written inside node's module wrapper (Module.wrapper), which bin/load-bundle.js
+  // would otherwise add at every start, and V8 then copy the whole text to join it.
+  banner: { js: `${Module.wrapper[0]}const __bundle = { get url() { return require("node:url").pathToFileURL(__filename).href; } };` },
+  footer: { js: Module.wrapper[1] },
   define: { 'import.meta.url': '__bundle.url' },
   // Whitespace and syntax only: names stay, so a stack (KMS_LOCAL_DEBUG=1) still reads; a smaller
   // bundle is less to read, decode and deserialise from the code cache at every start.

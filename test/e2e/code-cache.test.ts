@@ -84,6 +84,28 @@ describe('code cache', () => {
     expect(cacheUsed()).toBe(true);
   });
 
+  test('a cache found whole is recorded beside it, by its file identity, and then used without hashing its data again', () => {
+    expect(cacheUsed()).toBe(false);
+    expect(cacheUsed()).toBe(true);
+    const record = readFileSync(`${cachePath()}.verified`, 'latin1');
+    const { ino, size } = statSync(cachePath(), { bigint: true });
+    expect(record.split('\0')).toEqual(expect.arrayContaining([String(ino), String(size)]));
+    // The same bytes written again are another file identity: checked in full, then recorded anew.
+    writeFileSync(cachePath(), readFileSync(cachePath()));
+    expect(readFileSync(`${cachePath()}.verified`, 'latin1')).toBe(record);
+    expect(cacheUsed()).toBe(true);
+    expect(readFileSync(`${cachePath()}.verified`, 'latin1')).not.toBe(record);
+  });
+
+  test('with the record unwritable (a folder in its place), the cache is checked at every start and used', () => {
+    cacheUsed();
+    rmSync(`${cachePath()}.verified`, { force: true });
+    mkdirSync(`${cachePath()}.verified`);
+    expect(cacheUsed()).toBe(true);
+    expect(cacheUsed()).toBe(true);
+    expect(readdirSync(join(copy, 'dist', 'bundle')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
   test('with no cache and none writable (the cache path is a folder), the CLI runs uncached', () => {
     rmSync(cachePath());
     mkdirSync(cachePath());
