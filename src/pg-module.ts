@@ -9,7 +9,7 @@
  *   node's fetch implementation (undici). A `navigator` naming node is set for that one require
  *   and removed right after; nothing else runs in between.
  */
-import { createRequire } from 'node:module';
+import { builtinModule } from './builtin-module.js';
 
 export type PgModule = typeof import('pg');
 
@@ -17,7 +17,7 @@ let pg: PgModule | undefined;
 
 export function loadPg(): PgModule {
   if (pg) return pg;
-  const require = createRequire(import.meta.url);
+  const require = builtinModule<typeof import('node:module')>('node:module').createRequire(import.meta.url);
   const shim = !('navigator' in globalThis);
   if (shim) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.version}` }, configurable: true });
   try {

@@ -6,7 +6,7 @@
  * output that is one synchronous write.
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModule } from '../builtin-module.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -33,7 +33,7 @@ export function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
-  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  const { isatty } = builtinModule<typeof import('node:tty')>('node:tty');
   return isatty(fd);
 }
 
