@@ -115,6 +115,14 @@ describe('code cache', () => {
     expect(existsSync(join(cachePath(), 'x'))).toBe(false);
   });
 
+  test("the bundles ask node's module loader for a built-in once each (__nodeBuiltin), not once per module that imports it", () => {
+    for (const file of ['kms-local.cjs', 'kms-local-lazy.cjs']) {
+      const bundle = readFileSync(join(REPO_ROOT, 'dist', 'bundle', file), 'latin1');
+      expect(bundle.match(/\brequire\("node:[^"]+"\)/g)).toEqual(['require("node:url")']);
+      expect((bundle.match(/__nodeBuiltin\("node:crypto"\)/g) ?? []).length).toBeGreaterThan(1);
+    }
+  });
+
   test('the bundles have no literal import() but the one in importPackage: code-cached code has no module loader', () => {
     const bundle = readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'kms-local.cjs'), 'latin1');
     const literal = [...bundle.matchAll(/\bimport\(/g)].map((m) => bundle.slice(Math.max(0, m.index! - 60), m.index! + 30));
