@@ -179,7 +179,7 @@ await build({
 await build({ ...common, entryPoints: [LAZY], outfile: join(outdir, 'kms-local-lazy.cjs'), plugins: [fromMainBundle(shared)] });
 
 /** esbuild's `var import_x=require("node:x")` (always after `=`, never in a string): asked once per built-in instead. */
-const BUILTIN_REQUIRE = /=require\("(node:[a-z0-9_/]+)"\)/g;
+const BUILTIN_REQUIRE = /=\s*require\("(node:[a-z0-9_/]+)"\)/g;
 
 for (const file of ['kms-local.cjs', 'kms-local-lazy.cjs']) {
   const path = join(outdir, file);
