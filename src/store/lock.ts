@@ -162,12 +162,23 @@ function breakStale(lockPath: string, observed: string): boolean {
   return true;
 }
 
+/** When each folder of locks was last swept by this process (sweepDebris). */
+const sweptAt = new Map<string, number>();
+/** A long-lived process (serve) sweeps a folder again after this long; a CLI process once. */
+const SWEEP_INTERVAL_MS = 10_000;
+
 /**
  * Removes what processes killed while taking or removing a lock left next to the locks: a lock
  * already moved aside (`.broken-`, `.released-`) belongs to no one; a lock being built
- * (`.acquire-`) only when its builder is dead in this namespace, or it is old.
+ * (`.acquire-`) only when its builder is dead in this namespace, or it is old. Debris harms no
+ * one, so a folder is swept once per SWEEP_INTERVAL_MS, not at every lock: a PutSecretValue takes
+ * two locks in one folder, and each sweep lists it.
  */
 function sweepDebris(locksDir: string): void {
+  const now = Date.now();
+  const last = sweptAt.get(locksDir);
+  if (last !== undefined && now - last < SWEEP_INTERVAL_MS) return;
+  sweptAt.set(locksDir, now);
   let entries: string[];
   try {
     entries = readdirSync(locksDir);

@@ -7,7 +7,7 @@
  *     when continued with a clear error instead of renaming its stale file over the newer version;
  *   - a holder whose lock is moved while its lease is still valid wrote nothing, and runs again.
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -288,5 +288,23 @@ describe('debris of lock builders killed before they wrote an owner', () => {
     }
     withLock(join(dir, 'file.json.lock'), "secret 'file'", () => undefined);
     expect({ dead: existsSync(dead), live: existsSync(live) }).toEqual({ dead: false, live: true });
+  });
+
+  test('a folder of locks is swept once per 10 s, not at every lock: debris left meanwhile goes at the next sweep', () => {
+    const dir = join(newHome(), 'locks');
+    mkdirSync(dir, { recursive: true });
+    withLock(join(dir, 'a.json.lock'), "secret 'a'", () => undefined);
+    const released = join(dir, '.released-00aa11bb22cc33dd');
+    mkdirSync(join(released, 'v3.00aa11bb22cc33dd.0.1.2'), { recursive: true });
+    withLock(join(dir, 'b.json.lock'), "secret 'b'", () => undefined);
+    expect(existsSync(released)).toBe(true);
+    const later = Date.now() + 10_001;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      withLock(join(dir, 'b.json.lock'), "secret 'b'", () => undefined);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(existsSync(released)).toBe(false);
   });
 });
