@@ -43,9 +43,12 @@ const HEADER = 32;
 /** The bundle's wrapper, written into the bundle file by scripts/bundle.mjs (see runBundle). */
 const [WRAP_START] = Module.wrapper;
 
-function fileIdentity(fd) {
-  const st = fs.fstatSync(fd, { bigint: true });
+function identityOf(st) {
   return [st.dev, st.ino, st.size, st.ctimeNs, st.mtimeNs].join('\0');
+}
+
+function fileIdentity(fd) {
+  return identityOf(fs.fstatSync(fd, { bigint: true }));
 }
 
 function bundleIdentity(fd) {
@@ -103,8 +106,9 @@ function readCache(cachePath, identity, spare) {
     return undefined;
   }
   try {
-    const cacheIdentity = fileIdentity(fd);
-    const cache = readWhole(fd, fs.fstatSync(fd).size, spare);
+    const st = fs.fstatSync(fd, { bigint: true });
+    const cacheIdentity = identityOf(st);
+    const cache = readWhole(fd, Number(st.size), spare);
     if (cache.length <= HEADER) return undefined;
     const data = cache.subarray(HEADER);
     const record = verifiedRecord(identity, cacheIdentity);

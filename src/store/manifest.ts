@@ -60,7 +60,7 @@ export interface FileStamp {
  * Kept as the bytes read (UTF-8, as kms-local writes a shard), not as a string: at 10,000 secrets a
  * shard is some 45 KB, and a write read, checked and rewrote it as strings several times. Outside
  * the JS heap those copies cost no young collection (a PutSecretValue at 10,000 secrets allocated
- * about 270 KB of them, and crossed into a scavenge it otherwise stays short of).
+ * some 255 KB of them, and crossed into a scavenge it otherwise stays short of).
  */
 export class Shard {
   private readonly lines: Buffer;
