@@ -37,7 +37,8 @@ async function handlerOf(op: OperationSpec): Promise<Handler> {
 export async function callHandler(op: OperationSpec, ctx: Context, values: ParamValues): Promise<Response> {
   const handler = loadedHandlers.get(op) ?? (await handlerOf(op));
   // A shared store first: its account id is the one ARNs show (nothing to do for the home's files).
-  await backendOf(ctx.home).open();
+  const opening = backendOf(ctx.home).open();
+  if (opening) await opening;
   // A full, read-only or foreign-owned home is a service error naming the file, not a bug.
   const call = async () => {
     try {
@@ -81,7 +82,8 @@ export async function invoke(op: OperationSpec, sent: Record<string, string>, ta
   const ctx = createContext(target.home, target.region, target.nowMs, target.requestId || undefined);
   const values = validateParams(op.params, raw);
   if (target.caller) {
-    await backendOf(target.home).open();
+    const opening = backendOf(target.home).open();
+    if (opening) await opening;
     ctx.caller = callerName(target.caller);
     // Even a caller with no policy is bound by an explicit Deny in a secret's or key's policy.
     await authorizeAudited(op, target.caller, sent, ctx, values);

@@ -47,7 +47,7 @@ export interface AccessKeySource {
    * Reads the principals again when the last read is more than a second old (one read at a time,
    * shared by the requests that wait for it). A failed read keeps the pairs read before.
    */
-  refresh(): Promise<void>;
+  refresh(): Promise<void> | undefined;
 }
 
 /**
@@ -76,7 +76,8 @@ export function accessKeySource(env: Env, readPrincipals: PrincipalKeysReader, n
     callerOf: (id) => cached.get(id)?.caller,
     count: () => cached.size,
     refresh: () => {
-      if (readAt !== undefined && nowMs() - readAt <= 1000) return Promise.resolve();
+      // Nothing to wait for (the common case, at every request): no promise to await.
+      if (readAt !== undefined && nowMs() - readAt <= 1000) return undefined;
       reading ??= read().finally(() => {
         reading = undefined;
       });

@@ -35,8 +35,8 @@ export interface ServerOptions {
   lookup: AccessKeyLookup;
   /** The caller an AccessKey stands for (its profile and policies); absent: every key unrestricted. */
   callerOf?: (accessKeyId: string) => Caller | undefined;
-  /** Brings `lookup` and `callerOf` up to date (the store's principals, read at most once a second). */
-  refreshKeys?: () => Promise<void>;
+  /** Brings `lookup` and `callerOf` up to date (the store's principals, read at most once a second); undefined when they are. */
+  refreshKeys?: () => Promise<void> | undefined;
   /** The store's clock for each request (KMS_LOCAL_NOW or the real time). */
   storeNowMs: () => number;
   /** The real clock, for signature timestamps. */
@@ -155,7 +155,8 @@ export function createKmsServer(opts: ServerOptions): Server {
       headers: req.headers,
       body,
     };
-    await opts.refreshKeys?.();
+    const refreshing = opts.refreshKeys?.();
+    if (refreshing) await refreshing;
     // Replicas on other hosts share the store, not this home's nonce log: the store spends it too.
     const shared = sharedNoncesOf();
     const auth = authenticate(raw, { lookup: opts.lookup, replay, nowMs: wireNow() });

@@ -96,10 +96,12 @@ export interface StoreBackend {
   secrets(region: string, nowMs: () => number, options?: StoreOptions): SecretStorage;
   keys(region: string, nowMs: () => number): KeyStorage;
   /**
-   * Makes the store ready: connects and brings the schema up to date (nothing for files). Called
-   * before a request runs, so that the account id a shared store keeps is the one its ARNs show.
+   * Makes the store ready: connects and brings the schema up to date. Called before a request
+   * runs, so that the account id a shared store keeps is the one its ARNs show. Undefined when
+   * there is nothing to wait for (files, always): serve calls it twice a request, and each await
+   * of a settled promise is a turn of the microtask queue.
    */
-  open(): Promise<void>;
+  open(): Promise<void> | undefined;
   /** The principals (AccessKeys and their policies) every host on the store shares. */
   principals(): PrincipalStorage;
   /** The audit trail of every host on the store. */
@@ -130,7 +132,9 @@ export class FileBackend implements StoreBackend {
     return new FileKeyStorage(new KeyStore(this.home, region, nowMs));
   }
 
-  async open(): Promise<void> {}
+  open(): undefined {
+    return undefined;
+  }
 
   principals(): PrincipalStorage {
     return new FilePrincipalStorage(this.home);

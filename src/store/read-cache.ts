@@ -21,6 +21,8 @@ function sameFile(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
 }
 
+/** serve asks at every request: one options object, not one a call. */
+const NO_THROW = { throwIfNoEntry: false } as const;
 const readText = (fd: number): string => readFileSync(fd, 'utf8');
 const readBytes = (fd: number): Buffer => readFileSync(fd);
 
@@ -47,7 +49,7 @@ export class ReadCache<T> {
   }
 
   private readAs<C>(path: string, readContent: (fd: number) => C, decode: (content: C) => T): T | undefined {
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(path, NO_THROW);
     if (st === undefined) {
       this.entries.delete(path);
       return undefined;
@@ -64,7 +66,7 @@ export class ReadCache<T> {
   vouched(path: string): T | undefined {
     const cached = this.entries.get(path);
     if (!cached?.vouched) return undefined;
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(path, NO_THROW);
     return st !== undefined && sameFile(cached.stats, st) ? cached.value : undefined;
   }
 
