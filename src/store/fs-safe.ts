@@ -60,34 +60,29 @@ export function readNoFollow(path: string): string {
   }
 }
 
-/** A file's text, or undefined when there is no such file. */
-export function readTextIfExists(path: string): string | undefined {
+/** What `read` gives, or undefined when it finds no such file. */
+function unlessMissing<T>(read: () => T): T | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return read();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** A file's text, or undefined when there is no such file. */
+export function readTextIfExists(path: string): string | undefined {
+  return unlessMissing(() => readFileSync(path, 'utf8'));
 }
 
 /** A file's bytes, or undefined when there is no such file. */
 export function readBytesIfExists(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return unlessMissing(() => readFileSync(path));
 }
 
 /** The entries of a folder, or none when there is no folder yet. */
 export function readdirIfExists(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  return unlessMissing(() => readdirSync(dir)) ?? [];
 }
 
 export function isProcessAlive(pid: number): boolean {

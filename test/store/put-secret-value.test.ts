@@ -20,8 +20,11 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A request context whose store counts what the handler asks of it. */
-function countingContext(): { ctx: Context; calls: Record<string, number> } {
+/**
+ * A request context whose store counts what the handler asks of it; `afterFirstMutate` runs once
+ * the handler's first locked pass is done (another process acting between its two passes).
+ */
+function countingContext(afterFirstMutate?: () => Promise<void>): { ctx: Context; calls: Record<string, number> } {
   const ctx = createContext(home, 'cn-hangzhou', Date.now());
   const calls: Record<string, number> = {};
   const store = ctx.store;
@@ -29,9 +32,11 @@ function countingContext(): { ctx: Context; calls: Record<string, number> } {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      return async (...args: unknown[]) => {
         calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const result = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (prop === 'mutate' && calls.mutate === 1) await afterFirstMutate?.();
+        return result;
       };
     },
   });
@@ -59,6 +64,19 @@ describe('PutSecretValue', () => {
     await putSecretValue(ctx, { SecretName: 'app/keyed', VersionId: 'v2', SecretData: 'two' });
     expect(calls).toEqual({ mutate: 2 });
     expect(await valueOf('app/keyed')).toBe('two');
+  });
+
+  test('a secret made again under another key between the two passes is refused, and nothing is written', async () => {
+    const key = (await createKey(createContext(home, 'cn-hangzhou', Date.now()), {})) as { KeyMetadata: { KeyId: string } };
+    await createSecret(createContext(home, 'cn-hangzhou', Date.now()), { SecretName: 'app/remade', VersionId: 'v1', SecretData: 'one', EncryptionKeyId: key.KeyMetadata.KeyId });
+    const remake = async () => {
+      const other = createContext(home, 'cn-hangzhou', Date.now());
+      await other.store.mutate('app/remade', () => ({ next: null, result: undefined }));
+      await createSecret(other, { SecretName: 'app/remade', VersionId: 'v1', SecretData: 'again' });
+    };
+    const { ctx } = countingContext(remake);
+    await expect(putSecretValue(ctx, { SecretName: 'app/remade', VersionId: 'v2', SecretData: 'two' })).rejects.toMatchObject({ code: 'ServiceUnavailableTemporary' });
+    expect(await valueOf('app/remade')).toBe('again');
   });
 
   test('a version id already used with other data is refused, and nothing is written', async () => {
